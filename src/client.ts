@@ -1,0 +1,252 @@
+// The public facade: argument checks and the official API's shape over the core engine.
+import { Engine, type EngineConfig } from "./core/engine.js";
+import {
+  createRetryPolicy,
+  MESSAGE_RETRY_DEFAULTS,
+  RECONNECT_RETRY_DEFAULTS,
+} from "./core/retry-policy.js";
+import type { Runtime } from "./core/runtime.js";
+import { InvocationError } from "./errors/invocation-error.js";
+import { SendMessageError } from "./errors/send-message-error.js";
+import { defaultRuntime } from "./platform/default-runtime.js";
+import { WebPubSubJsonReliableProtocol } from "./protocol/json-protocol.js";
+import type {
+  InvokeEventResult,
+  WebPubSubClientEventName,
+  WebPubSubClientEvents,
+  WebPubSubClientState,
+  WebPubSubResult,
+} from "./types/events.js";
+import type { JSONTypes, WebPubSubDataType } from "./types/messages.js";
+import type {
+  AbortSignalLike,
+  InvokeEventOptions,
+  JoinGroupOptions,
+  LeaveGroupOptions,
+  SendEventOptions,
+  SendToGroupOptions,
+  StartOptions,
+  WebPubSubClientCredential,
+  WebPubSubClientOptions,
+} from "./types/options.js";
+import {
+  checkAckId,
+  checkContent,
+  checkEventName,
+  checkGroup,
+  checkOptions,
+  checkTimeout,
+} from "./utils/validate.js";
+
+type Listener<K extends WebPubSubClientEventName> = (event: WebPubSubClientEvents[K]) => void;
+
+const asyncDispose: typeof Symbol.asyncDispose =
+  (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ??
+  (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
+
+function credentialOf(source: string | WebPubSubClientCredential): EngineConfig["getClientAccessUrl"] {
+  if (typeof source === "string") {
+    if (source === "") throw new TypeError("clientAccessUrl must be a non-empty string");
+    return () => Promise.resolve(source);
+  }
+  const get = source?.getClientAccessUrl;
+  if (typeof get === "string") return () => Promise.resolve(get);
+  if (typeof get === "function") return (abortSignal) => Promise.resolve().then(() => get.call(source, { abortSignal }));
+  throw new TypeError("expected a client access URL string or a { getClientAccessUrl } credential");
+}
+
+export class WebPubSubClient {
+  private readonly engine: Engine;
+  private readonly onceWrappers = new Map<string, Map<Listener<never>, Listener<never>>>();
+
+  constructor(clientAccessUrl: string, options?: WebPubSubClientOptions);
+  constructor(credential: WebPubSubClientCredential, options?: WebPubSubClientOptions);
+  constructor(source: string | WebPubSubClientCredential, options?: WebPubSubClientOptions);
+  /** @internal Tests and embedders inject the runtime (transport, timers, clock). */
+  constructor(source: string | WebPubSubClientCredential, options: WebPubSubClientOptions | undefined, runtime: Runtime);
+  constructor(source: string | WebPubSubClientCredential, options?: WebPubSubClientOptions, runtime?: Runtime) {
+    const o = checkOptions<WebPubSubClientOptions>(options, "options");
+    const rt = runtime ?? defaultRuntime(o.WebSocket, o.logger);
+    const protocol = o.protocol ?? WebPubSubJsonReliableProtocol();
+    if (typeof protocol?.name !== "string" || typeof protocol.parseMessages !== "function" || typeof protocol.writeMessage !== "function") {
+      throw new TypeError("options.protocol must be a WebPubSubClientProtocol (e.g. WebPubSubJsonProtocol())");
+    }
+    this.engine = new Engine(
+      {
+        getClientAccessUrl: credentialOf(source),
+        protocol,
+        autoReconnect: o.autoReconnect ?? true,
+        autoRejoinGroups: o.autoRejoinGroups ?? o.autoRestoreGroups ?? true,
+        messageRetry: createRetryPolicy(o.messageRetryOptions, MESSAGE_RETRY_DEFAULTS, rt.random, "messageRetryOptions"),
+        reconnectRetry: createRetryPolicy(o.reconnectRetryOptions, RECONNECT_RETRY_DEFAULTS, rt.random, "reconnectRetryOptions"),
+        keepAliveIntervalMs: checkTimeout("keepAliveIntervalInMs", o.keepAliveIntervalInMs, 20000),
+        keepAliveTimeoutMs: checkTimeout("keepAliveTimeoutInMs", o.keepAliveTimeoutInMs, 120000),
+        ackTimeoutMs: checkTimeout("ackTimeoutInMs", o.ackTimeoutInMs, 30000) || 30000,
+        connectTimeoutMs: 30000,
+        recoveryWindowMs: 30000,
+        recoveryDelayMs: 1000,
+      },
+      rt,
+    );
+  }
+
+  /** `stopped`, `connecting`, `connected`, `recovering`, `reconnecting` or `stopping`. */
+  get state(): WebPubSubClientState {
+    return this.engine.state;
+  }
+
+  /** The service's id for the current connection; undefined before `connected`. */
+  get connectionId(): string | undefined {
+    return this.engine.connectionId;
+  }
+
+  get userId(): string | undefined {
+    return this.engine.userId;
+  }
+
+  /** Resolves once the service has sent `connected`. */
+  start(options?: StartOptions): Promise<void> {
+    return this.engine.start(checkOptions<StartOptions>(options, "options").abortSignal);
+  }
+
+  /** Resolves once stopped; safe to call in any state, any number of times. */
+  stop(): Promise<void> {
+    return this.engine.stop();
+  }
+
+  async [asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  on<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
+    this.engine.emitter.on(event, listener);
+  }
+
+  off<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
+    const wrapper = this.onceWrappers.get(event)?.get(listener as Listener<never>);
+    if (wrapper) {
+      this.onceWrappers.get(event)!.delete(listener as Listener<never>);
+      this.engine.emitter.off(event, wrapper as Listener<K>);
+    }
+    this.engine.emitter.off(event, listener);
+  }
+
+  /** Like `on`, for the next event only. */
+  once<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
+    let wrappers = this.onceWrappers.get(event);
+    if (!wrappers) this.onceWrappers.set(event, (wrappers = new Map()));
+    const wrapper: Listener<K> = (e) => {
+      this.off(event, listener);
+      listener(e);
+    };
+    wrappers.set(listener as Listener<never>, wrapper as Listener<never>);
+    this.engine.emitter.on(event, wrapper);
+  }
+
+  async joinGroup(groupName: string, options?: JoinGroupOptions): Promise<WebPubSubResult> {
+    checkGroup(groupName);
+    const result = await this.acked({ kind: "joinGroup", group: groupName }, checkOptions<JoinGroupOptions>(options, "options"));
+    this.engine.groups.joined(groupName);
+    return result;
+  }
+
+  async leaveGroup(groupName: string, options?: LeaveGroupOptions): Promise<WebPubSubResult> {
+    checkGroup(groupName);
+    const result = await this.acked({ kind: "leaveGroup", group: groupName }, checkOptions<LeaveGroupOptions>(options, "options"));
+    this.engine.groups.left(groupName);
+    return result;
+  }
+
+  async sendToGroup(
+    groupName: string,
+    content: JSONTypes | ArrayBuffer | ArrayBufferView,
+    dataType: WebPubSubDataType,
+    options?: SendToGroupOptions,
+  ): Promise<WebPubSubResult> {
+    checkGroup(groupName);
+    checkContent(content, dataType);
+    const o = checkOptions<SendToGroupOptions>(options, "options");
+    return this.acked({ kind: "sendToGroup", group: groupName, dataType, data: content, noEcho: o.noEcho === true }, o);
+  }
+
+  async sendEvent(
+    eventName: string,
+    content: JSONTypes | ArrayBuffer | ArrayBufferView,
+    dataType: WebPubSubDataType,
+    options?: SendEventOptions,
+  ): Promise<WebPubSubResult> {
+    checkEventName(eventName);
+    checkContent(content, dataType);
+    return this.acked({ kind: "sendEvent", event: eventName, dataType, data: content }, checkOptions<SendEventOptions>(options, "options"));
+  }
+
+  /** Sends an event and resolves with the event handler's response. */
+  async invokeEvent(
+    eventName: string,
+    content: JSONTypes | ArrayBuffer | ArrayBufferView,
+    dataType: WebPubSubDataType,
+    options?: InvokeEventOptions,
+  ): Promise<InvokeEventResult> {
+    checkEventName(eventName);
+    checkContent(content, dataType);
+    const o = checkOptions<InvokeEventOptions>(options, "options");
+    if (o.invocationId !== undefined && (typeof o.invocationId !== "string" || o.invocationId === "")) {
+      throw new TypeError("invocationId must be a non-empty string");
+    }
+    if (o.invocationId !== undefined && this.engine.isKeyInUse(o.invocationId)) {
+      throw new RangeError(`invocationId ${o.invocationId} is already in use by a pending invocation`);
+    }
+    const invocationId = o.invocationId ?? this.engine.nextInvocationId();
+    const state = this.engine.state;
+    if (state === "stopped" || state === "stopping") {
+      throw new InvocationError(`The client is ${state}; call start() before invoking.`, { invocationId });
+    }
+    if (o.abortSignal?.aborted) {
+      throw new InvocationError("The invocation was aborted before it was sent.", {
+        invocationId,
+        errorDetail: { name: "AbortError", message: "aborted" },
+      });
+    }
+    const result = await this.engine.submit<WebPubSubResult & InvokeEventResult>(
+      { kind: "invoke", invocationId, event: eventName, dataType, data: content },
+      { invocationId },
+      o.abortSignal,
+    );
+    return { invocationId: result.invocationId, dataType: result.dataType, data: result.data };
+  }
+
+  private acked(
+    message:
+      | { kind: "joinGroup" | "leaveGroup"; group: string }
+      | { kind: "sendToGroup"; group: string; dataType: WebPubSubDataType; data: unknown; noEcho: boolean }
+      | { kind: "sendEvent"; event: string; dataType: WebPubSubDataType; data: unknown },
+    options: { ackId?: number; fireAndForget?: boolean; abortSignal?: AbortSignalLike },
+  ): Promise<WebPubSubResult> {
+    checkAckId(options.ackId);
+    const fireAndForget = options.fireAndForget === true && message.kind !== "joinGroup" && message.kind !== "leaveGroup";
+    if (fireAndForget && options.ackId !== undefined) throw new TypeError("ackId cannot be combined with fireAndForget");
+    if (options.ackId !== undefined && this.engine.isKeyInUse(options.ackId)) {
+      throw new RangeError(`ackId ${options.ackId} is already in use by a pending operation`);
+    }
+    const ackId = fireAndForget ? undefined : (options.ackId ?? this.engine.nextAckId());
+    this.assertRunning(ackId);
+    this.assertNotAborted(options.abortSignal, ackId);
+    return this.engine.submit({ ...message, ackId } as Parameters<Engine["submit"]>[0], { ackId }, options.abortSignal);
+  }
+
+  private assertRunning(ackId?: number): void {
+    const state = this.engine.state;
+    if (state === "stopped" || state === "stopping") {
+      throw new SendMessageError(`The client is ${state}; call start() before sending.`, { ackId });
+    }
+  }
+
+  private assertNotAborted(signal: AbortSignalLike | undefined, ackId?: number): void {
+    if (signal?.aborted) {
+      throw new SendMessageError("The operation was aborted before it was sent.", {
+        ackId,
+        errorDetail: { name: "AbortError", message: "aborted" },
+      });
+    }
+  }
+}

@@ -1,0 +1,562 @@
+// The connection lifecycle: start, stop, drop, recover, reconnect, give up. Every state
+// change goes through the table in state-machine.ts; this file decides which trigger to
+// fire and when. It touches no global: the transport, clock, timers and network signal
+// come in through `Runtime`.
+import mitt from "mitt";
+import { AbortError } from "../errors/abort-error.js";
+import { ConnectionError } from "../errors/connection-error.js";
+import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
+import type { DisconnectedMessage, WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
+import type { AbortSignalLike } from "../types/options.js";
+import { deferred, type Deferred } from "../utils/deferred.js";
+import { redactUrl } from "../utils/redact.js";
+import { recoveryUrl } from "../utils/url.js";
+import { GroupMemory } from "./group-memory.js";
+import { KeepAlive } from "./keep-alive.js";
+import { Outbox, type Operation } from "./outbox.js";
+import type { RetryPolicy } from "./retry-policy.js";
+import type { Runtime, Transport } from "./runtime.js";
+import { SequenceAcker } from "./sequence-acker.js";
+import { StateMachine, type Trigger } from "./state-machine.js";
+
+export interface EngineConfig {
+  /** Asked once per brand-new connection, never for a recovery. */
+  getClientAccessUrl(abortSignal?: AbortSignalLike): Promise<string>;
+  protocol: WebPubSubClientProtocol;
+  autoReconnect: boolean;
+  autoRejoinGroups: boolean;
+  messageRetry: RetryPolicy;
+  reconnectRetry: RetryPolicy;
+  keepAliveIntervalMs: number;
+  keepAliveTimeoutMs: number;
+  ackTimeoutMs: number;
+  /** How long a new socket may take to deliver `connected` (or, recovering, to open). */
+  connectTimeoutMs: number;
+  /** How long recovery is tried before falling back to a new connection (30 s). */
+  recoveryWindowMs: number;
+  /** The least time between two recovery attempts (1 s). */
+  recoveryDelayMs: number;
+}
+
+interface PendingOpen {
+  gen: number;
+  mode: "new" | "recover";
+  timer: unknown;
+  finish(error?: Error): void;
+}
+
+type Events = WebPubSubClientEvents;
+
+export class Engine {
+  readonly emitter = mitt<Events>();
+  readonly groups = new GroupMemory();
+  connectionId?: string;
+  userId?: string;
+
+  private readonly fsm: StateMachine;
+  private readonly outbox: Outbox;
+  private readonly acker: SequenceAcker;
+  private readonly keepAlive: KeepAlive;
+  private readonly reliable: boolean;
+  private socket?: Transport;
+  private gen = 0;
+  private pendingOpen?: PendingOpen;
+  private reconnectionToken?: string;
+  private url?: string;
+  private lastDisconnected?: DisconnectedMessage;
+  private waiter?: () => void;
+  private stopDone?: Deferred<void>;
+  private stopTimer: unknown;
+  private online = true;
+  private unsubscribeNetwork?: () => void;
+  private lastRecoveryAttempt = -Infinity;
+  private recoveryStartedAt?: number;
+  private ackCounter = 0;
+  private invocationCounter = 0;
+
+  constructor(
+    private readonly config: EngineConfig,
+    private readonly rt: Runtime,
+  ) {
+    const { timers, clock } = rt;
+    this.reliable = config.protocol.isReliableSubProtocol;
+    this.fsm = new StateMachine((from, to, trigger) => rt.logger.debug(`state ${from} -> ${to} (${trigger})`));
+    this.outbox = new Outbox({ write: (m) => this.write(m) }, timers, clock, config.messageRetry, config.ackTimeoutMs);
+    this.acker = new SequenceAcker(timers, (sequenceId) => this.write({ kind: "sequenceAck", sequenceId }));
+    this.keepAlive = new KeepAlive(
+      timers,
+      clock,
+      config.keepAliveIntervalMs,
+      config.keepAliveTimeoutMs,
+      () => this.write({ kind: "ping" }),
+      (silent) => {
+        rt.logger.warn(`no traffic for ${silent} ms: the link is dead`);
+        this.dropSocket();
+        this.onDrop(1006, "keep-alive timeout");
+      },
+    );
+  }
+
+  get state(): WebPubSubClientState {
+    return this.fsm.state;
+  }
+
+  // ---- public lifecycle ------------------------------------------------------------
+
+  async start(signal?: AbortSignalLike): Promise<void> {
+    if (this.fsm.state !== "stopped") {
+      throw new Error(`start() needs a stopped client, but this one is ${this.fsm.state}; call stop() first.`);
+    }
+    if (signal?.aborted) throw new AbortError("start() was aborted before it began.");
+    this.fire("start");
+    this.subscribeNetwork();
+    const aborted = deferred<never>();
+    aborted.promise.catch(() => {});
+    const onAbort = (): void => {
+      const error = new AbortError("start() was aborted.");
+      aborted.reject(error);
+      this.pendingOpen?.finish(error);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const url = await Promise.race([this.config.getClientAccessUrl(signal), aborted.promise]);
+      if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl must return a non-empty URL string.");
+      this.assertStarting();
+      await this.open(url, "new");
+      this.assertStarting();
+      this.url = url;
+      this.established();
+    } catch (error) {
+      if (this.state === "connecting") {
+        this.dropSocket();
+        this.unsubscribeNetwork?.();
+        this.fire("failed");
+      }
+      throw error;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  stop(): Promise<void> {
+    const state = this.fsm.state;
+    if (state === "stopped") return Promise.resolve();
+    if (state === "stopping") return this.stopDone!.promise;
+    this.stopDone = deferred();
+    this.fire("stop");
+    this.wake();
+    this.pendingOpen?.finish(new ConnectionError("The client was stopped before the connection was established."));
+    const socket = this.socket;
+    if (socket) {
+      this.linkDown();
+      try {
+        socket.close(1000, "");
+      } catch {
+        // already closing
+      }
+      this.stopTimer = this.rt.timers.setTimeout(() => this.finishStop(), 3000);
+    } else {
+      this.finishStop();
+    }
+    return this.stopDone.promise;
+  }
+
+  // ---- operations ------------------------------------------------------------------
+
+  nextAckId(): number {
+    do this.ackCounter++;
+    while (this.outbox.has(this.ackCounter));
+    return this.ackCounter;
+  }
+
+  nextInvocationId(): string {
+    let id: string;
+    do id = String(++this.invocationCounter);
+    while (this.outbox.has(id));
+    return id;
+  }
+
+  isKeyInUse(key: number | string): boolean {
+    return this.outbox.has(key);
+  }
+
+  /**
+   * Sends `message`, now or once the link is back. `ackId`/`invocationId` mark an answered
+   * operation; without them it resolves as soon as the frame is written.
+   */
+  submit<T extends WebPubSubResult>(
+    message: WebPubSubMessage,
+    keys: { ackId?: number; invocationId?: string },
+    signal?: AbortSignalLike,
+    front = false,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const op: Operation = {
+        message,
+        ackId: keys.ackId,
+        invocationId: keys.invocationId,
+        idempotent: message.kind === "joinGroup" || message.kind === "leaveGroup",
+        resolve: resolve as unknown as Operation["resolve"],
+        reject,
+        attempts: 0,
+        retries: 0,
+        phase: "queued",
+        due: 0,
+      };
+      if (signal) {
+        const onAbort = (): void => {
+          this.outbox.abort(op, "The operation was aborted; if it was already sent it may still take effect.");
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        op.cleanup = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.outbox.submit(op, front);
+    });
+  }
+
+  // ---- sockets -----------------------------------------------------------------------
+
+  /** Opens a socket; resolves on `connected` (new) or on open (recover). */
+  private open(url: string, mode: "new" | "recover"): Promise<void> {
+    this.dropSocket();
+    const gen = ++this.gen;
+    const done = deferred<void>();
+    const { timers, logger } = this.rt;
+    logger.info(`${mode === "new" ? "connecting to" : "recovering through"} ${redactUrl(url)}`);
+    const pending: PendingOpen = {
+      gen,
+      mode,
+      timer: undefined,
+      finish: (error) => {
+        if (this.pendingOpen !== pending) return;
+        this.pendingOpen = undefined;
+        timers.clearTimeout(pending.timer);
+        if (error) {
+          this.dropSocket();
+          done.reject(error);
+        } else done.resolve();
+      },
+    };
+    this.pendingOpen = pending;
+    try {
+      this.socket = this.rt.transport(url, this.config.protocol.name, {
+        onOpen: () => {
+          if (gen === this.gen && mode === "recover") pending.finish();
+        },
+        onMessage: (data) => {
+          if (gen === this.gen) this.onData(data);
+        },
+        onClose: (code, reason) => {
+          if (gen !== this.gen) return;
+          this.socket = undefined;
+          this.gen++;
+          if (this.pendingOpen === pending) {
+            const why = this.lastDisconnected?.message ?? reason;
+            pending.finish(new ConnectionError(`The connection closed before it was established (code ${code}${why ? `: ${why}` : ""}).`, code, reason));
+          } else this.onDrop(code, reason);
+        },
+      });
+    } catch (error) {
+      pending.finish(new ConnectionError(`Cannot open a WebSocket to ${redactUrl(url)}: ${(error as Error)?.message ?? error}`));
+      return done.promise;
+    }
+    pending.timer = timers.setTimeout(
+      () => pending.finish(new ConnectionError(`No connection within ${this.config.connectTimeoutMs} ms.`)),
+      this.config.connectTimeoutMs,
+    );
+    return done.promise;
+  }
+
+  /** Forgets the current socket; its late callbacks are ignored. */
+  private dropSocket(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    this.gen++;
+    socket?.abort();
+  }
+
+  private write(message: WebPubSubMessage): boolean {
+    const socket = this.socket;
+    if (!socket || this.fsm.state !== "connected") return false;
+    const data = this.config.protocol.writeMessage(message); // throws for content it cannot encode
+    try {
+      socket.send(data);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // ---- inbound -----------------------------------------------------------------------
+
+  private onData(data: string | ArrayBuffer): void {
+    this.keepAlive.seen();
+    if (this.recoveryStartedAt !== undefined && this.fsm.state === "connected") this.recoveryStartedAt = undefined;
+    let parsed: WebPubSubMessage | WebPubSubMessage[] | null;
+    try {
+      parsed = this.config.protocol.parseMessages(data);
+    } catch (error) {
+      this.rt.logger.warn(`ignored a frame the protocol could not parse: ${String(error)}`);
+      return;
+    }
+    if (parsed == null) return;
+    if (Array.isArray(parsed)) for (const m of parsed) this.onMessage(m);
+    else this.onMessage(parsed);
+  }
+
+  private onMessage(m: WebPubSubMessage): void {
+    if (m === null || typeof m !== "object") return;
+    switch (m.kind) {
+      case "groupData":
+      case "serverData":
+        if (this.reliable && typeof m.sequenceId === "number" && !this.acker.accept(m.sequenceId)) return;
+        if (m.kind === "groupData") this.emit("group-message", { message: m });
+        else this.emit("server-message", { message: m });
+        return;
+      case "ack":
+        this.outbox.onAck(m);
+        return;
+      case "invokeResponse":
+        this.outbox.onInvokeResponse(m);
+        return;
+      case "connected":
+        this.onConnectedFrame(m.connectionId, m.userId, m.reconnectionToken);
+        return;
+      case "disconnected":
+        this.lastDisconnected = m;
+        return;
+      default:
+        return; // pong and anything unknown
+    }
+  }
+
+  private onConnectedFrame(connectionId: string, userId: string | undefined, token: string | undefined): void {
+    const pending = this.pendingOpen;
+    if (pending?.mode === "new") {
+      this.connectionId = connectionId;
+      this.userId = userId;
+      this.reconnectionToken = token;
+      this.acker.reset();
+      pending.finish();
+    } else if (connectionId === this.connectionId && token) {
+      this.reconnectionToken = token; // a recovered link may hand out a fresh token
+    }
+  }
+
+  // ---- link up / down ----------------------------------------------------------------
+
+  /** A brand-new connection is ready: rejoin groups first, then drain the queue. */
+  private established(): void {
+    this.fire("connected");
+    this.lastRecoveryAttempt = -Infinity;
+    const connectionId = this.connectionId!;
+    const rejoins = this.config.autoRejoinGroups ? this.groups.list().reverse().map((g) => this.rejoin(g)) : [];
+    this.linkUp();
+    this.rt.logger.info(`connected as ${connectionId}`);
+    void Promise.all(rejoins).then(() => {
+      if (this.connectionId === connectionId && this.fsm.state === "connected") {
+        this.emit("connected", { connectionId, userId: this.userId });
+      }
+    });
+  }
+
+  private rejoin(group: string): Promise<void> {
+    return this.submit({ kind: "joinGroup", group, ackId: this.nextAckId() }, {}, undefined, true).then(
+      () => {},
+      (error: Error) => {
+        if (this.fsm.state === "stopping" || this.fsm.state === "stopped") return;
+        this.groups.left(group);
+        this.emit("rejoin-group-failed", { group, error });
+      },
+    );
+  }
+
+  private linkUp(): void {
+    this.keepAlive.start();
+    this.outbox.resume();
+  }
+
+  private linkDown(): void {
+    this.keepAlive.stop();
+    this.acker.cancel();
+    this.outbox.pause();
+  }
+
+  private onDrop(code: number, reason: string): void {
+    this.linkDown();
+    const state = this.fsm.state;
+    if (state === "stopping") return this.finishStop(code, reason);
+    if (state !== "connected") return;
+    this.rt.logger.info(`connection ${this.connectionId} dropped (code ${code}${reason ? `: ${reason}` : ""})`);
+    if (this.reliable && this.connectionId && this.reconnectionToken && code !== 1008) {
+      this.fire("drop");
+      void this.recover(code, reason);
+    } else {
+      this.sessionLost(code, reason);
+    }
+  }
+
+  /** The connection id is gone for good. */
+  private sessionLost(code: number | undefined, reason: string | undefined): void {
+    const from = this.fsm.state;
+    const connectionId = this.connectionId;
+    const message = this.lastDisconnected;
+    this.connectionId = this.reconnectionToken = undefined;
+    this.lastDisconnected = undefined;
+    this.recoveryStartedAt = undefined;
+    this.acker.reset();
+    this.outbox.sessionLost();
+    this.emit("disconnected", { connectionId, message, code, reason });
+    if (this.fsm.state !== from) return; // a listener stopped the client
+    if (this.config.autoReconnect) {
+      this.fire("lost");
+      void this.reconnect();
+    } else {
+      this.finishStop();
+    }
+  }
+
+  // ---- recovery and reconnection -----------------------------------------------------
+
+  private async recover(code: number | undefined, reason: string | undefined): Promise<void> {
+    const connectionId = this.connectionId!;
+    const { clock } = this.rt;
+    this.recoveryStartedAt ??= clock.now();
+    const deadline = this.recoveryStartedAt + this.config.recoveryWindowMs;
+    let attempt = 0;
+    while (this.fsm.state === "recovering") {
+      const wasOffline = !this.online;
+      await this.pause(this.lastRecoveryAttempt + this.config.recoveryDelayMs - clock.now());
+      if (this.fsm.state !== "recovering") return;
+      // Past the window, stop, but always try once after the network came back.
+      if (attempt > 0 && clock.now() >= deadline && !wasOffline) break;
+      attempt++;
+      this.lastRecoveryAttempt = clock.now();
+      this.emit("recovering", { connectionId, attempt });
+      if (this.fsm.state !== "recovering") return;
+      try {
+        await this.open(recoveryUrl(this.url!, connectionId, this.reconnectionToken!), "recover");
+        if (this.fsm.state !== "recovering") return;
+        this.fire("recovered");
+        this.linkUp();
+        this.acker.flush(true);
+        this.rt.logger.info(`recovered ${connectionId} after ${attempt} attempt(s)`);
+        this.emit("recovered", { connectionId });
+        return;
+      } catch (error) {
+        if (this.fsm.state !== "recovering") return;
+        if (error instanceof ConnectionError) {
+          code = error.code;
+          reason = error.reason;
+          if (code === 1008) break; // the service says the session is gone
+        }
+      }
+    }
+    if (this.fsm.state === "recovering") this.sessionLost(code, reason);
+  }
+
+  private async reconnect(): Promise<void> {
+    const policy = this.config.reconnectRetry;
+    let attempt = 0;
+    while (this.fsm.state === "reconnecting" && attempt < policy.maxRetries) {
+      attempt++;
+      await this.pause(policy.delay(attempt));
+      if (this.fsm.state !== "reconnecting") return;
+      try {
+        const url = await this.config.getClientAccessUrl();
+        if (this.fsm.state !== "reconnecting") return;
+        await this.open(url, "new");
+        if (this.fsm.state !== "reconnecting") return;
+        this.url = url;
+        this.established();
+        return;
+      } catch (error) {
+        this.rt.logger.warn(`reconnect attempt ${attempt} failed: ${(error as Error)?.message ?? error}`);
+      }
+    }
+    if (this.fsm.state === "reconnecting") this.finishStop();
+  }
+
+  /** Waits `ms`, then until online; `wake()` (online, stop) ends it at once. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: unknown;
+      const done = (): void => {
+        if (timer !== undefined) this.rt.timers.clearTimeout(timer);
+        if (this.waiter === done) this.waiter = undefined;
+        resolve();
+      };
+      const elapsed = (): void => {
+        timer = undefined;
+        if (this.online) done(); // offline: the `online` event calls wake()
+      };
+      this.waiter = done;
+      if (ms > 0) timer = this.rt.timers.setTimeout(elapsed, ms);
+      else elapsed();
+    });
+  }
+
+  private wake(): void {
+    this.waiter?.();
+  }
+
+  private subscribeNetwork(): void {
+    const network = this.rt.network;
+    if (!network) return;
+    this.online = network.isOnline();
+    this.unsubscribeNetwork = network.subscribe((online) => {
+      this.online = online;
+      this.rt.logger.info(`network ${online ? "online" : "offline"}`);
+      if (!online) return;
+      if (this.fsm.state === "connected") this.keepAlive.check();
+      this.wake();
+    });
+  }
+
+  // ---- stopping ----------------------------------------------------------------------
+
+  private finishStop(code?: number, reason?: string): void {
+    this.rt.timers.clearTimeout(this.stopTimer);
+    this.dropSocket();
+    this.linkDown();
+    const connectionId = this.connectionId;
+    const message = this.lastDisconnected;
+    this.connectionId = this.reconnectionToken = undefined;
+    this.lastDisconnected = undefined;
+    this.recoveryStartedAt = undefined;
+    this.acker.reset();
+    this.outbox.failAll("The client stopped before the operation completed.");
+    this.unsubscribeNetwork?.();
+    this.unsubscribeNetwork = undefined;
+    this.online = true;
+    const stopDone = this.stopDone;
+    this.stopDone = undefined;
+    this.fire(this.fsm.state === "stopping" ? "closed" : "giveUp");
+    if (connectionId) this.emit("disconnected", { connectionId, message, code, reason });
+    this.emit("stopped", {});
+    stopDone?.resolve();
+  }
+
+  private assertStarting(): void {
+    if (this.fsm.state !== "connecting") {
+      throw new ConnectionError("The client was stopped before the connection was established.");
+    }
+  }
+
+  private fire(trigger: Trigger): void {
+    if (!this.fsm.fire(trigger)) this.rt.logger.error(`no transition for "${trigger}" from ${this.fsm.state}`);
+  }
+
+  /** Calls each listener; one that throws is logged and cannot break the client. */
+  emit<K extends keyof Events>(type: K, event: Events[K]): void {
+    const handlers = this.emitter.all.get(type);
+    if (!handlers) return;
+    for (const handler of handlers.slice()) {
+      try {
+        (handler as unknown as (e: Events[K]) => void)(event);
+      } catch (error) {
+        this.rt.logger.error(`a "${String(type)}" listener threw: ${String(error)}`);
+      }
+    }
+  }
+}

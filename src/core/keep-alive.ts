@@ -1,0 +1,63 @@
+// Pings on a cadence and judges the link by the wall clock: when a tick finds no traffic
+// for `timeoutMs` (a dead peer, a slept laptop, a throttled tab), the link is declared dead
+// at once instead of waiting for yet another timer.
+import type { Clock, Timers } from "./runtime.js";
+
+export class KeepAlive {
+  private timer: unknown;
+  private lastSeen = 0;
+  private traffic = false;
+  private readonly tickMs: number;
+
+  constructor(
+    private readonly timers: Timers,
+    private readonly clock: Clock,
+    private readonly intervalMs: number,
+    private readonly timeoutMs: number,
+    private readonly ping: () => void,
+    private readonly onDead: (silentForMs: number) => void,
+  ) {
+    this.tickMs = intervalMs > 0 ? (timeoutMs > 0 ? Math.min(intervalMs, timeoutMs) : intervalMs) : Math.min(timeoutMs, 20000);
+  }
+
+  start(): void {
+    this.stop();
+    if (this.tickMs <= 0) return;
+    this.lastSeen = this.clock.now();
+    this.traffic = false;
+    this.timer = this.timers.setTimeout(this.tick, this.tickMs);
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Called for every frame received: a flag, read at the next tick. */
+  seen(): void {
+    this.traffic = true;
+  }
+
+  /** Runs the check now (e.g. the browser says it is back online). */
+  check(): void {
+    if (this.timer === undefined) return;
+    this.timers.clearTimeout(this.timer);
+    this.tick();
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    const now = this.clock.now();
+    if (this.traffic) {
+      this.traffic = false;
+      this.lastSeen = now;
+    }
+    const silent = now - this.lastSeen;
+    if (this.timeoutMs > 0 && silent >= this.timeoutMs) {
+      this.onDead(silent);
+      return;
+    }
+    if (this.intervalMs > 0) this.ping();
+    this.timer = this.timers.setTimeout(this.tick, this.tickMs);
+  };
+}

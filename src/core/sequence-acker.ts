@@ -1,0 +1,55 @@
+// Reliable subprotocols: drop what was seen already, and tell the service what arrived
+// so it can free its buffer. One timer at most; nothing per message but two compares.
+import type { Timers } from "./runtime.js";
+
+/** Ack at once when this far behind: the service holds at most 1000 unacked messages. */
+export const ACK_JUMP = 300;
+export const ACK_INTERVAL_MS = 1000;
+
+export class SequenceAcker {
+  private largest = 0;
+  private acked = 0;
+  private timer: unknown;
+
+  constructor(
+    private readonly timers: Timers,
+    private readonly sendAck: (sequenceId: number) => boolean,
+  ) {}
+
+  get lastReceived(): number {
+    return this.largest;
+  }
+
+  /** Returns false for a duplicate (an id not above the largest seen). */
+  accept(sequenceId: number): boolean {
+    if (sequenceId <= this.largest) return false;
+    this.largest = sequenceId;
+    if (sequenceId - this.acked >= ACK_JUMP) this.flush();
+    else if (this.timer === undefined) this.timer = this.timers.setTimeout(this.onTimer, ACK_INTERVAL_MS);
+    return true;
+  }
+
+  /** Sends the largest id now if it changed since the last ack (or `force`). */
+  flush(force = false): void {
+    this.cancel();
+    if (this.largest === 0 || (!force && this.largest === this.acked)) return;
+    if (this.sendAck(this.largest)) this.acked = this.largest;
+  }
+
+  /** Stops the timer (link down). What was not acked is sent on `flush(true)` after recovery. */
+  cancel(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A brand-new connection numbers from 1 again. */
+  reset(): void {
+    this.cancel();
+    this.largest = this.acked = 0;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.flush();
+  };
+}

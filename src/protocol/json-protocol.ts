@@ -1,0 +1,172 @@
+// The JSON subprotocols (`json.webpubsub.azure.v1` and its reliable twin): one frame is
+// one JSON object. Parsing validates every field it reads and returns null for frames it
+// does not understand, so a hostile server can neither throw nor inject odd shapes.
+import type {
+  AckMessageError,
+  JSONTypes,
+  MessageContent,
+  WebPubSubClientProtocol,
+  WebPubSubDataType,
+  WebPubSubMessage,
+} from "../types/messages.js";
+import { decodeBase64, encodeBase64 } from "./base64.js";
+
+type Frame = Record<string, unknown>;
+
+const DATA_TYPES: ReadonlySet<string> = new Set(["json", "text", "binary", "protobuf"]);
+const utf8 = /* @__PURE__ */ new TextDecoder();
+
+const isString = (v: unknown): v is string => typeof v === "string";
+const isSequenceId = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v > 0;
+
+function errorDetail(v: unknown): AckMessageError | undefined {
+  if (v === null || typeof v !== "object") return undefined;
+  const e = v as Frame;
+  return { name: isString(e.name) ? e.name : "Unknown", message: isString(e.message) ? e.message : "" };
+}
+
+/** Decodes `data` for its dataType; `undefined` means the pair is malformed. */
+function decodeData(dataType: WebPubSubDataType, data: unknown): JSONTypes | ArrayBuffer | undefined {
+  switch (dataType) {
+    case "text":
+      return isString(data) ? data : undefined;
+    case "binary":
+    case "protobuf":
+      return isString(data) ? (decodeBase64(data) ?? undefined) : undefined;
+    default:
+      return data === undefined ? undefined : (data as JSONTypes);
+  }
+}
+
+function encodeData(dataType: WebPubSubDataType, data: MessageContent): unknown {
+  if (dataType === "binary" || dataType === "protobuf") return encodeBase64(data as ArrayBuffer | ArrayBufferView);
+  return data;
+}
+
+function dataTypeOf(v: unknown): WebPubSubDataType | undefined {
+  if (v === undefined) return "json";
+  return isString(v) && DATA_TYPES.has(v) ? (v as WebPubSubDataType) : undefined;
+}
+
+function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null {
+  const dataType = dataTypeOf(f.dataType);
+  if (!dataType) return null;
+  const data = decodeData(dataType, f.data);
+  if (data === undefined) return null;
+  const sequenceId = reliable && isSequenceId(f.sequenceId) ? f.sequenceId : undefined;
+  if (f.from === "server") return { kind: "serverData", dataType, data, sequenceId };
+  if (f.from === "group" && isString(f.group)) {
+    return {
+      kind: "groupData",
+      group: f.group,
+      fromUserId: isString(f.fromUserId) ? f.fromUserId : (undefined as unknown as string),
+      dataType,
+      data,
+      sequenceId,
+    };
+  }
+  return null;
+}
+
+function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
+  switch (f.type) {
+    case "message":
+      return parseDataMessage(f, reliable);
+    case "ack":
+      if (typeof f.ackId !== "number" || !Number.isSafeInteger(f.ackId)) return null;
+      return { kind: "ack", ackId: f.ackId, success: f.success === true, error: errorDetail(f.error) };
+    case "pong":
+      return { kind: "pong" };
+    case "system":
+      if (f.event === "connected" && isString(f.connectionId)) {
+        return {
+          kind: "connected",
+          connectionId: f.connectionId,
+          userId: isString(f.userId) ? f.userId : (undefined as unknown as string),
+          reconnectionToken: isString(f.reconnectionToken) ? f.reconnectionToken : (undefined as unknown as string),
+        };
+      }
+      if (f.event === "disconnected") return { kind: "disconnected", message: isString(f.message) ? f.message : "" };
+      return null;
+    case "invokeResponse": {
+      if (!isString(f.invocationId)) return null;
+      const success = f.success === true;
+      const out: WebPubSubMessage = { kind: "invokeResponse", invocationId: f.invocationId, success };
+      if (!success) out.error = errorDetail(f.error) ?? { name: "Unknown", message: "" };
+      else if (f.data !== undefined) {
+        const dataType = dataTypeOf(f.dataType);
+        const data = dataType && decodeData(dataType, f.data);
+        if (data === undefined) return null;
+        out.dataType = dataType;
+        out.data = data;
+      }
+      return out;
+    }
+    default:
+      return null;
+  }
+}
+
+function toFrame(m: WebPubSubMessage): Frame {
+  switch (m.kind) {
+    case "joinGroup":
+    case "leaveGroup":
+      return { type: m.kind, group: m.group, ackId: m.ackId };
+    case "sendToGroup":
+      return {
+        type: "sendToGroup",
+        group: m.group,
+        ackId: m.ackId,
+        noEcho: m.noEcho,
+        dataType: m.dataType,
+        data: encodeData(m.dataType, m.data),
+      };
+    case "sendEvent":
+      return { type: "event", event: m.event, ackId: m.ackId, dataType: m.dataType, data: encodeData(m.dataType, m.data) };
+    case "invoke":
+      return {
+        type: "invoke",
+        invocationId: m.invocationId,
+        target: "event",
+        event: m.event,
+        dataType: m.dataType,
+        data: encodeData(m.dataType, m.data),
+      };
+    case "cancelInvocation":
+      return { type: "cancelInvocation", invocationId: m.invocationId };
+    case "sequenceAck":
+      return { type: "sequenceAck", sequenceId: m.sequenceId };
+    case "ping":
+      return { type: "ping" };
+    default:
+      throw new TypeError(`a client cannot send a "${m.kind}" message`);
+  }
+}
+
+function createJsonProtocol(name: string, reliable: boolean): WebPubSubClientProtocol {
+  return {
+    name,
+    isReliableSubProtocol: reliable,
+    parseMessages(input) {
+      let value: unknown;
+      try {
+        value = JSON.parse(typeof input === "string" ? input : utf8.decode(input));
+      } catch {
+        return null;
+      }
+      return value !== null && typeof value === "object" && !Array.isArray(value)
+        ? parseFrame(value as Frame, reliable)
+        : null;
+    },
+    writeMessage(message) {
+      return JSON.stringify(toFrame(message));
+    },
+  };
+}
+
+/** `json.webpubsub.azure.v1`: no sequence ids, no recovery. */
+export const WebPubSubJsonProtocol = (): WebPubSubClientProtocol => createJsonProtocol("json.webpubsub.azure.v1", false);
+
+/** `json.reliable.webpubsub.azure.v1`: sequence ids, sequenceAck and recovery. The default. */
+export const WebPubSubJsonReliableProtocol = (): WebPubSubClientProtocol =>
+  createJsonProtocol("json.reliable.webpubsub.azure.v1", true);

@@ -1,0 +1,56 @@
+// Argument checks for the public API: a clear TypeError or RangeError, never a bad frame.
+import type { MessageContent, WebPubSubDataType } from "../types/messages.js";
+
+const DATA_TYPES = ["text", "json", "binary", "protobuf"];
+
+export function checkGroup(group: unknown): asserts group is string {
+  if (typeof group !== "string") throw new TypeError(`group name must be a string, got ${typeof group}`);
+  if (group.length === 0 || group.length > 1024 || group.trim() === "") {
+    throw new RangeError("group name must be 1 to 1024 characters and not all whitespace");
+  }
+}
+
+export function checkEventName(event: unknown): asserts event is string {
+  if (typeof event !== "string" || event.length === 0) throw new TypeError("event name must be a non-empty string");
+}
+
+export function checkContent(content: unknown, dataType: unknown): asserts content is MessageContent {
+  if (typeof dataType !== "string" || !DATA_TYPES.includes(dataType)) {
+    throw new TypeError(`dataType must be one of ${DATA_TYPES.join(", ")}; got ${String(dataType)}`);
+  }
+  switch (dataType as WebPubSubDataType) {
+    case "text":
+      if (typeof content !== "string") throw new TypeError(`"text" content must be a string, got ${typeof content}`);
+      return;
+    case "binary":
+    case "protobuf":
+      if (!(content instanceof ArrayBuffer) && !ArrayBuffer.isView(content)) {
+        throw new TypeError(`"${dataType}" content must be an ArrayBuffer or an ArrayBufferView (e.g. Uint8Array)`);
+      }
+      return;
+    default:
+      if (content === undefined || typeof content === "function" || typeof content === "symbol" || typeof content === "bigint") {
+        throw new TypeError(`"json" content must be a JSON value, got ${typeof content}`);
+      }
+  }
+}
+
+export function checkAckId(ackId: unknown): asserts ackId is number | undefined {
+  if (ackId !== undefined && (typeof ackId !== "number" || !Number.isSafeInteger(ackId) || ackId < 0)) {
+    throw new RangeError(`ackId must be a non-negative integer, got ${String(ackId)}`);
+  }
+}
+
+export function checkTimeout(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function checkOptions<T extends object>(options: unknown, name: string): T {
+  if (options === undefined || options === null) return {} as T;
+  if (typeof options !== "object") throw new TypeError(`${name} must be an object`);
+  return options as T;
+}

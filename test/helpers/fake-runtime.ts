@@ -1,0 +1,123 @@
+// A deterministic runtime for the core: sockets the test drives by hand, the host's
+// (fake, under vi.useFakeTimers) timers and clock, a fixed random, and a network switch.
+import type { NetworkMonitor, Runtime } from "../../src/core/runtime.js";
+import type { Transport, TransportHandlers } from "../../src/transport/transport.js";
+
+export class FakeSocket implements Transport {
+  readonly sent: Array<string | ArrayBuffer> = [];
+  closedWith?: { code?: number; reason?: string };
+  aborted = false;
+  /** When false, close() does not answer with a close event (a hung peer). */
+  answerClose = true;
+
+  constructor(
+    readonly url: string,
+    readonly subprotocol: string,
+    private readonly handlers: TransportHandlers,
+  ) {}
+
+  send(data: string | ArrayBuffer): void {
+    if (this.closedWith || this.aborted) throw new Error("socket is closed");
+    this.sent.push(data);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.closedWith = { code, reason };
+    if (this.answerClose) queueMicrotask(() => this.handlers.onClose(code ?? 1005, reason ?? ""));
+  }
+
+  abort(): void {
+    this.aborted = true;
+  }
+
+  // ---- the server's side ----
+  open(): void {
+    this.handlers.onOpen();
+  }
+
+  receive(frame: object | string | ArrayBuffer): void {
+    this.handlers.onMessage(typeof frame === "string" || frame instanceof ArrayBuffer ? frame : JSON.stringify(frame));
+  }
+
+  /** Opens and sends the `connected` system frame. */
+  accept(connectionId = "conn-1", reconnectionToken: string | undefined = "token-1", userId?: string): void {
+    this.open();
+    this.receive({ type: "system", event: "connected", connectionId, reconnectionToken, userId });
+  }
+
+  /** The peer closes (or the network drops: 1006). */
+  drop(code = 1006, reason = ""): void {
+    this.handlers.onClose(code, reason);
+  }
+
+  /** Frames the client sent, parsed. */
+  frames(): Array<Record<string, any>> {
+    return this.sent.map((d) => JSON.parse(typeof d === "string" ? d : new TextDecoder().decode(d)));
+  }
+
+  framesOfType(type: string): Array<Record<string, any>> {
+    return this.frames().filter((f) => f.type === type);
+  }
+
+  ack(ackId: number, error?: { name: string; message: string }): void {
+    this.receive(error ? { type: "ack", ackId, success: false, error } : { type: "ack", ackId, success: true });
+  }
+}
+
+export class FakeNetwork implements NetworkMonitor {
+  private online = true;
+  private readonly listeners = new Set<(online: boolean) => void>();
+
+  isOnline(): boolean {
+    return this.online;
+  }
+
+  subscribe(listener: (online: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(online: boolean): void {
+    this.online = online;
+    for (const l of [...this.listeners]) l(online);
+  }
+
+  get subscribers(): number {
+    return this.listeners.size;
+  }
+}
+
+export interface FakeRuntime extends Runtime {
+  sockets: FakeSocket[];
+  last(): FakeSocket;
+  network: FakeNetwork;
+  logs: string[];
+}
+
+export function fakeRuntime(random = () => 0.5): FakeRuntime {
+  const sockets: FakeSocket[] = [];
+  const logs: string[] = [];
+  const log = (level: string) => (m: string) => void logs.push(`${level}: ${m}`);
+  return {
+    sockets,
+    last: () => {
+      const s = sockets[sockets.length - 1];
+      if (!s) throw new Error("no socket was opened");
+      return s;
+    },
+    transport(url, subprotocol, handlers) {
+      const socket = new FakeSocket(url, subprotocol, handlers);
+      sockets.push(socket);
+      return socket;
+    },
+    timers: {
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    },
+    clock: { now: () => Date.now() },
+    random,
+    network: new FakeNetwork(),
+    logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
+    logs,
+  };
+}

@@ -10,11 +10,11 @@ import type {
   WebPubSubMessage,
 } from "../types/messages.js";
 import { decodeBase64, encodeBase64 } from "./base64.js";
+import { decodeUtf8 } from "./utf8.js";
 
 type Frame = Record<string, unknown>;
 
 const DATA_TYPES: ReadonlySet<string> = new Set(["json", "text", "binary", "protobuf"]);
-const utf8 = /* @__PURE__ */ new TextDecoder();
 
 const isString = (v: unknown): v is string => typeof v === "string";
 const isSequenceId = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v > 0;
@@ -150,7 +150,7 @@ function createJsonProtocol(name: string, reliable: boolean): WebPubSubClientPro
     parseMessages(input) {
       let value: unknown;
       try {
-        value = JSON.parse(typeof input === "string" ? input : utf8.decode(input));
+        value = JSON.parse(typeof input === "string" ? input : decodeUtf8(input));
       } catch {
         return null;
       }

@@ -1,0 +1,143 @@
+/** A logical client connection: identity, groups, permissions, ackIds, reliable session, outbound path. */
+import { ClientSocket } from "./client-socket";
+import type { Payload } from "./payload";
+import { PermissionSet } from "./permissions";
+import { ackFrame, messageFrame, type AckError } from "./server-frames";
+import { MAX_UNACKED_BYTES, MAX_UNACKED_MESSAGES, ReliableSession } from "./session";
+
+export type ProtocolKind = "json" | "json.reliable" | "simple";
+
+export type MessageSource = { from: "server" } | { from: "group"; group: string; fromUserId?: string };
+
+export interface ConnectionInit {
+  id: string;
+  hub: string;
+  userId?: string;
+  roles: string[];
+  kind: ProtocolKind;
+  subprotocol?: string;
+  states?: Record<string, unknown>;
+  /** Called when the client cannot keep up (buffer bound exceeded). */
+  onSlow: (connection: Connection) => void;
+}
+
+export class Connection {
+  readonly id: string;
+  readonly hub: string;
+  readonly userId: string | undefined;
+  readonly kind: ProtocolKind;
+  readonly subprotocol: string | undefined;
+  readonly roles: string[];
+  readonly permissions: PermissionSet;
+  readonly groups = new Set<string>();
+  readonly session: ReliableSession | undefined;
+  /** ackId → true once executed successfully, or the promise of an execution in progress. */
+  readonly ackIds = new Map<number, true | Promise<boolean>>();
+  readonly invocations = new Map<string, AbortController>();
+  states: Record<string, unknown>;
+  socket: ClientSocket | undefined;
+  ended = false;
+  paused = false;
+  acksToLose = 0;
+  private held: Array<string | Buffer> = [];
+  private heldBytes = 0;
+  private upstreamChain: Promise<void> = Promise.resolve();
+  private readonly onSlow: (connection: Connection) => void;
+
+  constructor(init: ConnectionInit) {
+    this.id = init.id;
+    this.hub = init.hub;
+    this.userId = init.userId;
+    this.kind = init.kind;
+    this.subprotocol = init.subprotocol;
+    this.roles = init.roles;
+    this.permissions = new PermissionSet(init.roles);
+    this.states = init.states ?? {};
+    this.session = init.kind === "json.reliable" ? new ReliableSession() : undefined;
+    this.onSlow = init.onSlow;
+  }
+
+  get framed(): boolean {
+    return this.kind !== "simple";
+  }
+
+  get reliable(): boolean {
+    return this.session !== undefined;
+  }
+
+  /** Sends a data message; on reliable subprotocols it is numbered and kept until acknowledged. */
+  deliver(source: MessageSource, payload: Payload): void {
+    if (this.ended) return;
+    if (!this.framed) {
+      this.write(payload.dataType === "text" || payload.dataType === "json" ? payload.body.toString("utf8") : payload.body);
+      return;
+    }
+    if (this.session) {
+      const frame = this.session.push((sequenceId) => messageFrame(sequenceId, source, payload));
+      if (frame === undefined) {
+        this.onSlow(this);
+        return;
+      }
+      this.write(frame);
+      return;
+    }
+    this.write(messageFrame(undefined, source, payload));
+  }
+
+  sendAck(ackId: number, error?: AckError): void {
+    if (this.acksToLose > 0) {
+      this.acksToLose--;
+      return;
+    }
+    this.write(ackFrame(ackId, error));
+  }
+
+  /** Writes to the current socket, or holds the frame while paused. Without a socket it is dropped. */
+  write(data: string | Buffer): void {
+    const socket = this.socket;
+    if (!socket || this.ended) return;
+    if (this.paused) {
+      this.held.push(data);
+      this.heldBytes += typeof data === "string" ? Buffer.byteLength(data) : data.length;
+      if (!this.reliable && (this.held.length > MAX_UNACKED_MESSAGES || this.heldBytes > MAX_UNACKED_BYTES)) this.onSlow(this);
+      return;
+    }
+    socket.send(data);
+    if (!this.reliable && socket.bufferedAmount > MAX_UNACKED_BYTES) this.onSlow(this);
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Writes everything held, in order. */
+  resume(): void {
+    this.paused = false;
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const data of held) this.write(data);
+  }
+
+  attach(socket: ClientSocket): void {
+    this.socket = socket;
+  }
+
+  /** Forgets the socket and what was held for it (a reliable session resends on recovery). */
+  detach(): void {
+    this.socket = undefined;
+    this.held = [];
+    this.heldBytes = 0;
+  }
+
+  /** Runs upstream calls of this connection one at a time, in order. */
+  enqueueUpstream(task: () => Promise<void>): Promise<void> {
+    const next = this.upstreamChain.then(task, task);
+    this.upstreamChain = next.catch(() => undefined);
+    return this.upstreamChain;
+  }
+
+  describe(): { hub: string; connectionId: string; userId?: string } {
+    return this.userId === undefined ? { hub: this.hub, connectionId: this.id } : { hub: this.hub, connectionId: this.id, userId: this.userId };
+  }
+}

@@ -1,0 +1,75 @@
+/** A hub: its connections, groups, users, and the user→group relations made through REST. */
+import type { Connection, MessageSource } from "./connection";
+import type { Payload } from "./payload";
+
+export class Hub {
+  readonly connections = new Map<string, Connection>();
+  private readonly groups = new Map<string, Set<Connection>>();
+  /** Added by REST "add user to group": applies to the user's current and future connections. */
+  private readonly userGroups = new Map<string, Set<string>>();
+
+  constructor(readonly name: string) {}
+
+  add(connection: Connection): void {
+    this.connections.set(connection.id, connection);
+    if (connection.userId !== undefined) for (const group of this.userGroups.get(connection.userId) ?? []) this.join(connection, group);
+  }
+
+  remove(connection: Connection): void {
+    this.connections.delete(connection.id);
+    this.leaveAll(connection);
+  }
+
+  join(connection: Connection, group: string): void {
+    connection.groups.add(group);
+    let members = this.groups.get(group);
+    if (!members) this.groups.set(group, (members = new Set()));
+    members.add(connection);
+  }
+
+  leave(connection: Connection, group: string): void {
+    connection.groups.delete(group);
+    const members = this.groups.get(group);
+    if (!members) return;
+    members.delete(connection);
+    if (members.size === 0) this.groups.delete(group);
+  }
+
+  leaveAll(connection: Connection): void {
+    for (const group of [...connection.groups]) this.leave(connection, group);
+  }
+
+  groupMembers(group: string): Connection[] {
+    return [...(this.groups.get(group) ?? [])];
+  }
+
+  groupExists(group: string): boolean {
+    return (this.groups.get(group)?.size ?? 0) > 0;
+  }
+
+  userConnections(userId: string): Connection[] {
+    return [...this.connections.values()].filter((c) => c.userId === userId);
+  }
+
+  addUserToGroup(userId: string, group: string): void {
+    let groups = this.userGroups.get(userId);
+    if (!groups) this.userGroups.set(userId, (groups = new Set()));
+    groups.add(group);
+    for (const c of this.userConnections(userId)) this.join(c, group);
+  }
+
+  removeUserFromGroup(userId: string, group: string): void {
+    this.userGroups.get(userId)?.delete(group);
+    for (const c of this.userConnections(userId)) this.leave(c, group);
+  }
+
+  removeUserFromAllGroups(userId: string): void {
+    this.userGroups.delete(userId);
+    for (const c of this.userConnections(userId)) this.leaveAll(c);
+  }
+
+  /** Delivers to each target connection not excluded. */
+  deliver(targets: Iterable<Connection>, source: MessageSource, payload: Payload, excluded?: ReadonlySet<string>): void {
+    for (const c of [...targets]) if (!excluded?.has(c.id)) c.deliver(source, payload);
+  }
+}

@@ -1,0 +1,189 @@
+/** The local Web PubSub service: `startEmulator()`. Node only. */
+import type { EventEmitter } from "node:events";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { buildConnectionString } from "./connection-string";
+import { createFaults, type Faults } from "./faults";
+import { chosenProtocols, handleClientUpgrade, refuse } from "./handshake";
+import { sendError } from "./http-util";
+import { signJwt } from "./jwt";
+import { isValidHubName } from "./names";
+import { handleRestRequest } from "./rest";
+import { Service } from "./service";
+import { Upstream } from "./upstream";
+
+export { parseConnectionString, buildConnectionString, type ParsedConnectionString } from "./connection-string";
+export type { Faults } from "./faults";
+export type { ConnectionEvent } from "./service";
+export { signJwt, verifyJwt } from "./jwt";
+
+/** The access key used when none is given. For local development only. */
+export const DEFAULT_ACCESS_KEY = "webpubsub-emulator-dev-key-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/** ws stops reading a message past this size (close 1009 with no `disconnected` frame); up to it the service answers itself. */
+const WS_MAX_PAYLOAD = 16 * 1024 * 1024;
+
+export interface EmulatorOptions {
+  /** 0 = any free port (the default). */
+  port?: number;
+  /** Default "127.0.0.1". */
+  host?: string;
+  accessKey?: string;
+  /** Upstream URL template for events; may contain `{event}` and `{hub}`. */
+  eventHandler?: string;
+  /** How long a dropped reliable session is kept (default 30000). */
+  sessionTtlMs?: number;
+  logger?: (line: string) => void;
+}
+
+export interface ClientAccessUrlOptions {
+  userId?: string;
+  roles?: string[];
+  groups?: string[];
+  expiresInMinutes?: number;
+}
+
+export interface EmulatorConnectionInfo {
+  hub: string;
+  connectionId: string;
+  userId?: string;
+  groups: string[];
+  subprotocol?: string;
+  /** Whether a socket is attached now (false while a dropped reliable session waits for recovery). */
+  connected: boolean;
+}
+
+export interface Emulator {
+  endpoint: string;
+  port: number;
+  connectionString: string;
+  getClientAccessUrl(hub: string, opts?: ClientAccessUrlOptions): Promise<string>;
+  /** Closes every socket and the server; idempotent. */
+  close(): Promise<void>;
+  connections(hub?: string): EmulatorConnectionInfo[];
+  /** Emits "connect" | "disconnect" | "recover" (and "drop": a reliable socket was lost, session kept) with {hub, connectionId, userId}. */
+  events: EventEmitter;
+  faults: Faults;
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const host = options.host ?? "127.0.0.1";
+  const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
+  const sessionTtlMs = options.sessionTtlMs ?? 30_000;
+  if (!Number.isFinite(sessionTtlMs) || sessionTtlMs < 0) throw new RangeError("sessionTtlMs must be a non-negative number");
+  const service = new Service({ accessKey, sessionTtlMs, log: options.logger ?? (() => undefined) });
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: WS_MAX_PAYLOAD,
+    handleProtocols: (_protocols: Set<string>, req: IncomingMessage) => chosenProtocols.get(req) ?? false,
+  });
+  wss.on("error", (err) => service.log(`websocket server error: ${err.message}`));
+
+  const sockets = new Set<Socket>();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (path === "/api" || path.startsWith("/api/")) {
+      void handleRestRequest(service, req, res);
+    } else if (path.startsWith("/client")) {
+      sendError(req, res, 400, "BadRequest", "Clients connect here with a WebSocket upgrade.");
+    } else {
+      sendError(req, res, 404, "NotFound", `No operation at ${path}.`);
+    }
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  server.on("clientError", (_err: Error, socket: Duplex) => {
+    if (!socket.destroyed) socket.destroy();
+  });
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    handleClientUpgrade(service, wss, req, socket, head).catch((err: unknown) => {
+      service.log(`handshake failed: ${String(err)}`);
+      refuse(socket, 500, "The service failed to handle the handshake.");
+    });
+  });
+
+  await listen(server, options.port ?? 0, host);
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : (options.port ?? 0);
+  const endpoint = `http://${hostForUrl(host)}:${port}`;
+  if (options.eventHandler) service.upstream = new Upstream(options.eventHandler, accessKey, `${hostForUrl(host)}:${port}`, service.shutdown.signal);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const open = service.closeAll();
+      await new Promise<void>((resolve) => {
+        let pending = open.length;
+        const timer = setTimeout(resolve, 500);
+        timer.unref();
+        if (pending === 0) resolve();
+        for (const ws of open) {
+          ws.once("close", () => {
+            if (--pending === 0) resolve();
+          });
+        }
+      });
+      for (const ws of open) ws.terminate();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
+      });
+      wss.close();
+    })();
+    return closing;
+  };
+
+  return {
+    endpoint,
+    port,
+    connectionString: buildConnectionString(endpoint, accessKey),
+    async getClientAccessUrl(hub: string, opts: ClientAccessUrlOptions = {}): Promise<string> {
+      if (!isValidHubName(hub)) throw new TypeError(`Invalid hub name '${hub}'`);
+      const now = Math.floor(Date.now() / 1000);
+      const claims: Record<string, unknown> = { aud: `${endpoint}/client/hubs/${hub}`, iat: now, exp: now + Math.round((opts.expiresInMinutes ?? 60) * 60) };
+      if (opts.userId !== undefined) claims.sub = opts.userId;
+      if (opts.roles && opts.roles.length > 0) claims.role = opts.roles;
+      if (opts.groups && opts.groups.length > 0) claims["webpubsub.group"] = opts.groups;
+      const token = signJwt(claims, accessKey);
+      return `${endpoint.replace(/^http/, "ws")}/client/hubs/${hub}?access_token=${token}`;
+    },
+    close,
+    connections(hub?: string): EmulatorConnectionInfo[] {
+      const key = hub?.toLowerCase();
+      return [...service.connections.values()]
+        .filter((c) => key === undefined || c.hub.toLowerCase() === key)
+        .map((c) => ({
+          hub: c.hub,
+          connectionId: c.id,
+          ...(c.userId === undefined ? {} : { userId: c.userId }),
+          groups: [...c.groups],
+          ...(c.subprotocol === undefined ? {} : { subprotocol: c.subprotocol }),
+          connected: c.socket !== undefined,
+        }));
+    },
+    events: service.events,
+    faults: createFaults(service),
+  };
+}

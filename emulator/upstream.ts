@@ -1,0 +1,92 @@
+/** Upstream events (PROTOCOL §8): CloudEvents in binary mode, POSTed to the configured event handler. */
+import { createHmac, randomUUID } from "node:crypto";
+import { httpSend, type HttpResult } from "./http-post";
+
+export type UpstreamEventKind = "connect" | "connected" | "disconnected" | "user";
+
+export interface UpstreamContext {
+  hub: string;
+  connectionId: string;
+  userId?: string;
+  subprotocol?: string;
+  states: Record<string, unknown>;
+}
+
+export const UPSTREAM_TIMEOUT_MS = 30_000;
+export const MAX_UPSTREAM_RESPONSE_BYTES = 2 * 1024 * 1024;
+
+function ceType(kind: UpstreamEventKind, eventName: string): string {
+  return kind === "user" ? `azure.webpubsub.user.${eventName}` : `azure.webpubsub.sys.${kind}`;
+}
+
+export function encodeStates(states: Record<string, unknown>): string | undefined {
+  return Object.keys(states).length === 0 ? undefined : Buffer.from(JSON.stringify(states)).toString("base64");
+}
+
+/** Reads a `ce-connectionState` response header (base64 JSON object); undefined when absent or invalid. */
+export function decodeStates(header: string | string[] | undefined): Record<string, unknown> | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, "base64").toString("utf8"));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Header values must be visible ASCII; anything else (e.g. a non-ASCII userId) is percent-encoded. */
+function headerSafe(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+}
+
+export class Upstream {
+  constructor(
+    private readonly template: string,
+    private readonly accessKey: string,
+    /** Host the emulator is reached at; sent as `WebHook-Request-Origin`. */
+    private readonly origin: string,
+    private readonly shutdown: AbortSignal,
+  ) {}
+
+  url(hub: string, eventName: string): string {
+    return this.template.replace(/\{event\}/gi, encodeURIComponent(eventName)).replace(/\{hub\}/gi, encodeURIComponent(hub));
+  }
+
+  signature(connectionId: string): string {
+    return `sha256=${createHmac("sha256", Buffer.from(this.accessKey, "utf8")).update(connectionId).digest("hex")}`;
+  }
+
+  send(
+    kind: UpstreamEventKind,
+    eventName: string,
+    ctx: UpstreamContext,
+    body: { contentType: string; data: Buffer },
+    signal?: AbortSignal,
+  ): Promise<HttpResult> {
+    const headers: Record<string, string> = {
+      "Content-Type": body.contentType,
+      "WebHook-Request-Origin": this.origin,
+      "ce-specversion": "1.0",
+      "ce-awpsversion": "1.0",
+      "ce-type": headerSafe(ceType(kind, eventName)),
+      "ce-source": headerSafe(`/hubs/${ctx.hub}/client/${ctx.connectionId}`),
+      "ce-id": randomUUID(),
+      "ce-time": new Date().toISOString(),
+      "ce-hub": ctx.hub,
+      "ce-connectionId": headerSafe(ctx.connectionId),
+      "ce-eventName": headerSafe(eventName),
+      "ce-signature": this.signature(ctx.connectionId),
+    };
+    if (ctx.userId !== undefined) headers["ce-userId"] = headerSafe(ctx.userId);
+    if (ctx.subprotocol !== undefined) headers["ce-subprotocol"] = headerSafe(ctx.subprotocol);
+    const states = encodeStates(ctx.states);
+    if (states !== undefined) headers["ce-connectionState"] = states;
+    const signals = signal ? [this.shutdown, signal] : [this.shutdown];
+    return httpSend("POST", this.url(ctx.hub, eventName), headers, body.data, {
+      signal: AbortSignal.any(signals),
+      maxResponseBytes: MAX_UPSTREAM_RESPONSE_BYTES,
+      timeoutMs: UPSTREAM_TIMEOUT_MS,
+    });
+  }
+}

@@ -142,7 +142,7 @@ export class Engine {
     const state = this.fsm.state;
     if (state === "stopped") return Promise.resolve();
     if (state === "stopping") return this.stopDone!.promise;
-    this.stopDone = deferred();
+    const done = (this.stopDone = deferred());
     this.fire("stop");
     this.wake();
     this.pendingOpen?.finish(new ConnectionError("The client was stopped before the connection was established."));
@@ -156,9 +156,9 @@ export class Engine {
       }
       this.stopTimer = this.rt.timers.setTimeout(() => this.finishStop(), 3000);
     } else {
-      this.finishStop();
+      this.finishStop(); // clears this.stopDone
     }
-    return this.stopDone.promise;
+    return done.promise;
   }
 
   // ---- operations ------------------------------------------------------------------

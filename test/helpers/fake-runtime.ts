@@ -1,5 +1,6 @@
 // A deterministic runtime for the core: sockets the test drives by hand, the host's
 // (fake, under vi.useFakeTimers) timers and clock, a fixed random, and a network switch.
+import { vi } from "vitest";
 import type { NetworkMonitor, Runtime } from "../../src/core/runtime.js";
 import type { Transport, TransportHandlers } from "../../src/transport/transport.js";
 
@@ -120,4 +121,50 @@ export function fakeRuntime(random = () => 0.5): FakeRuntime {
     logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
     logs,
   };
+}
+
+// ---- helpers shared by the client tests ----
+
+/** Lets pending promise callbacks and zero-delay timers run. */
+export async function settle(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(0);
+}
+
+interface Startable {
+  start(options?: { abortSignal?: AbortSignal }): Promise<void>;
+}
+
+/** Starts `client` and has the service accept it; returns the live socket. */
+export async function connect(
+  client: Startable,
+  rt: FakeRuntime,
+  connectionId = "conn-1",
+  reconnectionToken: string | undefined = "token-1",
+  userId?: string,
+): Promise<FakeSocket> {
+  const started = client.start();
+  await settle();
+  const socket = rt.last();
+  socket.accept(connectionId, reconnectionToken, userId);
+  await started;
+  await settle();
+  return socket;
+}
+
+/** Records every event a client emits, in order. */
+export function recordEvents(client: { on(event: any, listener: (e: any) => void): void }): Array<[string, any]> {
+  const log: Array<[string, any]> = [];
+  for (const name of [
+    "connected",
+    "disconnected",
+    "stopped",
+    "server-message",
+    "group-message",
+    "rejoin-group-failed",
+    "recovering",
+    "recovered",
+  ]) {
+    client.on(name, (e: any) => void log.push([name, e]));
+  }
+  return log;
 }

@@ -124,8 +124,10 @@ export async function open(url: string, protocol?: string | string[], headers?: 
     ws.once("unexpected-response", (_req, res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => reject(new HandshakeError(res.statusCode ?? 0, Buffer.concat(chunks).toString())));
-      ws.terminate();
+      res.on("end", () => {
+        reject(new HandshakeError(res.statusCode ?? 0, Buffer.concat(chunks).toString()));
+        ws.terminate();
+      });
     });
     ws.once("error", reject);
   });

@@ -136,7 +136,9 @@ export class WebPubSubClient {
     let wrappers = this.onceWrappers.get(event);
     if (!wrappers) this.onceWrappers.set(event, (wrappers = new Map()));
     const wrapper: Listener<K> = (e) => {
-      this.off(event, listener);
+      // remove only this once-registration, not an on() registration of the same function
+      if (wrappers.get(listener as Listener<never>) === (wrapper as Listener<never>)) wrappers.delete(listener as Listener<never>);
+      this.engine.emitter.off(event, wrapper);
       listener(e);
     };
     wrappers.set(listener as Listener<never>, wrapper as Listener<never>);

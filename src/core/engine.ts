@@ -72,6 +72,8 @@ export class Engine {
   private lastRecoveryAttempt = -Infinity;
   private recoveryStartedAt?: number;
   private ackCounter = 0;
+  /** Bumped by every start(); a start() that is no longer the latest gives up. */
+  private startRun = 0;
   private invocationCounter = 0;
 
   constructor(
@@ -108,6 +110,7 @@ export class Engine {
       throw new Error(`start() needs a stopped client, but this one is ${this.fsm.state}; call stop() first.`);
     }
     if (signal?.aborted) throw new AbortError("start() was aborted before it began.");
+    const run = ++this.startRun;
     this.fire("start");
     this.subscribeNetwork();
     const aborted = deferred<never>();
@@ -115,19 +118,19 @@ export class Engine {
     const onAbort = (): void => {
       const error = new AbortError("start() was aborted.");
       aborted.reject(error);
-      this.pendingOpen?.finish(error);
+      if (run === this.startRun) this.pendingOpen?.finish(error);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const url = await Promise.race([this.config.getClientAccessUrl(signal), aborted.promise]);
       if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl must return a non-empty URL string.");
-      this.assertStarting();
+      this.assertStarting(run);
       await this.open(url, "new");
-      this.assertStarting();
+      this.assertStarting(run);
       this.url = url;
       this.established();
     } catch (error) {
-      if (this.state === "connecting") {
+      if (this.state === "connecting" && run === this.startRun) {
         this.dropSocket();
         this.unsubscribeNetwork?.();
         this.fire("failed");
@@ -537,8 +540,8 @@ export class Engine {
     stopDone?.resolve();
   }
 
-  private assertStarting(): void {
-    if (this.fsm.state !== "connecting") {
+  private assertStarting(run: number): void {
+    if (this.fsm.state !== "connecting" || run !== this.startRun) {
       throw new ConnectionError("The client was stopped before the connection was established.");
     }
   }

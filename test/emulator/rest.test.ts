@@ -18,7 +18,8 @@ async function rest(
   const token = opts.token === undefined ? signJwt({ aud: url, exp: now() + 60 }, opts.key ?? DEFAULT_ACCESS_KEY) : opts.token;
   if (token !== null) headers.Authorization = `Bearer ${token}`;
   if (opts.contentType) headers["Content-Type"] = opts.contentType;
-  const res = await fetch(url, { method, headers, ...(opts.body === undefined ? {} : { body: opts.body }) });
+  const body = opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : new Uint8Array(opts.body);
+  const res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
   let json: unknown;
   try {
@@ -139,7 +140,7 @@ describe("REST API", () => {
   test("permissions: grant, check, revoke; they govern what the client may do", async () => {
     const emu = await withEmulator(onTestFinished);
     const { client, connectionId: id } = await connect(emu, "h");
-    const p = (perm: string, target?: string): string => `h/permissions/${perm}/connections/${id}`;
+    const p = (perm: string): string => `h/permissions/${perm}/connections/${id}`;
     const q = (target: string): { query: string } => ({ query: `targetName=${target}` });
     expect((await rest(emu, "HEAD", p("joinLeaveGroup"), q("g"))).status).toBe(404);
     expect(await client.request({ type: "joinGroup", group: "g", ackId: 1 })).toMatchObject({ error: { name: "Forbidden" } });

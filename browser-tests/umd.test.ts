@@ -82,7 +82,7 @@ describe("UMD build via <script> tag", () => {
     const service = env.service(HUB);
     await service.sendToAll("plain text", { contentType: "text/plain" });
     await service.sendToAll({ from: "server", ok: true });
-    await service.sendToAll(new Uint8Array([1, 2, 3]).buffer, { contentType: "application/octet-stream" });
+    await service.sendToAll(new Uint8Array([1, 2, 3]).buffer); // sent as application/octet-stream
 
     await page.waitForFunction(() => window.harness.messages.length >= 3);
     const messages = await received(page);

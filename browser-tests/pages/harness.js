@@ -16,6 +16,10 @@
     get client() {
       return client;
     },
+    /** What a well-behaved app does: stop the client when the page goes away (close code 1000). */
+    stopOnPageHide() {
+      addEventListener("pagehide", () => void client?.stop());
+    },
     /** Creates a client for `url`, records its events, starts it; resolves with the connection id. */
     async connect(url, options) {
       client = new WebPubSub.WebPubSubClient(url, options);

@@ -47,3 +47,17 @@ export async function converse(pages, lines = CONVERSATION) {
     for (const [name, page] of Object.entries(pages)) if (name !== from) await waitForMessage(page, from, text);
   }
 }
+
+/** Starts recording every value the state badge takes (however briefly) into window.__states. */
+export async function recordStates(page) {
+  await page.evaluate(() => {
+    const badge = document.querySelector('[data-testid="state"]');
+    window.__states = [badge.dataset.state];
+    new MutationObserver(() => {
+      const s = badge.dataset.state;
+      if (window.__states.at(-1) !== s) window.__states.push(s);
+    }).observe(badge, { attributes: true, attributeFilter: ["data-state"] });
+  });
+}
+
+export const recordedStates = (page) => page.evaluate(() => window.__states);

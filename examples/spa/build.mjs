@@ -12,6 +12,7 @@ const HERE = fileURLToPath(new URL(".", import.meta.url));
  */
 export async function buildSpa({ outdir = resolve(HERE, "public"), minify = true } = {}) {
   return esbuild.build({
+    absWorkingDir: resolve(HERE, "../.."), // metafile paths relative to the repo root
     entryPoints: { app: resolve(HERE, "src/main.js") },
     outdir,
     bundle: true,

@@ -1,0 +1,1 @@
+export declare function captureChat(file?: string): Promise<string[]>;

@@ -1,0 +1,2 @@
+import type { BuildResult, Metafile } from "esbuild";
+export declare function buildSpa(options?: { outdir?: string; minify?: boolean }): Promise<BuildResult & { metafile: Metafile }>;

@@ -71,6 +71,8 @@ export class Engine {
   private unsubscribeNetwork?: () => void;
   private lastRecoveryAttempt = -Infinity;
   private recoveryStartedAt?: number;
+  /** Attempts in the current recovery window (kept across recoveries that drop at once). */
+  private recoveryAttempts = 0;
   private ackCounter = 0;
   /** Bumped by every start(); a start() that is no longer the latest gives up. */
   private startRun = 0;
@@ -133,7 +135,9 @@ export class Engine {
       if (this.state === "connecting" && run === this.startRun) {
         this.dropSocket();
         this.unsubscribeNetwork?.();
+        this.unsubscribeNetwork = undefined;
         this.fire("failed");
+        this.outbox.failAll("The client could not connect; the operation was not sent.");
       }
       throw error;
     } finally {
@@ -224,6 +228,7 @@ export class Engine {
     this.dropSocket();
     const gen = ++this.gen;
     const done = deferred<void>();
+    let closed: { code: number; reason: string } | undefined;
     const { timers, logger } = this.rt;
     logger.info(`${mode === "new" ? "connecting to" : "recovering through"} ${redactUrl(url)}`);
     const pending: PendingOpen = {
@@ -251,6 +256,7 @@ export class Engine {
         },
         onClose: (code, reason) => {
           if (gen !== this.gen) return;
+          closed = { code, reason };
           this.socket = undefined;
           this.gen++;
           if (this.pendingOpen === pending) {
@@ -267,7 +273,13 @@ export class Engine {
       () => pending.finish(new ConnectionError(`No connection within ${this.config.connectTimeoutMs} ms.`)),
       this.config.connectTimeoutMs,
     );
-    return done.promise;
+    // The socket may close after it was established but before the caller has taken it
+    // over (a service that opens, then closes at once with 1008): that is a failed open.
+    return done.promise.then(() => {
+      if (gen === this.gen) return;
+      const why = closed ? ` (code ${closed.code}${closed.reason ? `: ${closed.reason}` : ""})` : "";
+      throw new ConnectionError(`The connection closed as soon as it was established${why}.`, closed?.code, closed?.reason);
+    });
   }
 
   /** Forgets the current socket; its late callbacks are ignored. */
@@ -364,7 +376,8 @@ export class Engine {
   }
 
   private rejoin(group: string): Promise<void> {
-    return this.submit({ kind: "joinGroup", group, ackId: this.nextAckId() }, {}, undefined, true).then(
+    const ackId = this.nextAckId();
+    return this.submit({ kind: "joinGroup", group, ackId }, { ackId }, undefined, true).then(
       () => {},
       (error: Error) => {
         if (this.fsm.state === "stopping" || this.fsm.state === "stopped") return;
@@ -424,16 +437,18 @@ export class Engine {
   private async recover(code: number | undefined, reason: string | undefined): Promise<void> {
     const connectionId = this.connectionId!;
     const { clock } = this.rt;
-    this.recoveryStartedAt ??= clock.now();
+    if (this.recoveryStartedAt === undefined) {
+      this.recoveryStartedAt = clock.now();
+      this.recoveryAttempts = 0;
+    }
     const deadline = this.recoveryStartedAt + this.config.recoveryWindowMs;
-    let attempt = 0;
     while (this.fsm.state === "recovering") {
       const wasOffline = !this.online;
       await this.pause(this.lastRecoveryAttempt + this.config.recoveryDelayMs - clock.now());
       if (this.fsm.state !== "recovering") return;
       // Past the window, stop, but always try once after the network came back.
-      if (attempt > 0 && clock.now() >= deadline && !wasOffline) break;
-      attempt++;
+      if (this.recoveryAttempts > 0 && clock.now() >= deadline && !wasOffline) break;
+      const attempt = ++this.recoveryAttempts;
       this.lastRecoveryAttempt = clock.now();
       this.emit("recovering", { connectionId, attempt });
       if (this.fsm.state !== "recovering") return;

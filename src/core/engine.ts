@@ -68,6 +68,7 @@ export class Engine {
   private stopDone?: Deferred<void>;
   private stopTimer: unknown;
   private online = true;
+  private offlineEvents = 0;
   private unsubscribeNetwork?: () => void;
   private lastRecoveryAttempt = -Infinity;
   private recoveryStartedAt?: number;
@@ -443,11 +444,10 @@ export class Engine {
     }
     const deadline = this.recoveryStartedAt + this.config.recoveryWindowMs;
     while (this.fsm.state === "recovering") {
-      const wasOffline = !this.online;
-      await this.pause(this.lastRecoveryAttempt + this.config.recoveryDelayMs - clock.now());
+      const networkWasDown = await this.pause(this.lastRecoveryAttempt + this.config.recoveryDelayMs - clock.now());
       if (this.fsm.state !== "recovering") return;
       // Past the window, stop, but always try once after the network came back.
-      if (this.recoveryAttempts > 0 && clock.now() >= deadline && !wasOffline) break;
+      if (this.recoveryAttempts > 0 && clock.now() >= deadline && !networkWasDown) break;
       const attempt = ++this.recoveryAttempts;
       this.lastRecoveryAttempt = clock.now();
       this.emit("recovering", { connectionId, attempt });
@@ -495,14 +495,19 @@ export class Engine {
     if (this.fsm.state === "reconnecting") this.finishStop();
   }
 
-  /** Waits `ms`, then until online; `wake()` (online, stop) ends it at once. */
-  private pause(ms: number): Promise<void> {
+  /**
+   * Waits `ms`, then until online; `wake()` (online, stop) ends it at once. Resolves true
+   * when the network was offline at some point during the wait.
+   */
+  private pause(ms: number): Promise<boolean> {
+    const offlineAtStart = !this.online;
+    const offlineEvents = this.offlineEvents;
     return new Promise((resolve) => {
       let timer: unknown;
       const done = (): void => {
         if (timer !== undefined) this.rt.timers.clearTimeout(timer);
         if (this.waiter === done) this.waiter = undefined;
-        resolve();
+        resolve(offlineAtStart || offlineEvents !== this.offlineEvents || !this.online);
       };
       const elapsed = (): void => {
         timer = undefined;
@@ -524,6 +529,7 @@ export class Engine {
     this.online = network.isOnline();
     this.unsubscribeNetwork = network.subscribe((online) => {
       this.online = online;
+      if (!online) this.offlineEvents++;
       this.rt.logger.info(`network ${online ? "online" : "offline"}`);
       if (!online) return;
       if (this.fsm.state === "connected") this.keepAlive.check();

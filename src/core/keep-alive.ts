@@ -1,12 +1,12 @@
 // Pings on a cadence and judges the link by the wall clock: when a tick finds no traffic
 // for `timeoutMs` (a dead peer, a slept laptop, a throttled tab), the link is declared dead
-// at once instead of waiting for yet another timer.
+// at once instead of waiting for yet another timer. Each frame stamps the wall-clock time it
+// arrived, so traffic from before a machine sleep cannot pass for traffic after it.
 import type { Clock, Timers } from "./runtime.js";
 
 export class KeepAlive {
   private timer: unknown;
   private lastSeen = 0;
-  private traffic = false;
   private readonly tickMs: number;
 
   constructor(
@@ -24,7 +24,6 @@ export class KeepAlive {
     this.stop();
     if (this.tickMs <= 0) return;
     this.lastSeen = this.clock.now();
-    this.traffic = false;
     this.timer = this.timers.setTimeout(this.tick, this.tickMs);
   }
 
@@ -33,9 +32,9 @@ export class KeepAlive {
     this.timer = undefined;
   }
 
-  /** Called for every frame received: a flag, read at the next tick. */
+  /** Called for every frame received: stamps the time it arrived. */
   seen(): void {
-    this.traffic = true;
+    this.lastSeen = this.clock.now();
   }
 
   /** Runs the check now (e.g. the browser says it is back online). */
@@ -48,10 +47,6 @@ export class KeepAlive {
   private readonly tick = (): void => {
     this.timer = undefined;
     const now = this.clock.now();
-    if (this.traffic) {
-      this.traffic = false;
-      this.lastSeen = now;
-    }
     const silent = now - this.lastSeen;
     if (this.timeoutMs > 0 && silent >= this.timeoutMs) {
       this.onDead(silent);

@@ -5,6 +5,9 @@ import { PermissionSet } from "./permissions";
 import { ackFrame, messageFrame, type AckError } from "./server-frames";
 import { MAX_UNACKED_BYTES, MAX_UNACKED_MESSAGES, ReliableSession } from "./session";
 
+/** How many executed ackIds a connection remembers (oldest forgotten first), to bound memory. */
+export const MAX_REMEMBERED_ACK_IDS = 100_000;
+
 export type ProtocolKind = "json" | "json.reliable" | "simple";
 
 export type MessageSource = { from: "server" } | { from: "group"; group: string; fromUserId?: string };
@@ -82,6 +85,20 @@ export class Connection {
       return;
     }
     this.write(messageFrame(undefined, source, payload));
+  }
+
+  /** Records that `ackId` was executed, forgetting the oldest past {@link MAX_REMEMBERED_ACK_IDS}. */
+  rememberAckId(ackId: number): void {
+    this.ackIds.delete(ackId);
+    this.ackIds.set(ackId, true);
+    if (this.ackIds.size > MAX_REMEMBERED_ACK_IDS) {
+      for (const [id, state] of this.ackIds) {
+        if (state === true) {
+          this.ackIds.delete(id);
+          break;
+        }
+      }
+    }
   }
 
   sendAck(ackId: number, error?: AckError): void {

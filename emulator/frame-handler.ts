@@ -71,7 +71,7 @@ function runAcked(service: Service, conn: Connection, ackId: number | undefined,
   }
   const finish = (outcome: Outcome): boolean => {
     if (outcome) conn.ackIds.delete(ackId);
-    else conn.ackIds.set(ackId, true);
+    else conn.rememberAckId(ackId);
     conn.sendAck(ackId, outcome);
     return outcome === undefined;
   };

@@ -100,7 +100,13 @@ function headerLists(req: IncomingMessage): Record<string, string[]> {
 function complete(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, subprotocol: string | undefined, then: (ws: WebSocket) => void): void {
   if (socket.destroyed) return;
   chosenProtocols.set(req, subprotocol ?? false);
-  wss.handleUpgrade(req, socket, head, then);
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    try {
+      then(ws);
+    } catch {
+      ws.terminate();
+    }
+  });
 }
 
 interface ConnectDecision {

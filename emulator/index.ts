@@ -126,8 +126,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   await listen(server, options.port ?? 0, host);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? 0);
-  const endpoint = `http://${hostForUrl(host)}:${port}`;
-  if (options.eventHandler) service.upstream = new Upstream(options.eventHandler, accessKey, `${hostForUrl(host)}:${port}`, service.shutdown.signal);
+  // Listening on every interface: advertise localhost, which is what local clients use.
+  const advertised = host === "0.0.0.0" || host === "::" ? "localhost" : hostForUrl(host);
+  const endpoint = `http://${advertised}:${port}`;
+  if (options.eventHandler) service.upstream = new Upstream(options.eventHandler, accessKey, `${advertised}:${port}`, service.shutdown.signal);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -1,4 +1,5 @@
 // examples/chat: the <script>-tag chat page and its app server (negotiate + embedded local service).
+import { spawn } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,7 @@ import { startChat } from "../examples/chat/server.mjs";
 import { joinChat, messagesOn, recordedStates, recordStates, say, waitForMessage } from "./support/chat-driver.mjs";
 import { launchChromium } from "./support/chromium.mjs";
 import { watchPage } from "./support/page-watch.mjs";
-import { requireDist } from "./support/paths.mjs";
+import { EXAMPLES, requireDist } from "./support/paths.mjs";
 import { captureChat } from "./screenshot.mjs";
 
 let chat: Awaited<ReturnType<typeof startChat>>;
@@ -114,6 +115,32 @@ describe("chat example page", () => {
     expect((await messagesOn(bob)).filter((m) => m.text === "sent around a drop")).toHaveLength(1);
     await alice.context().close();
     await bob.context().close();
+  });
+
+  it("the command-line client (examples/node) chats with the page", async () => {
+    const alice = await newPage("alice");
+    await joinChat(alice, chat.url, "alice");
+    const cli = spawn(process.execPath, [join(EXAMPLES, "node/chat.mjs"), `${chat.url}negotiate`, "--user", "carol"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    cli.stdout.on("data", (d) => (out += d));
+    cli.stderr.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => cli.once("exit", resolve));
+    try {
+      await expect.poll(() => out, { timeout: 10_000 }).toContain("in #room as carol");
+      await alice.locator(".notice", { hasText: "carol joined" }).waitFor();
+      cli.stdin.write("hello from a terminal\n");
+      await waitForMessage(alice, "carol", "hello from a terminal");
+      await say(alice, "hi carol");
+      await expect.poll(() => out, { timeout: 10_000 }).toContain("alice: hi carol");
+      cli.stdin.end(); // end of input quits cleanly
+      expect(await exited).toBe(0);
+      await expect.poll(() => emu.connections("chat").some((c) => c.userId === "carol")).toBe(false);
+    } finally {
+      cli.kill();
+    }
+    await alice.context().close();
   });
 
   it("browser-tests/screenshot.mjs renders two users talking", async () => {

@@ -36,10 +36,11 @@ async function getClientAccessUrl() {
 }
 
 const client = new WebPubSubClient({ getClientAccessUrl });
-const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+const interactive = Boolean(process.stdin.isTTY);
+let rl; // created once we are in the group
 const print = (line) => {
   // Keep what the user is typing intact while a message arrives.
-  if (process.stdin.isTTY) {
+  if (interactive && rl) {
     process.stdout.write("\r\x1b[K" + line + "\n");
     rl.prompt(true);
   } else {
@@ -77,9 +78,11 @@ try {
   process.exit(1);
 }
 await client.sendToGroup(group, { kind: "join" }, "json", { noEcho: true }).catch(() => {});
-print(`* in #${group} — type a line and press Enter; Ctrl-D or Ctrl-C to quit`);
+print(`* in #${group} as ${user} — type a line and press Enter; Ctrl-D or Ctrl-C to quit`);
+// Piped input works too: each line is sent, and the end of the input quits.
+rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
 rl.setPrompt("> ");
-rl.prompt();
+if (interactive) rl.prompt();
 
 // Lines are sent in order; each waits for the service's ack (and for the connection, if it is recovering).
 let sending = Promise.resolve();
@@ -90,7 +93,7 @@ rl.on("line", (line) => {
       client.sendToGroup(group, { kind: "chat", text }, "json", { noEcho: true }).catch((err) => print(`! not sent: ${err.message}`)),
     );
   }
-  rl.prompt();
+  if (interactive) rl.prompt();
 });
 
 let quitting = false;
@@ -99,7 +102,7 @@ async function quit() {
   quitting = true;
   await sending;
   await client.stop();
-  rl.close();
+  rl?.close();
   process.exit(0);
 }
 rl.on("close", quit);

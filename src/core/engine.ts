@@ -267,7 +267,8 @@ export class Engine {
         },
       });
     } catch (error) {
-      pending.finish(new ConnectionError(`Cannot open a WebSocket to ${redactUrl(url)}: ${(error as Error)?.message ?? error}`));
+      const detail = redactUrl(String((error as Error)?.message ?? error)); // errors may quote the URL
+      pending.finish(new ConnectionError(`Cannot open a WebSocket to ${redactUrl(url)}: ${detail}`));
       return done.promise;
     }
     pending.timer = timers.setTimeout(

@@ -6,6 +6,7 @@
 //   WebPubSubConnectionString="Endpoint=https://<name>.webpubsub.azure.com;AccessKey=...;Version=1.0;" \
 //     node examples/chat/server.mjs            # the real Azure service
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +16,7 @@ export const HUB = "chat";
 export const ROOM = "room";
 const PUBLIC = fileURLToPath(new URL("./public/", import.meta.url));
 // The package's own export of its browser build (what `npm install webpubsub-client` gives an app).
-const UMD = fileURLToPath(import.meta.resolve("webpubsub-client/dist/webpubsub-client.umd.min.js"));
+const UMD = createRequire(import.meta.url).resolve("webpubsub-client/dist/webpubsub-client.umd.min.js");
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",

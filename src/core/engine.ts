@@ -457,6 +457,7 @@ export class Engine {
         await this.open(recoveryUrl(this.url!, connectionId, this.reconnectionToken!), "recover");
         if (this.fsm.state !== "recovering") return;
         this.fire("recovered");
+        this.lastDisconnected = undefined; // it was about the link that is now recovered
         this.linkUp();
         this.acker.flush(true);
         this.rt.logger.info(`recovered ${connectionId} after ${attempt} attempt(s)`);

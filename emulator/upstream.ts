@@ -35,6 +35,28 @@ export function decodeStates(header: string | string[] | undefined): Record<stri
   }
 }
 
+/**
+ * A signal that aborts when either does, and a function to detach it once the call is over
+ * (AbortSignal.any needs Node 20.3; the package supports Node 18).
+ */
+function anySignal(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const dispose = (): void => {
+    a.removeEventListener("abort", abort);
+    b.removeEventListener("abort", abort);
+  };
+  const abort = (): void => {
+    dispose();
+    controller.abort();
+  };
+  if (a.aborted || b.aborted) controller.abort();
+  else {
+    a.addEventListener("abort", abort);
+    b.addEventListener("abort", abort);
+  }
+  return { signal: controller.signal, dispose };
+}
+
 /** Header values must be visible ASCII; anything else (e.g. a non-ASCII userId) is percent-encoded. */
 function headerSafe(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
@@ -82,11 +104,11 @@ export class Upstream {
     if (ctx.subprotocol !== undefined) headers["ce-subprotocol"] = headerSafe(ctx.subprotocol);
     const states = encodeStates(ctx.states);
     if (states !== undefined) headers["ce-connectionState"] = states;
-    const signals = signal ? [this.shutdown, signal] : [this.shutdown];
+    const combined = signal ? anySignal(this.shutdown, signal) : { signal: this.shutdown, dispose: () => undefined };
     return httpSend("POST", this.url(ctx.hub, eventName), headers, body.data, {
-      signal: AbortSignal.any(signals),
+      signal: combined.signal,
       maxResponseBytes: MAX_UPSTREAM_RESPONSE_BYTES,
       timeoutMs: UPSTREAM_TIMEOUT_MS,
-    });
+    }).finally(combined.dispose);
   }
 }

@@ -1,4 +1,22 @@
-/** The local Web PubSub service: `startEmulator()`. Node only. */
+/**
+ * The local Web PubSub service: `startEmulator()`. Node only, in memory, one HTTP server that
+ * takes WebSocket upgrades at `/client/hubs/{hub}` (and `/client?hub=`) and the REST API at `/api`.
+ *
+ * Choices where PROTOCOL.md leaves room:
+ * - Protobuf subprotocols are refused with HTTP 400 (not implemented); an unknown subprotocol
+ *   is echoed and the client is treated as a simple WebSocket client.
+ * - A message over 1 MB closes the connection with 1009 after a `disconnected` frame; a
+ *   reliable session survives it (only 1008 ends a session). Above 16 MB `ws` closes 1009 itself.
+ * - A client that closes its socket with 1000 or no code has left: its reliable session ends
+ *   at once. Any other loss (1001, 1006, 4xxx, ...) keeps the session for `sessionTtlMs`.
+ * - Invalid group names get the ack error `BadRequest`. A fire-and-forget request that fails
+ *   (Forbidden, BadRequest) closes with 1008; a failed fire-and-forget *event* is ignored.
+ * - A failed ackId (any error) is forgotten so it can be retried; a successful one is answered
+ *   `Duplicate` from then on (the most recent 100,000 per connection are remembered).
+ * - REST closes (connection/user/group/all) use 1008: the session is gone.
+ * - `faults.pause` lasts until `resume`, across recoveries.
+ * - REST "add user to group" also applies to the user's later connections.
+ */
 import type { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";

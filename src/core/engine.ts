@@ -15,7 +15,7 @@ import { GroupMemory } from "./group-memory.js";
 import { KeepAlive } from "./keep-alive.js";
 import { Outbox, type Operation } from "./outbox.js";
 import type { RetryPolicy } from "./retry-policy.js";
-import type { Runtime, Transport } from "./runtime.js";
+import type { Runtime, Timers, Transport } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
 
@@ -47,6 +47,8 @@ interface PendingOpen {
 
 type Events = WebPubSubClientEvents;
 
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 export class Engine {
   readonly emitter = mitt<Events>();
   readonly groups = new GroupMemory();
@@ -58,6 +60,7 @@ export class Engine {
   private readonly acker: SequenceAcker;
   private readonly keepAlive: KeepAlive;
   private readonly reliable: boolean;
+  private readonly timers: Timers;
   private socket?: Transport;
   private gen = 0;
   private pendingOpen?: PendingOpen;
@@ -83,7 +86,13 @@ export class Engine {
     private readonly config: EngineConfig,
     private readonly rt: Runtime,
   ) {
-    const { timers, clock } = rt;
+    const { clock } = rt;
+    // Hosts fire a timer set beyond 2^31-1 ms at once; such delays mean "practically never".
+    const timers: Timers = {
+      setTimeout: (callback, ms) => rt.timers.setTimeout(callback, Math.min(ms, MAX_TIMER_DELAY_MS)),
+      clearTimeout: (handle) => rt.timers.clearTimeout(handle),
+    };
+    this.timers = timers;
     this.reliable = config.protocol.isReliableSubProtocol;
     this.fsm = new StateMachine((from, to, trigger) => rt.logger.debug(`state ${from} -> ${to} (${trigger})`));
     this.outbox = new Outbox({ write: (m) => this.write(m) }, timers, clock, config.messageRetry, config.ackTimeoutMs);
@@ -162,7 +171,7 @@ export class Engine {
       } catch {
         // already closing
       }
-      this.stopTimer = this.rt.timers.setTimeout(() => this.finishStop(), 3000);
+      this.stopTimer = this.timers.setTimeout(() => this.finishStop(), 3000);
     } else {
       this.finishStop(); // clears this.stopDone
     }
@@ -230,7 +239,8 @@ export class Engine {
     const gen = ++this.gen;
     const done = deferred<void>();
     let closed: { code: number; reason: string } | undefined;
-    const { timers, logger } = this.rt;
+    const { timers } = this;
+    const { logger } = this.rt;
     logger.info(`${mode === "new" ? "connecting to" : "recovering through"} ${redactUrl(url)}`);
     const pending: PendingOpen = {
       gen,
@@ -507,7 +517,7 @@ export class Engine {
     return new Promise((resolve) => {
       let timer: unknown;
       const done = (): void => {
-        if (timer !== undefined) this.rt.timers.clearTimeout(timer);
+        if (timer !== undefined) this.timers.clearTimeout(timer);
         if (this.waiter === done) this.waiter = undefined;
         resolve(offlineAtStart || offlineEvents !== this.offlineEvents || !this.online);
       };
@@ -516,7 +526,7 @@ export class Engine {
         if (this.online) done(); // offline: the `online` event calls wake()
       };
       this.waiter = done;
-      if (ms > 0) timer = this.rt.timers.setTimeout(elapsed, ms);
+      if (ms > 0) timer = this.timers.setTimeout(elapsed, ms);
       else elapsed();
     });
   }
@@ -542,7 +552,7 @@ export class Engine {
   // ---- stopping ----------------------------------------------------------------------
 
   private finishStop(code?: number, reason?: string): void {
-    this.rt.timers.clearTimeout(this.stopTimer);
+    this.timers.clearTimeout(this.stopTimer);
     this.dropSocket();
     this.linkDown();
     const connectionId = this.connectionId;

@@ -219,3 +219,28 @@ describe("redactUrl", () => {
     expect(redactUrl("wss://h/x?q=access_token=abc")).toBe("wss://h/x?q=access_token=abc");
   });
 });
+
+describe("huge delays", () => {
+  it("delays beyond 2^31-1 ms mean 'practically never', not 'at once' (no resend or ping storm)", async () => {
+    const rt = fakeRuntime();
+    const client = new WebPubSubClient(
+      URL_,
+      { ackTimeoutInMs: 2 ** 32, keepAliveIntervalInMs: Infinity, keepAliveTimeoutInMs: Infinity, messageRetryOptions: { retryDelayInMs: 1e12 } },
+      rt,
+    );
+    const socket = await connect(client, rt);
+    const send = client.sendEvent("e", "x", "text");
+    const retried = client.sendEvent("e", "y", "text");
+    socket.ack(2, { name: "InternalServerError", message: "" });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(socket.frames().map((f) => [f.type, f.ackId])).toEqual([
+      ["event", 1],
+      ["event", 2],
+    ]);
+    socket.ack(1);
+    await expect(send).resolves.toEqual({ ackId: 1, isDuplicated: false });
+    const caught = retried.catch((e) => e);
+    await client.stop();
+    expect((await caught).ackId).toBe(2);
+  });
+});

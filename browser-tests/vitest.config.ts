@@ -8,6 +8,7 @@ export default defineConfig({
     root: fileURLToPath(new URL("..", import.meta.url)),
     include: ["browser-tests/**/*.test.ts"],
     environment: "node",
+    globalSetup: ["browser-tests/support/global-setup.ts"],
     pool: "forks",
     // Each file runs its own Chromium; two at a time suits a 2-core machine.
     maxWorkers: 2,

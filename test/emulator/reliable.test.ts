@@ -91,10 +91,13 @@ describe("reliable sessions", () => {
   });
 
   test("recovery failures close with 1008: wrong token, token of another connection, unknown id, expired session", async () => {
-    const emu = await withEmulator(onTestFinished, { sessionTtlMs: 50 });
+    // The TTL must outlast the three bad attempts (so they fail for their own reason, not
+    // expiry) even on a loaded machine; the expiry listener is armed before anything can expire.
+    const emu = await withEmulator(onTestFinished, { sessionTtlMs: 1500 });
     const a = await setup(emu);
     const b = await open(await emu.getClientAccessUrl("h"), RELIABLE_PROTOCOL);
     const bConnected = await b.next();
+    const ended = nextEvent<{ connectionId: string }>(emu.events, "disconnect");
     emu.faults.drop(a.id);
     await a.client.waitClose();
     for (const bad of [
@@ -106,8 +109,7 @@ describe("reliable sessions", () => {
       expect(await c.next()).toMatchObject({ type: "system", event: "disconnected" });
       expect((await c.waitClose()).code).toBe(1008);
     }
-    const ended = await nextEvent<{ connectionId: string }>(emu.events, "disconnect");
-    expect(ended.connectionId).toBe(a.id);
+    expect((await ended).connectionId).toBe(a.id);
     const late = await recover(emu, a.url, a.connected);
     expect(await late.next()).toMatchObject({ event: "disconnected" });
     expect((await late.waitClose()).code).toBe(1008);

@@ -30,12 +30,15 @@ import { signJwt } from "./jwt";
 import { isValidHubName } from "./names";
 import { handleRestRequest } from "./rest";
 import { Service } from "./service";
+import { registerTestHooks } from "./testing";
 import { Upstream } from "./upstream";
 
 export { parseConnectionString, buildConnectionString, type ParsedConnectionString } from "./connection-string";
 export type { Faults } from "./faults";
 export type { ConnectionEvent } from "./service";
 export { signJwt, verifyJwt } from "./jwt";
+/** Test/bench hook (in-process only): see emulator/testing.ts. */
+export { testHooks, type TestHooks } from "./testing";
 
 /** The access key used when none is given. For local development only. */
 export const DEFAULT_ACCESS_KEY = "webpubsub-emulator-dev-key-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -175,7 +178,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return closing;
   };
 
-  return {
+  const emulator: Emulator = {
     endpoint,
     port,
     connectionString: buildConnectionString(endpoint, accessKey),
@@ -206,4 +209,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     events: service.events,
     faults: createFaults(service),
   };
+  registerTestHooks(emulator, service); // test/bench hook: emulator/testing.ts
+  return emulator;
 }

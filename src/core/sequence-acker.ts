@@ -34,6 +34,8 @@ export class SequenceAcker {
     this.cancel();
     if (this.largest === 0 || (!force && this.largest === this.acked)) return;
     if (this.sendAck(this.largest)) this.acked = this.largest;
+    // The link is not writable yet (connecting): try again on the usual cadence.
+    else this.timer = this.timers.setTimeout(this.onTimer, ACK_INTERVAL_MS);
   }
 
   /** Stops the timer (link down). What was not acked is sent on `flush(true)` after recovery. */

@@ -117,6 +117,19 @@ describe("sequence tracking (reliable)", () => {
     await client.stop();
   });
 
+  it("messages that arrive with the connected frame, before the client is connected, are still acked", async () => {
+    const client = new WebPubSubClient(URL_, { keepAliveIntervalInMs: 0 }, rt);
+    const started = client.start();
+    await settle();
+    const socket = rt.last();
+    socket.accept("c1", "t1");
+    for (let id = 1; id <= 300; id++) socket.receive(msg(id)); // the jump hits before connected
+    await started;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(acks(socket)).toEqual([300]);
+    await client.stop();
+  });
+
   it("the json protocol neither drops by sequenceId nor sends sequenceAck", async () => {
     const { client, events, socket } = await live({ protocol: WebPubSubJsonProtocol(), keepAliveIntervalInMs: 0 });
     for (let i = 0; i < 400; i++) socket.receive(msg(1));

@@ -48,6 +48,8 @@ interface PendingOpen {
 type Events = WebPubSubClientEvents;
 
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+/** A recovery socket that has not opened by then is abandoned, and the next attempt made. */
+const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
 
 export class Engine {
   readonly emitter = mitt<Events>();
@@ -234,7 +236,7 @@ export class Engine {
   // ---- sockets -----------------------------------------------------------------------
 
   /** Opens a socket; resolves on `connected` (new) or on open (recover). */
-  private open(url: string, mode: "new" | "recover"): Promise<void> {
+  private open(url: string, mode: "new" | "recover", timeoutMs = this.config.connectTimeoutMs): Promise<void> {
     this.dropSocket();
     const gen = ++this.gen;
     const done = deferred<void>();
@@ -282,8 +284,8 @@ export class Engine {
       return done.promise;
     }
     pending.timer = timers.setTimeout(
-      () => pending.finish(new ConnectionError(`No connection within ${this.config.connectTimeoutMs} ms.`)),
-      this.config.connectTimeoutMs,
+      () => pending.finish(new ConnectionError(`No connection within ${timeoutMs} ms.`)),
+      Math.min(timeoutMs, this.config.connectTimeoutMs),
     );
     // The socket may close after it was established but before the caller has taken it
     // over (a service that opens, then closes at once with 1008): that is a failed open.
@@ -424,24 +426,26 @@ export class Engine {
     }
   }
 
-  /** The connection id is gone for good. */
+  /**
+   * The connection id is gone for good. The state changes before `disconnected` is
+   * emitted, so a listener reading `state` sees `reconnecting` (or `stopped`).
+   */
   private sessionLost(code: number | undefined, reason: string | undefined): void {
-    const from = this.fsm.state;
+    if (!this.config.autoReconnect) return this.finishStop(code, reason);
     const connectionId = this.connectionId;
     const message = this.lastDisconnected;
+    this.forgetSession();
+    this.outbox.sessionLost();
+    this.fire("lost");
+    this.emit("disconnected", { connectionId, message, code, reason });
+    if (this.fsm.state === "reconnecting") void this.reconnect(); // unless a listener stopped it
+  }
+
+  private forgetSession(): void {
     this.connectionId = this.reconnectionToken = undefined;
     this.lastDisconnected = undefined;
     this.recoveryStartedAt = undefined;
     this.acker.reset();
-    this.outbox.sessionLost();
-    this.emit("disconnected", { connectionId, message, code, reason });
-    if (this.fsm.state !== from) return; // a listener stopped the client
-    if (this.config.autoReconnect) {
-      this.fire("lost");
-      void this.reconnect();
-    } else {
-      this.finishStop();
-    }
   }
 
   // ---- recovery and reconnection -----------------------------------------------------
@@ -464,7 +468,7 @@ export class Engine {
       this.emit("recovering", { connectionId, attempt });
       if (this.fsm.state !== "recovering") return;
       try {
-        await this.open(recoveryUrl(this.url!, connectionId, this.reconnectionToken!), "recover");
+        await this.open(recoveryUrl(this.url!, connectionId, this.reconnectionToken!), "recover", RECOVERY_ATTEMPT_TIMEOUT_MS);
         if (this.fsm.state !== "recovering") return;
         this.fire("recovered");
         this.lastDisconnected = undefined; // it was about the link that is now recovered
@@ -557,10 +561,7 @@ export class Engine {
     this.linkDown();
     const connectionId = this.connectionId;
     const message = this.lastDisconnected;
-    this.connectionId = this.reconnectionToken = undefined;
-    this.lastDisconnected = undefined;
-    this.recoveryStartedAt = undefined;
-    this.acker.reset();
+    this.forgetSession();
     this.outbox.failAll("The client stopped before the operation completed.");
     this.unsubscribeNetwork?.();
     this.unsubscribeNetwork = undefined;

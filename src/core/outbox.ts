@@ -68,12 +68,23 @@ export class Outbox {
     else this.queue.push(op);
   }
 
-  /** The link is up: resend what awaits an answer, then drain the queue in order. */
+  /**
+   * The link is up: resend what awaits an ack (the service de-duplicates by ackId), then
+   * drain the queue in order. Invocations already sent are not sent twice (nothing
+   * de-duplicates them); they keep waiting for their response until their deadline.
+   */
   resume(): void {
     this.up = true;
-    const again = [...this.pending.values()];
-    this.pending.clear();
     this.cancelTimer();
+    const again: Operation[] = [];
+    let next = Infinity;
+    for (const [key, op] of this.pending) {
+      if (op.invocationId === undefined) {
+        again.push(op);
+        this.pending.delete(key);
+      } else next = Math.min(next, op.due);
+    }
+    if (next < Infinity) this.arm(next);
     let i = 0;
     for (; i < again.length; i++) if (!this.transmit(again[i])) break;
     if (i < again.length) this.queue.unshift(...again.slice(i));

@@ -429,6 +429,20 @@ describe("disconnected payloads", () => {
     ]);
     expect(client.state).toBe("stopped");
   });
+
+  it.each([
+    [true, "reconnecting"],
+    [false, "stopped"],
+  ])("a disconnected listener already sees the next state (autoReconnect %s → %s)", async (autoReconnect, expected) => {
+    const client = new WebPubSubClient(URL_, { autoReconnect }, rt);
+    const socket = await connect(client, rt, "c1");
+    const seen: string[] = [];
+    client.on("disconnected", () => seen.push(client.state));
+    socket.drop(1008, "gone");
+    await settle();
+    expect(seen).toEqual([expected]);
+    await client.stop();
+  });
 });
 
 describe("listeners", () => {

@@ -142,12 +142,8 @@ export function mountChat({ WebPubSubClient, root = document.body, negotiateUrl 
     // The credential form: the client calls negotiate again for every brand-new
     // connection (a fresh token), but not when it recovers the same connection.
     client = new WebPubSubClient({ getClientAccessUrl: negotiate });
-    // The client's `state` changes right after some events are emitted (e.g. `disconnected`
-    // comes just before it turns "reconnecting"), so read it now and once more afterwards.
-    const refresh = () => {
-      showState(client.state);
-      queueMicrotask(() => showState(client.state));
-    };
+    // `state` has already changed when each of these events fires.
+    const refresh = () => showState(client.state);
     for (const event of ["connected", "disconnected", "recovering", "recovered", "stopped"]) client.on(event, refresh);
     client.on("recovered", () => addNotice("connection recovered — nothing was lost"));
     client.on("disconnected", () => {

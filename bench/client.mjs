@@ -1,0 +1,177 @@
+// One measurement of one client, in a fresh process: `node --expose-gc bench/client.mjs <kind> <task>`.
+// Talks to the service through run.mjs (IPC), and ends by sending { result }.
+import { loadClient } from "./adapters.mjs";
+
+const [kind, task] = process.argv.slice(2);
+const now = () => performance.now();
+const wall = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let rpcId = 0;
+const waiting = new Map();
+process.on("message", (msg) => {
+  const w = waiting.get(msg.rpc);
+  if (!w) return;
+  waiting.delete(msg.rpc);
+  if (msg.error) w.reject(new Error(msg.error));
+  else w.resolve(msg.result);
+});
+/** Calls a command of the service process (bench/service.mjs). */
+function service(cmd, args) {
+  const rpc = ++rpcId;
+  return new Promise((resolve, reject) => {
+    waiting.set(rpc, { resolve, reject });
+    process.send({ rpc, cmd, args });
+  });
+}
+
+const connect = await loadClient(kind);
+const url = await service("url");
+
+const tasks = {
+  /** The service pushes up to 100,000 json messages as fast as acks allow; rate delivered to the app. */
+  async receive({ total = 100_000, maxMs = 8000 } = {}) {
+    const c = await connect(url);
+    let n = 0;
+    let first = 0;
+    let end = 0;
+    let finish;
+    const done = new Promise((r) => (finish = r));
+    c.onServer(() => {
+      if (n === 0) {
+        first = now();
+        setTimeout(() => {
+          end = first + maxMs;
+          finish();
+        }, maxMs);
+      }
+      if (++n === total) {
+        end = now();
+        finish();
+      }
+    });
+    const push = service("push", { connectionId: c.connectionId, total, maxMs: maxMs + 2000 });
+    await done;
+    const count = n;
+    await service("stopPush", { connectionId: c.connectionId });
+    const pushed = await push;
+    await c.stop();
+    return { value: count / ((end - first) / 1000), count, ms: end - first, pushed: pushed.pushed, why: pushed.why };
+  },
+
+  /** 20,000 acknowledged sendToGroup calls issued at once (after 1,000 to warm up). */
+  async send({ total = 20_000, warmup = 1000 } = {}) {
+    const c = await connect(url);
+    const data = { kind: "tick", text: "x".repeat(64) };
+    await Promise.all(Array.from({ length: warmup }, () => c.send("bench-send", data)));
+    const t0 = now();
+    const all = new Array(total);
+    for (let i = 0; i < total; i++) all[i] = c.send("bench-send", data);
+    await Promise.all(all);
+    const ms = now() - t0;
+    await c.stop();
+    return { value: total / (ms / 1000), ms };
+  },
+
+  /** sendToGroup to a group we are in, until the echo is delivered; sequential samples. */
+  async latency({ samples = 5000, warmup = 500 } = {}) {
+    const c = await connect(url);
+    const group = `lat-${process.pid}`;
+    await c.join(group);
+    let onEcho;
+    c.onGroup(() => onEcho?.());
+    const times = [];
+    const data = { kind: "ping", text: "x".repeat(64) };
+    for (let i = 0; i < warmup + samples; i++) {
+      const t0 = now();
+      let t1 = 0;
+      const echo = new Promise((r) => (onEcho = r));
+      const ack = c.send(group, data);
+      await echo;
+      t1 = now();
+      await ack;
+      if (i >= warmup) times.push(t1 - t0);
+    }
+    await c.stop();
+    times.sort((a, b) => a - b);
+    const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+    return { p50: q(0.5), p99: q(0.99), max: times[times.length - 1] };
+  },
+
+  /** Heap and RSS growth per connected idle client, `count` clients. */
+  async memory({ count = 1000, batch = 50 } = {}) {
+    const gc = globalThis.gc;
+    if (!gc) throw new Error("run with --expose-gc");
+    // One client first, so code and lazily built module state are not counted per client.
+    const warm = await connect(url);
+    await warm.stop();
+    await sleep(200);
+    const settle = async () => {
+      for (let i = 0; i < 4; i++) {
+        gc();
+        await sleep(50);
+      }
+      return process.memoryUsage();
+    };
+    const before = await settle();
+    const clients = [];
+    for (let i = 0; i < count; i += batch) {
+      const n = Math.min(batch, count - i);
+      clients.push(...(await Promise.all(Array.from({ length: n }, () => connect(url)))));
+    }
+    await sleep(500);
+    const after = await settle();
+    const connected = await service("connections");
+    await Promise.all(clients.map((c) => c.stop()));
+    return {
+      heap: (after.heapUsed - before.heapUsed) / count,
+      rss: (after.rss - before.rss) / count,
+      external: (after.external - before.external) / count,
+      connected,
+    };
+  },
+
+  /** The service publishes every 2 ms; after `upMs` drop the socket abruptly; time to the first message published after the drop. */
+  async resume({ drops = 5, intervalMs = 2, upMs = 1200 } = {}) {
+    const c = await connect(url);
+    let log = []; // [index, wall time] of this trial's deliveries
+    let waitFor = Infinity;
+    let reached;
+    c.onServer((data) => {
+      const i = data?.i;
+      if (typeof i !== "number") return;
+      const t = wall();
+      log.push(i, t);
+      if (i > waitFor) {
+        waitFor = Infinity;
+        reached(t);
+      }
+    });
+    await service("stream", { connectionId: c.connectionId, intervalMs });
+    const times = [];
+    for (let d = 0; d < drops; d++) {
+      await sleep(upMs); // a link that has been up a while (our recovery pacing window is 1 s)
+      log = [];
+      const arrived = new Promise((r) => (reached = r));
+      const { t, lastIndex } = await service("drop", { connectionId: c.connectionId });
+      // Delivered while the answer travelled back?
+      let early = NaN;
+      for (let k = 0; k < log.length; k += 2) if (log[k] > lastIndex) { early = log[k + 1]; break; }
+      if (early === early) reached(early);
+      else waitFor = lastIndex;
+      const at = await Promise.race([arrived, sleep(40_000).then(() => NaN)]);
+      times.push(at - t);
+    }
+    await service("stopStream", { connectionId: c.connectionId });
+    await c.stop();
+    const sorted = [...times].sort((a, b) => a - b);
+    return { value: sorted[Math.floor(sorted.length / 2)], all: times };
+  },
+};
+
+try {
+  const result = await tasks[task]();
+  process.send({ result }, () => process.exit(0));
+} catch (e) {
+  process.send({ error: String(e?.stack ?? e) }, () => process.exit(1));
+}

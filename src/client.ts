@@ -56,8 +56,8 @@ function credentialOf(source: string | WebPubSubClientCredential): EngineConfig[
 }
 
 export class WebPubSubClient {
-  private readonly engine: Engine;
-  private readonly onceWrappers = new Map<string, Map<Listener<never>, Listener<never>>>();
+  readonly #engine: Engine;
+  readonly #onceWrappers = new Map<string, Map<Listener<never>, Listener<never>>>();
 
   constructor(clientAccessUrl: string, options?: WebPubSubClientOptions);
   constructor(credential: WebPubSubClientCredential, options?: WebPubSubClientOptions);
@@ -71,7 +71,7 @@ export class WebPubSubClient {
     if (typeof protocol?.name !== "string" || typeof protocol.parseMessages !== "function" || typeof protocol.writeMessage !== "function") {
       throw new TypeError("options.protocol must be a WebPubSubClientProtocol (e.g. WebPubSubJsonProtocol())");
     }
-    this.engine = new Engine(
+    this.#engine = new Engine(
       {
         getClientAccessUrl: credentialOf(source),
         protocol,
@@ -92,26 +92,26 @@ export class WebPubSubClient {
 
   /** `stopped`, `connecting`, `connected`, `recovering`, `reconnecting` or `stopping`. */
   get state(): WebPubSubClientState {
-    return this.engine.state;
+    return this.#engine.state;
   }
 
   /** The service's id for the current connection; undefined before `connected`. */
   get connectionId(): string | undefined {
-    return this.engine.connectionId;
+    return this.#engine.connectionId;
   }
 
   get userId(): string | undefined {
-    return this.engine.userId;
+    return this.#engine.userId;
   }
 
   /** Resolves once the service has sent `connected`. */
   start(options?: StartOptions): Promise<void> {
-    return this.engine.start(checkOptions<StartOptions>(options, "options").abortSignal);
+    return this.#engine.start(checkOptions<StartOptions>(options, "options").abortSignal);
   }
 
   /** Resolves once stopped; safe to call in any state, any number of times. */
   stop(): Promise<void> {
-    return this.engine.stop();
+    return this.#engine.stop();
   }
 
   async [asyncDispose](): Promise<void> {
@@ -119,43 +119,43 @@ export class WebPubSubClient {
   }
 
   on<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
-    this.engine.emitter.on(event, listener);
+    this.#engine.emitter.on(event, listener);
   }
 
   off<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
-    const wrapper = this.onceWrappers.get(event)?.get(listener as Listener<never>);
+    const wrapper = this.#onceWrappers.get(event)?.get(listener as Listener<never>);
     if (wrapper) {
-      this.onceWrappers.get(event)!.delete(listener as Listener<never>);
-      this.engine.emitter.off(event, wrapper as Listener<K>);
+      this.#onceWrappers.get(event)!.delete(listener as Listener<never>);
+      this.#engine.emitter.off(event, wrapper as Listener<K>);
     }
-    this.engine.emitter.off(event, listener);
+    this.#engine.emitter.off(event, listener);
   }
 
   /** Like `on`, for the next event only. */
   once<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
-    let wrappers = this.onceWrappers.get(event);
-    if (!wrappers) this.onceWrappers.set(event, (wrappers = new Map()));
+    let wrappers = this.#onceWrappers.get(event);
+    if (!wrappers) this.#onceWrappers.set(event, (wrappers = new Map()));
     const wrapper: Listener<K> = (e) => {
       // remove only this once-registration, not an on() registration of the same function
       if (wrappers.get(listener as Listener<never>) === (wrapper as Listener<never>)) wrappers.delete(listener as Listener<never>);
-      this.engine.emitter.off(event, wrapper);
+      this.#engine.emitter.off(event, wrapper);
       listener(e);
     };
     wrappers.set(listener as Listener<never>, wrapper as Listener<never>);
-    this.engine.emitter.on(event, wrapper);
+    this.#engine.emitter.on(event, wrapper);
   }
 
   async joinGroup(groupName: string, options?: JoinGroupOptions): Promise<WebPubSubResult> {
     checkGroup(groupName);
-    const result = await this.acked({ kind: "joinGroup", group: groupName }, checkOptions<JoinGroupOptions>(options, "options"));
-    this.engine.groups.joined(groupName);
+    const result = await this.#acked({ kind: "joinGroup", group: groupName }, checkOptions<JoinGroupOptions>(options, "options"));
+    this.#engine.groups.joined(groupName);
     return result;
   }
 
   async leaveGroup(groupName: string, options?: LeaveGroupOptions): Promise<WebPubSubResult> {
     checkGroup(groupName);
-    const result = await this.acked({ kind: "leaveGroup", group: groupName }, checkOptions<LeaveGroupOptions>(options, "options"));
-    this.engine.groups.left(groupName);
+    const result = await this.#acked({ kind: "leaveGroup", group: groupName }, checkOptions<LeaveGroupOptions>(options, "options"));
+    this.#engine.groups.left(groupName);
     return result;
   }
 
@@ -168,7 +168,7 @@ export class WebPubSubClient {
     checkGroup(groupName);
     checkContent(content, dataType);
     const o = checkOptions<SendToGroupOptions>(options, "options");
-    return this.acked({ kind: "sendToGroup", group: groupName, dataType, data: content, noEcho: o.noEcho === true }, o);
+    return this.#acked({ kind: "sendToGroup", group: groupName, dataType, data: content, noEcho: o.noEcho === true }, o);
   }
 
   async sendEvent(
@@ -179,7 +179,7 @@ export class WebPubSubClient {
   ): Promise<WebPubSubResult> {
     checkEventName(eventName);
     checkContent(content, dataType);
-    return this.acked({ kind: "sendEvent", event: eventName, dataType, data: content }, checkOptions<SendEventOptions>(options, "options"));
+    return this.#acked({ kind: "sendEvent", event: eventName, dataType, data: content }, checkOptions<SendEventOptions>(options, "options"));
   }
 
   /** Sends an event and resolves with the event handler's response. */
@@ -195,11 +195,11 @@ export class WebPubSubClient {
     if (o.invocationId !== undefined && (typeof o.invocationId !== "string" || o.invocationId === "")) {
       throw new TypeError("invocationId must be a non-empty string");
     }
-    if (o.invocationId !== undefined && this.engine.isKeyInUse(o.invocationId)) {
+    if (o.invocationId !== undefined && this.#engine.isKeyInUse(o.invocationId)) {
       throw new RangeError(`invocationId ${o.invocationId} is already in use by a pending invocation`);
     }
-    const invocationId = o.invocationId ?? this.engine.nextInvocationId();
-    const state = this.engine.state;
+    const invocationId = o.invocationId ?? this.#engine.nextInvocationId();
+    const state = this.#engine.state;
     if (state === "stopped" || state === "stopping") {
       throw new InvocationError(`The client is ${state}; call start() before invoking.`, { invocationId });
     }
@@ -209,7 +209,7 @@ export class WebPubSubClient {
         errorDetail: { name: "AbortError", message: "aborted" },
       });
     }
-    const result = await this.engine.submit<WebPubSubResult & InvokeEventResult>(
+    const result = await this.#engine.submit<WebPubSubResult & InvokeEventResult>(
       { kind: "invoke", invocationId, event: eventName, dataType, data: content },
       { invocationId },
       o.abortSignal,
@@ -217,7 +217,7 @@ export class WebPubSubClient {
     return { invocationId: result.invocationId, dataType: result.dataType, data: result.data };
   }
 
-  private acked(
+  #acked(
     message:
       | { kind: "joinGroup" | "leaveGroup"; group: string }
       | { kind: "sendToGroup"; group: string; dataType: WebPubSubDataType; data: unknown; noEcho: boolean }
@@ -227,23 +227,23 @@ export class WebPubSubClient {
     checkAckId(options.ackId);
     const fireAndForget = options.fireAndForget === true && message.kind !== "joinGroup" && message.kind !== "leaveGroup";
     if (fireAndForget && options.ackId !== undefined) throw new TypeError("ackId cannot be combined with fireAndForget");
-    if (options.ackId !== undefined && this.engine.isKeyInUse(options.ackId)) {
+    if (options.ackId !== undefined && this.#engine.isKeyInUse(options.ackId)) {
       throw new RangeError(`ackId ${options.ackId} is already in use by a pending operation`);
     }
-    const ackId = fireAndForget ? undefined : (options.ackId ?? this.engine.nextAckId());
-    this.assertRunning(ackId);
-    this.assertNotAborted(options.abortSignal, ackId);
-    return this.engine.submit({ ...message, ackId } as Parameters<Engine["submit"]>[0], { ackId }, options.abortSignal);
+    const ackId = fireAndForget ? undefined : (options.ackId ?? this.#engine.nextAckId());
+    this.#assertRunning(ackId);
+    this.#assertNotAborted(options.abortSignal, ackId);
+    return this.#engine.submit({ ...message, ackId } as Parameters<Engine["submit"]>[0], { ackId }, options.abortSignal);
   }
 
-  private assertRunning(ackId?: number): void {
-    const state = this.engine.state;
+  #assertRunning(ackId?: number): void {
+    const state = this.#engine.state;
     if (state === "stopped" || state === "stopping") {
       throw new SendMessageError(`The client is ${state}; call start() before sending.`, { ackId });
     }
   }
 
-  private assertNotAborted(signal: AbortSignalLike | undefined, ackId?: number): void {
+  #assertNotAborted(signal: AbortSignalLike | undefined, ackId?: number): void {
     if (signal?.aborted) {
       throw new SendMessageError("The operation was aborted before it was sent.", {
         ackId,

@@ -57,99 +57,101 @@ export class Engine {
   connectionId?: string;
   userId?: string;
 
-  private readonly fsm: StateMachine;
-  private readonly outbox: Outbox;
-  private readonly acker: SequenceAcker;
-  private readonly keepAlive: KeepAlive;
-  private readonly reliable: boolean;
-  private readonly timers: Timers;
-  private socket?: Transport;
-  private gen = 0;
-  private pendingOpen?: PendingOpen;
-  private reconnectionToken?: string;
-  private url?: string;
-  private lastDisconnected?: DisconnectedMessage;
-  private waiter?: () => void;
-  private stopDone?: Deferred<void>;
-  private stopTimer: unknown;
-  private online = true;
-  private offlineEvents = 0;
-  private unsubscribeNetwork?: () => void;
-  private lastRecoveryAttempt = -Infinity;
-  private recoveryStartedAt?: number;
+  readonly #fsm: StateMachine;
+  readonly #outbox: Outbox;
+  readonly #acker: SequenceAcker;
+  readonly #keepAlive: KeepAlive;
+  readonly #reliable: boolean;
+  readonly #timers: Timers;
+  #socket?: Transport;
+  #gen = 0;
+  #pendingOpen?: PendingOpen;
+  #reconnectionToken?: string;
+  #url?: string;
+  #lastDisconnected?: DisconnectedMessage;
+  #waiter?: () => void;
+  #stopDone?: Deferred<void>;
+  #stopTimer: unknown;
+  #online = true;
+  #offlineEvents = 0;
+  #unsubscribeNetwork?: () => void;
+  #lastRecoveryAttempt = -Infinity;
+  #recoveryStartedAt?: number;
   /** Attempts in the current recovery window (kept across recoveries that drop at once). */
-  private recoveryAttempts = 0;
-  private ackCounter = 0;
+  #recoveryAttempts = 0;
+  #ackCounter = 0;
   /** Bumped by every start(); a start() that is no longer the latest gives up. */
-  private startRun = 0;
-  private invocationCounter = 0;
+  #startRun = 0;
+  #invocationCounter = 0;
 
-  constructor(
-    private readonly config: EngineConfig,
-    private readonly rt: Runtime,
-  ) {
+  readonly #config: EngineConfig;
+  readonly #rt: Runtime;
+
+  constructor(config: EngineConfig, rt: Runtime) {
+    this.#config = config;
+    this.#rt = rt;
     const { clock } = rt;
     // Hosts fire a timer set beyond 2^31-1 ms at once; such delays mean "practically never".
     const timers: Timers = {
       setTimeout: (callback, ms) => rt.timers.setTimeout(callback, Math.min(ms, MAX_TIMER_DELAY_MS)),
       clearTimeout: (handle) => rt.timers.clearTimeout(handle),
     };
-    this.timers = timers;
-    this.reliable = config.protocol.isReliableSubProtocol;
-    this.fsm = new StateMachine((from, to, trigger) => rt.logger.debug(`state ${from} -> ${to} (${trigger})`));
-    this.outbox = new Outbox({ write: (m) => this.write(m) }, timers, clock, config.messageRetry, config.ackTimeoutMs);
-    this.acker = new SequenceAcker(timers, (sequenceId) => this.write({ kind: "sequenceAck", sequenceId }));
-    this.keepAlive = new KeepAlive(
+    this.#timers = timers;
+    this.#reliable = config.protocol.isReliableSubProtocol;
+    this.#fsm = new StateMachine((from, to, trigger) => rt.logger.debug(`state ${from} -> ${to} (${trigger})`));
+    this.#outbox = new Outbox({ write: (m) => this.#write(m) }, timers, clock, config.messageRetry, config.ackTimeoutMs);
+    this.#acker = new SequenceAcker(timers, (sequenceId) => this.#write({ kind: "sequenceAck", sequenceId }));
+    this.#keepAlive = new KeepAlive(
       timers,
       clock,
       config.keepAliveIntervalMs,
       config.keepAliveTimeoutMs,
-      () => this.write({ kind: "ping" }),
+      () => this.#write({ kind: "ping" }),
       (silent) => {
         rt.logger.warn(`no traffic for ${silent} ms: the link is dead`);
-        this.dropSocket();
-        this.onDrop(1006, "keep-alive timeout");
+        this.#dropSocket();
+        this.#onDrop(1006, "keep-alive timeout");
       },
     );
   }
 
   get state(): WebPubSubClientState {
-    return this.fsm.state;
+    return this.#fsm.state;
   }
 
   // ---- public lifecycle ------------------------------------------------------------
 
   async start(signal?: AbortSignalLike): Promise<void> {
-    if (this.fsm.state !== "stopped") {
-      throw new Error(`start() needs a stopped client, but this one is ${this.fsm.state}; call stop() first.`);
+    if (this.#fsm.state !== "stopped") {
+      throw new Error(`start() needs a stopped client, but this one is ${this.#fsm.state}; call stop() first.`);
     }
     if (signal?.aborted) throw new AbortError("start() was aborted before it began.");
-    const run = ++this.startRun;
-    this.fire("start");
-    this.subscribeNetwork();
+    const run = ++this.#startRun;
+    this.#fire("start");
+    this.#subscribeNetwork();
     const aborted = deferred<never>();
     aborted.promise.catch(() => {});
     const onAbort = (): void => {
       const error = new AbortError("start() was aborted.");
       aborted.reject(error);
-      if (run === this.startRun) this.pendingOpen?.finish(error);
+      if (run === this.#startRun) this.#pendingOpen?.finish(error);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const url = await Promise.race([this.config.getClientAccessUrl(signal), aborted.promise]);
+      const url = await Promise.race([this.#config.getClientAccessUrl(signal), aborted.promise]);
       if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl must return a non-empty URL string.");
-      this.assertStarting(run);
-      await this.open(url, "new");
-      this.assertStarting(run);
-      this.url = url;
-      this.established();
+      this.#assertStarting(run);
+      await this.#open(url, "new");
+      this.#assertStarting(run);
+      this.#url = url;
+      this.#established();
     } catch (error) {
-      if (this.state === "connecting" && run === this.startRun) {
-        this.dropSocket();
-        this.unsubscribeNetwork?.();
-        this.unsubscribeNetwork = undefined;
-        this.fire("failed");
-        this.outbox.failAll("The client could not connect; the operation was not sent.");
+      if (this.state === "connecting" && run === this.#startRun) {
+        this.#dropSocket();
+        this.#unsubscribeNetwork?.();
+        this.#unsubscribeNetwork = undefined;
+        this.#fire("failed");
+        this.#outbox.failAll("The client could not connect; the operation was not sent.");
       }
       throw error;
     } finally {
@@ -158,24 +160,24 @@ export class Engine {
   }
 
   stop(): Promise<void> {
-    const state = this.fsm.state;
+    const state = this.#fsm.state;
     if (state === "stopped") return Promise.resolve();
-    if (state === "stopping") return this.stopDone!.promise;
-    const done = (this.stopDone = deferred());
-    this.fire("stop");
-    this.wake();
-    this.pendingOpen?.finish(new ConnectionError("The client was stopped before the connection was established."));
-    const socket = this.socket;
+    if (state === "stopping") return this.#stopDone!.promise;
+    const done = (this.#stopDone = deferred());
+    this.#fire("stop");
+    this.#wake();
+    this.#pendingOpen?.finish(new ConnectionError("The client was stopped before the connection was established."));
+    const socket = this.#socket;
     if (socket) {
-      this.linkDown();
+      this.#linkDown();
       try {
         socket.close(1000, "");
       } catch {
         // already closing
       }
-      this.stopTimer = this.timers.setTimeout(() => this.finishStop(), 3000);
+      this.#stopTimer = this.#timers.setTimeout(() => this.#finishStop(), 3000);
     } else {
-      this.finishStop(); // clears this.stopDone
+      this.#finishStop(); // clears this.#stopDone
     }
     return done.promise;
   }
@@ -183,20 +185,20 @@ export class Engine {
   // ---- operations ------------------------------------------------------------------
 
   nextAckId(): number {
-    do this.ackCounter++;
-    while (this.outbox.has(this.ackCounter));
-    return this.ackCounter;
+    do this.#ackCounter++;
+    while (this.#outbox.has(this.#ackCounter));
+    return this.#ackCounter;
   }
 
   nextInvocationId(): string {
     let id: string;
-    do id = String(++this.invocationCounter);
-    while (this.outbox.has(id));
+    do id = String(++this.#invocationCounter);
+    while (this.#outbox.has(id));
     return id;
   }
 
   isKeyInUse(key: number | string): boolean {
-    return this.outbox.has(key);
+    return this.#outbox.has(key);
   }
 
   /**
@@ -224,58 +226,58 @@ export class Engine {
       };
       if (signal) {
         const onAbort = (): void => {
-          this.outbox.abort(op, "The operation was aborted; if it was already sent it may still take effect.");
+          this.#outbox.abort(op, "The operation was aborted; if it was already sent it may still take effect.");
         };
         signal.addEventListener("abort", onAbort, { once: true });
         op.cleanup = () => signal.removeEventListener("abort", onAbort);
       }
-      this.outbox.submit(op, front);
+      this.#outbox.submit(op, front);
     });
   }
 
   // ---- sockets -----------------------------------------------------------------------
 
   /** Opens a socket; resolves on `connected` (new) or on open (recover). */
-  private open(url: string, mode: "new" | "recover", timeoutMs = this.config.connectTimeoutMs): Promise<void> {
-    this.dropSocket();
-    const gen = ++this.gen;
+  #open(url: string, mode: "new" | "recover", timeoutMs = this.#config.connectTimeoutMs): Promise<void> {
+    this.#dropSocket();
+    const gen = ++this.#gen;
     const done = deferred<void>();
     let closed: { code: number; reason: string } | undefined;
-    const { timers } = this;
-    const { logger } = this.rt;
+    const timers = this.#timers;
+    const { logger } = this.#rt;
     logger.info(`${mode === "new" ? "connecting to" : "recovering through"} ${redactUrl(url)}`);
     const pending: PendingOpen = {
       gen,
       mode,
       timer: undefined,
       finish: (error) => {
-        if (this.pendingOpen !== pending) return;
-        this.pendingOpen = undefined;
+        if (this.#pendingOpen !== pending) return;
+        this.#pendingOpen = undefined;
         timers.clearTimeout(pending.timer);
         if (error) {
-          this.dropSocket();
+          this.#dropSocket();
           done.reject(error);
         } else done.resolve();
       },
     };
-    this.pendingOpen = pending;
+    this.#pendingOpen = pending;
     try {
-      this.socket = this.rt.transport(url, this.config.protocol.name, {
+      this.#socket = this.#rt.transport(url, this.#config.protocol.name, {
         onOpen: () => {
-          if (gen === this.gen && mode === "recover") pending.finish();
+          if (gen === this.#gen && mode === "recover") pending.finish();
         },
         onMessage: (data) => {
-          if (gen === this.gen) this.onData(data);
+          if (gen === this.#gen) this.#onData(data);
         },
         onClose: (code, reason) => {
-          if (gen !== this.gen) return;
+          if (gen !== this.#gen) return;
           closed = { code, reason };
-          this.socket = undefined;
-          this.gen++;
-          if (this.pendingOpen === pending) {
-            const why = this.lastDisconnected?.message ?? reason;
+          this.#socket = undefined;
+          this.#gen++;
+          if (this.#pendingOpen === pending) {
+            const why = this.#lastDisconnected?.message ?? reason;
             pending.finish(new ConnectionError(`The connection closed before it was established (code ${code}${why ? `: ${why}` : ""}).`, code, reason));
-          } else this.onDrop(code, reason);
+          } else this.#onDrop(code, reason);
         },
       });
     } catch (error) {
@@ -285,29 +287,29 @@ export class Engine {
     }
     pending.timer = timers.setTimeout(
       () => pending.finish(new ConnectionError(`No connection within ${timeoutMs} ms.`)),
-      Math.min(timeoutMs, this.config.connectTimeoutMs),
+      Math.min(timeoutMs, this.#config.connectTimeoutMs),
     );
     // The socket may close after it was established but before the caller has taken it
     // over (a service that opens, then closes at once with 1008): that is a failed open.
     return done.promise.then(() => {
-      if (gen === this.gen) return;
+      if (gen === this.#gen) return;
       const why = closed ? ` (code ${closed.code}${closed.reason ? `: ${closed.reason}` : ""})` : "";
       throw new ConnectionError(`The connection closed as soon as it was established${why}.`, closed?.code, closed?.reason);
     });
   }
 
   /** Forgets the current socket; its late callbacks are ignored. */
-  private dropSocket(): void {
-    const socket = this.socket;
-    this.socket = undefined;
-    this.gen++;
+  #dropSocket(): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    this.#gen++;
     socket?.abort();
   }
 
-  private write(message: WebPubSubMessage): boolean {
-    const socket = this.socket;
-    if (!socket || this.fsm.state !== "connected") return false;
-    const data = this.config.protocol.writeMessage(message); // throws for content it cannot encode
+  #write(message: WebPubSubMessage): boolean {
+    const socket = this.#socket;
+    if (!socket || this.#fsm.state !== "connected") return false;
+    const data = this.#config.protocol.writeMessage(message); // throws for content it cannot encode
     try {
       socket.send(data);
       return true;
@@ -318,111 +320,111 @@ export class Engine {
 
   // ---- inbound -----------------------------------------------------------------------
 
-  private onData(data: string | ArrayBuffer): void {
-    this.keepAlive.seen();
-    if (this.recoveryStartedAt !== undefined && this.fsm.state === "connected") this.recoveryStartedAt = undefined;
+  #onData(data: string | ArrayBuffer): void {
+    this.#keepAlive.seen();
+    if (this.#recoveryStartedAt !== undefined && this.#fsm.state === "connected") this.#recoveryStartedAt = undefined;
     let parsed: WebPubSubMessage | WebPubSubMessage[] | null;
     try {
-      parsed = this.config.protocol.parseMessages(data);
+      parsed = this.#config.protocol.parseMessages(data);
     } catch (error) {
-      this.rt.logger.warn(`ignored a frame the protocol could not parse: ${String(error)}`);
+      this.#rt.logger.warn(`ignored a frame the protocol could not parse: ${String(error)}`);
       return;
     }
     if (parsed == null) return;
-    if (Array.isArray(parsed)) for (const m of parsed) this.onMessage(m);
-    else this.onMessage(parsed);
+    if (Array.isArray(parsed)) for (const m of parsed) this.#onMessage(m);
+    else this.#onMessage(parsed);
   }
 
-  private onMessage(m: WebPubSubMessage): void {
+  #onMessage(m: WebPubSubMessage): void {
     if (m === null || typeof m !== "object") return;
     switch (m.kind) {
       case "groupData":
       case "serverData":
-        if (this.reliable && typeof m.sequenceId === "number" && !this.acker.accept(m.sequenceId)) return;
+        if (this.#reliable && typeof m.sequenceId === "number" && !this.#acker.accept(m.sequenceId)) return;
         if (m.kind === "groupData") this.emit("group-message", { message: m });
         else this.emit("server-message", { message: m });
         return;
       case "ack":
-        this.outbox.onAck(m);
+        this.#outbox.onAck(m);
         return;
       case "invokeResponse":
-        this.outbox.onInvokeResponse(m);
+        this.#outbox.onInvokeResponse(m);
         return;
       case "connected":
-        this.onConnectedFrame(m.connectionId, m.userId, m.reconnectionToken);
+        this.#onConnectedFrame(m.connectionId, m.userId, m.reconnectionToken);
         return;
       case "disconnected":
-        this.lastDisconnected = m;
+        this.#lastDisconnected = m;
         return;
       default:
         return; // pong and anything unknown
     }
   }
 
-  private onConnectedFrame(connectionId: string, userId: string | undefined, token: string | undefined): void {
-    const pending = this.pendingOpen;
+  #onConnectedFrame(connectionId: string, userId: string | undefined, token: string | undefined): void {
+    const pending = this.#pendingOpen;
     if (pending?.mode === "new") {
       this.connectionId = connectionId;
       this.userId = userId;
-      this.reconnectionToken = token;
-      this.acker.reset();
+      this.#reconnectionToken = token;
+      this.#acker.reset();
       pending.finish();
     } else if (connectionId === this.connectionId && token) {
-      this.reconnectionToken = token; // a recovered link may hand out a fresh token
+      this.#reconnectionToken = token; // a recovered link may hand out a fresh token
     }
   }
 
   // ---- link up / down ----------------------------------------------------------------
 
   /** A brand-new connection is ready: rejoin groups first, then drain the queue. */
-  private established(): void {
-    this.fire("connected");
-    this.lastRecoveryAttempt = -Infinity;
+  #established(): void {
+    this.#fire("connected");
+    this.#lastRecoveryAttempt = -Infinity;
     const connectionId = this.connectionId!;
-    const rejoins = this.config.autoRejoinGroups ? this.groups.list().reverse().map((g) => this.rejoin(g)) : [];
-    this.linkUp();
-    this.rt.logger.info(`connected as ${connectionId}`);
+    const rejoins = this.#config.autoRejoinGroups ? this.groups.list().reverse().map((g) => this.#rejoin(g)) : [];
+    this.#linkUp();
+    this.#rt.logger.info(`connected as ${connectionId}`);
     void Promise.all(rejoins).then(() => {
-      if (this.connectionId === connectionId && this.fsm.state === "connected") {
+      if (this.connectionId === connectionId && this.#fsm.state === "connected") {
         this.emit("connected", { connectionId, userId: this.userId });
       }
     });
   }
 
-  private rejoin(group: string): Promise<void> {
+  #rejoin(group: string): Promise<void> {
     const ackId = this.nextAckId();
     return this.submit({ kind: "joinGroup", group, ackId }, { ackId }, undefined, true).then(
       () => {},
       (error: Error) => {
-        if (this.fsm.state === "stopping" || this.fsm.state === "stopped") return;
+        if (this.#fsm.state === "stopping" || this.#fsm.state === "stopped") return;
         this.groups.left(group);
         this.emit("rejoin-group-failed", { group, error });
       },
     );
   }
 
-  private linkUp(): void {
-    this.keepAlive.start();
-    this.outbox.resume();
+  #linkUp(): void {
+    this.#keepAlive.start();
+    this.#outbox.resume();
   }
 
-  private linkDown(): void {
-    this.keepAlive.stop();
-    this.acker.cancel();
-    this.outbox.pause();
+  #linkDown(): void {
+    this.#keepAlive.stop();
+    this.#acker.cancel();
+    this.#outbox.pause();
   }
 
-  private onDrop(code: number, reason: string): void {
-    this.linkDown();
-    const state = this.fsm.state;
-    if (state === "stopping") return this.finishStop(code, reason);
+  #onDrop(code: number, reason: string): void {
+    this.#linkDown();
+    const state = this.#fsm.state;
+    if (state === "stopping") return this.#finishStop(code, reason);
     if (state !== "connected") return;
-    this.rt.logger.info(`connection ${this.connectionId} dropped (code ${code}${reason ? `: ${reason}` : ""})`);
-    if (this.reliable && this.connectionId && this.reconnectionToken && code !== 1008) {
-      this.fire("drop");
-      void this.recover(code, reason);
+    this.#rt.logger.info(`connection ${this.connectionId} dropped (code ${code}${reason ? `: ${reason}` : ""})`);
+    if (this.#reliable && this.connectionId && this.#reconnectionToken && code !== 1008) {
+      this.#fire("drop");
+      void this.#recover(code, reason);
     } else {
-      this.sessionLost(code, reason);
+      this.#sessionLost(code, reason);
     }
   }
 
@@ -430,55 +432,55 @@ export class Engine {
    * The connection id is gone for good. The state changes before `disconnected` is
    * emitted, so a listener reading `state` sees `reconnecting` (or `stopped`).
    */
-  private sessionLost(code: number | undefined, reason: string | undefined): void {
-    if (!this.config.autoReconnect) return this.finishStop(code, reason);
+  #sessionLost(code: number | undefined, reason: string | undefined): void {
+    if (!this.#config.autoReconnect) return this.#finishStop(code, reason);
     const connectionId = this.connectionId;
-    const message = this.lastDisconnected;
-    this.forgetSession();
-    this.outbox.sessionLost();
-    this.fire("lost");
+    const message = this.#lastDisconnected;
+    this.#forgetSession();
+    this.#outbox.sessionLost();
+    this.#fire("lost");
     this.emit("disconnected", { connectionId, message, code, reason });
-    if (this.fsm.state === "reconnecting") void this.reconnect(); // unless a listener stopped it
+    if (this.#fsm.state === "reconnecting") void this.#reconnect(); // unless a listener stopped it
   }
 
-  private forgetSession(): void {
-    this.connectionId = this.reconnectionToken = undefined;
-    this.lastDisconnected = undefined;
-    this.recoveryStartedAt = undefined;
-    this.acker.reset();
+  #forgetSession(): void {
+    this.connectionId = this.#reconnectionToken = undefined;
+    this.#lastDisconnected = undefined;
+    this.#recoveryStartedAt = undefined;
+    this.#acker.reset();
   }
 
   // ---- recovery and reconnection -----------------------------------------------------
 
-  private async recover(code: number | undefined, reason: string | undefined): Promise<void> {
+  async #recover(code: number | undefined, reason: string | undefined): Promise<void> {
     const connectionId = this.connectionId!;
-    const { clock } = this.rt;
-    if (this.recoveryStartedAt === undefined) {
-      this.recoveryStartedAt = clock.now();
-      this.recoveryAttempts = 0;
+    const { clock } = this.#rt;
+    if (this.#recoveryStartedAt === undefined) {
+      this.#recoveryStartedAt = clock.now();
+      this.#recoveryAttempts = 0;
     }
-    const deadline = this.recoveryStartedAt + this.config.recoveryWindowMs;
-    while (this.fsm.state === "recovering") {
-      const networkWasDown = await this.pause(this.lastRecoveryAttempt + this.config.recoveryDelayMs - clock.now());
-      if (this.fsm.state !== "recovering") return;
+    const deadline = this.#recoveryStartedAt + this.#config.recoveryWindowMs;
+    while (this.#fsm.state === "recovering") {
+      const networkWasDown = await this.#pause(this.#lastRecoveryAttempt + this.#config.recoveryDelayMs - clock.now());
+      if (this.#fsm.state !== "recovering") return;
       // Past the window, stop, but always try once after the network came back.
-      if (this.recoveryAttempts > 0 && clock.now() >= deadline && !networkWasDown) break;
-      const attempt = ++this.recoveryAttempts;
-      this.lastRecoveryAttempt = clock.now();
+      if (this.#recoveryAttempts > 0 && clock.now() >= deadline && !networkWasDown) break;
+      const attempt = ++this.#recoveryAttempts;
+      this.#lastRecoveryAttempt = clock.now();
       this.emit("recovering", { connectionId, attempt });
-      if (this.fsm.state !== "recovering") return;
+      if (this.#fsm.state !== "recovering") return;
       try {
-        await this.open(recoveryUrl(this.url!, connectionId, this.reconnectionToken!), "recover", RECOVERY_ATTEMPT_TIMEOUT_MS);
-        if (this.fsm.state !== "recovering") return;
-        this.fire("recovered");
-        this.lastDisconnected = undefined; // it was about the link that is now recovered
-        this.linkUp();
-        this.acker.flush(true);
-        this.rt.logger.info(`recovered ${connectionId} after ${attempt} attempt(s)`);
+        await this.#open(recoveryUrl(this.#url!, connectionId, this.#reconnectionToken!), "recover", RECOVERY_ATTEMPT_TIMEOUT_MS);
+        if (this.#fsm.state !== "recovering") return;
+        this.#fire("recovered");
+        this.#lastDisconnected = undefined; // it was about the link that is now recovered
+        this.#linkUp();
+        this.#acker.flush(true);
+        this.#rt.logger.info(`recovered ${connectionId} after ${attempt} attempt(s)`);
         this.emit("recovered", { connectionId });
         return;
       } catch (error) {
-        if (this.fsm.state !== "recovering") return;
+        if (this.#fsm.state !== "recovering") return;
         if (error instanceof ConnectionError) {
           code = error.code;
           reason = error.reason;
@@ -486,102 +488,102 @@ export class Engine {
         }
       }
     }
-    if (this.fsm.state === "recovering") this.sessionLost(code, reason);
+    if (this.#fsm.state === "recovering") this.#sessionLost(code, reason);
   }
 
-  private async reconnect(): Promise<void> {
-    const policy = this.config.reconnectRetry;
+  async #reconnect(): Promise<void> {
+    const policy = this.#config.reconnectRetry;
     let attempt = 0;
-    while (this.fsm.state === "reconnecting" && attempt < policy.maxRetries) {
+    while (this.#fsm.state === "reconnecting" && attempt < policy.maxRetries) {
       attempt++;
-      await this.pause(policy.delay(attempt));
-      if (this.fsm.state !== "reconnecting") return;
+      await this.#pause(policy.delay(attempt));
+      if (this.#fsm.state !== "reconnecting") return;
       try {
-        const url = await this.config.getClientAccessUrl();
-        if (this.fsm.state !== "reconnecting") return;
-        await this.open(url, "new");
-        if (this.fsm.state !== "reconnecting") return;
-        this.url = url;
-        this.established();
+        const url = await this.#config.getClientAccessUrl();
+        if (this.#fsm.state !== "reconnecting") return;
+        await this.#open(url, "new");
+        if (this.#fsm.state !== "reconnecting") return;
+        this.#url = url;
+        this.#established();
         return;
       } catch (error) {
-        this.rt.logger.warn(`reconnect attempt ${attempt} failed: ${(error as Error)?.message ?? error}`);
+        this.#rt.logger.warn(`reconnect attempt ${attempt} failed: ${(error as Error)?.message ?? error}`);
       }
     }
-    if (this.fsm.state === "reconnecting") this.finishStop();
+    if (this.#fsm.state === "reconnecting") this.#finishStop();
   }
 
   /**
    * Waits `ms`, then until online; `wake()` (online, stop) ends it at once. Resolves true
    * when the network was offline at some point during the wait.
    */
-  private pause(ms: number): Promise<boolean> {
-    const offlineAtStart = !this.online;
-    const offlineEvents = this.offlineEvents;
+  #pause(ms: number): Promise<boolean> {
+    const offlineAtStart = !this.#online;
+    const offlineEvents = this.#offlineEvents;
     return new Promise((resolve) => {
       let timer: unknown;
       const done = (): void => {
-        if (timer !== undefined) this.timers.clearTimeout(timer);
-        if (this.waiter === done) this.waiter = undefined;
-        resolve(offlineAtStart || offlineEvents !== this.offlineEvents || !this.online);
+        if (timer !== undefined) this.#timers.clearTimeout(timer);
+        if (this.#waiter === done) this.#waiter = undefined;
+        resolve(offlineAtStart || offlineEvents !== this.#offlineEvents || !this.#online);
       };
       const elapsed = (): void => {
         timer = undefined;
-        if (this.online) done(); // offline: the `online` event calls wake()
+        if (this.#online) done(); // offline: the `online` event calls wake()
       };
-      this.waiter = done;
-      if (ms > 0) timer = this.timers.setTimeout(elapsed, ms);
+      this.#waiter = done;
+      if (ms > 0) timer = this.#timers.setTimeout(elapsed, ms);
       else elapsed();
     });
   }
 
-  private wake(): void {
-    this.waiter?.();
+  #wake(): void {
+    this.#waiter?.();
   }
 
-  private subscribeNetwork(): void {
-    const network = this.rt.network;
+  #subscribeNetwork(): void {
+    const network = this.#rt.network;
     if (!network) return;
-    this.online = network.isOnline();
-    this.unsubscribeNetwork = network.subscribe((online) => {
-      this.online = online;
-      if (!online) this.offlineEvents++;
-      this.rt.logger.info(`network ${online ? "online" : "offline"}`);
+    this.#online = network.isOnline();
+    this.#unsubscribeNetwork = network.subscribe((online) => {
+      this.#online = online;
+      if (!online) this.#offlineEvents++;
+      this.#rt.logger.info(`network ${online ? "online" : "offline"}`);
       if (!online) return;
-      if (this.fsm.state === "connected") this.keepAlive.check();
-      this.wake();
+      if (this.#fsm.state === "connected") this.#keepAlive.check();
+      this.#wake();
     });
   }
 
   // ---- stopping ----------------------------------------------------------------------
 
-  private finishStop(code?: number, reason?: string): void {
-    this.timers.clearTimeout(this.stopTimer);
-    this.dropSocket();
-    this.linkDown();
+  #finishStop(code?: number, reason?: string): void {
+    this.#timers.clearTimeout(this.#stopTimer);
+    this.#dropSocket();
+    this.#linkDown();
     const connectionId = this.connectionId;
-    const message = this.lastDisconnected;
-    this.forgetSession();
-    this.outbox.failAll("The client stopped before the operation completed.");
-    this.unsubscribeNetwork?.();
-    this.unsubscribeNetwork = undefined;
-    this.online = true;
-    const stopDone = this.stopDone;
-    this.stopDone = undefined;
-    this.fire(this.fsm.state === "stopping" ? "closed" : "giveUp");
+    const message = this.#lastDisconnected;
+    this.#forgetSession();
+    this.#outbox.failAll("The client stopped before the operation completed.");
+    this.#unsubscribeNetwork?.();
+    this.#unsubscribeNetwork = undefined;
+    this.#online = true;
+    const stopDone = this.#stopDone;
+    this.#stopDone = undefined;
+    this.#fire(this.#fsm.state === "stopping" ? "closed" : "giveUp");
     if (connectionId) this.emit("disconnected", { connectionId, message, code, reason });
     this.emit("stopped", {});
     stopDone?.resolve();
   }
 
-  private assertStarting(run: number): void {
-    if (this.fsm.state !== "connecting" || run !== this.startRun) {
+  #assertStarting(run: number): void {
+    if (this.#fsm.state !== "connecting" || run !== this.#startRun) {
       throw new ConnectionError("The client was stopped before the connection was established.");
     }
   }
 
-  private fire(trigger: Trigger): void {
-    if (!this.fsm.fire(trigger)) this.rt.logger.error(`no transition for "${trigger}" from ${this.fsm.state}`);
+  #fire(trigger: Trigger): void {
+    if (!this.#fsm.fire(trigger)) this.#rt.logger.error(`no transition for "${trigger}" from ${this.#fsm.state}`);
   }
 
   /** Calls each listener; one that throws is logged and cannot break the client. */
@@ -592,7 +594,7 @@ export class Engine {
       try {
         (handler as unknown as (e: Events[K]) => void)(event);
       } catch (error) {
-        this.rt.logger.error(`a "${String(type)}" listener threw: ${String(error)}`);
+        this.#rt.logger.error(`a "${String(type)}" listener threw: ${String(error)}`);
       }
     }
   }

@@ -1,16 +1,16 @@
 /** The groups this client joined itself, rejoined on every brand-new connection. */
 export class GroupMemory {
-  private readonly groups = new Set<string>();
+  readonly #groups = new Set<string>();
 
   joined(group: string): void {
-    this.groups.add(group);
+    this.#groups.add(group);
   }
 
   left(group: string): void {
-    this.groups.delete(group);
+    this.#groups.delete(group);
   }
 
   list(): string[] {
-    return [...this.groups];
+    return [...this.#groups];
   }
 }

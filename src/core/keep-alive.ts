@@ -5,54 +5,60 @@
 import type { Clock, Timers } from "./runtime.js";
 
 export class KeepAlive {
-  private timer: unknown;
-  private lastSeen = 0;
-  private readonly tickMs: number;
+  #timer: unknown;
+  #lastSeen = 0;
+  readonly #tickMs: number;
 
-  constructor(
-    private readonly timers: Timers,
-    private readonly clock: Clock,
-    private readonly intervalMs: number,
-    private readonly timeoutMs: number,
-    private readonly ping: () => void,
-    private readonly onDead: (silentForMs: number) => void,
-  ) {
-    this.tickMs = intervalMs > 0 ? (timeoutMs > 0 ? Math.min(intervalMs, timeoutMs) : intervalMs) : Math.min(timeoutMs, 20000);
+  readonly #timers: Timers;
+  readonly #clock: Clock;
+  readonly #intervalMs: number;
+  readonly #timeoutMs: number;
+  readonly #ping: () => void;
+  readonly #onDead: (silentForMs: number) => void;
+
+  constructor(timers: Timers, clock: Clock, intervalMs: number, timeoutMs: number, ping: () => void, onDead: (silentForMs: number) => void) {
+    this.#timers = timers;
+    this.#clock = clock;
+    this.#intervalMs = intervalMs;
+    this.#timeoutMs = timeoutMs;
+    this.#ping = ping;
+    this.#onDead = onDead;
+    this.#tickMs = intervalMs > 0 ? (timeoutMs > 0 ? Math.min(intervalMs, timeoutMs) : intervalMs) : Math.min(timeoutMs, 20000);
   }
 
   start(): void {
     this.stop();
-    if (this.tickMs <= 0) return;
-    this.lastSeen = this.clock.now();
-    this.timer = this.timers.setTimeout(this.tick, this.tickMs);
+    if (this.#tickMs <= 0) return;
+    this.#lastSeen = this.#clock.now();
+    this.#timer = this.#timers.setTimeout(this.#tick, this.#tickMs);
   }
 
   stop(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Called for every frame received: stamps the time it arrived. */
   seen(): void {
-    this.lastSeen = this.clock.now();
+    this.#lastSeen = this.#clock.now();
   }
 
   /** Runs the check now (e.g. the browser says it is back online). */
   check(): void {
-    if (this.timer === undefined) return;
-    this.timers.clearTimeout(this.timer);
-    this.tick();
+    if (this.#timer === undefined) return;
+    this.#timers.clearTimeout(this.#timer);
+    this.#tick();
   }
 
-  private readonly tick = (): void => {
-    this.timer = undefined;
-    const now = this.clock.now();
-    const silent = now - this.lastSeen;
-    if (this.timeoutMs > 0 && silent >= this.timeoutMs) {
-      this.onDead(silent);
+  readonly #tick = (): void => {
+    this.#timer = undefined;
+    const now = this.#clock.now();
+    const silent = now - this.#lastSeen;
+    if (this.#timeoutMs > 0 && silent >= this.#timeoutMs) {
+      this.#onDead(silent);
       return;
     }
-    if (this.intervalMs > 0) this.ping();
-    this.timer = this.timers.setTimeout(this.tick, this.tickMs);
+    if (this.#intervalMs > 0) this.#ping();
+    this.#timer = this.#timers.setTimeout(this.#tick, this.#tickMs);
   };
 }

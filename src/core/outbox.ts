@@ -34,38 +34,44 @@ export interface Link {
 }
 
 export class Outbox {
-  private readonly queue: Operation[] = [];
-  private readonly pending = new Map<number | string, Operation>();
+  readonly #queue: Operation[] = [];
+  readonly #pending = new Map<number | string, Operation>();
   /** Keys (ackIds, invocationIds) of every unfinished operation, queued or pending. */
-  private readonly live = new Set<number | string>();
-  private up = false;
-  private timer: unknown;
-  private timerDue = Infinity;
+  readonly #live = new Set<number | string>();
+  #up = false;
+  #timer: unknown;
+  #timerDue = Infinity;
 
-  constructor(
-    private readonly link: Link,
-    private readonly timers: Timers,
-    private readonly clock: Clock,
-    private readonly retry: RetryPolicy,
-    private readonly ackTimeoutMs: number,
-  ) {}
+  readonly #link: Link;
+  readonly #timers: Timers;
+  readonly #clock: Clock;
+  readonly #retry: RetryPolicy;
+  readonly #ackTimeoutMs: number;
+
+  constructor(link: Link, timers: Timers, clock: Clock, retry: RetryPolicy, ackTimeoutMs: number) {
+    this.#link = link;
+    this.#timers = timers;
+    this.#clock = clock;
+    this.#retry = retry;
+    this.#ackTimeoutMs = ackTimeoutMs;
+  }
 
   /** True when `key` (an ackId or invocationId) belongs to an unfinished operation. */
   has(key: number | string): boolean {
-    return this.live.has(key);
+    return this.#live.has(key);
   }
 
   get size(): number {
-    return this.queue.length + this.pending.size;
+    return this.#queue.length + this.#pending.size;
   }
 
   submit(op: Operation, front = false): void {
     const key = keyOf(op);
-    if (key !== undefined) this.live.add(key);
-    if (this.up && (front || this.queue.length === 0) && this.transmit(op)) return;
+    if (key !== undefined) this.#live.add(key);
+    if (this.#up && (front || this.#queue.length === 0) && this.#transmit(op)) return;
     op.phase = "queued";
-    if (front) this.queue.unshift(op);
-    else this.queue.push(op);
+    if (front) this.#queue.unshift(op);
+    else this.#queue.push(op);
   }
 
   /**
@@ -74,159 +80,159 @@ export class Outbox {
    * de-duplicates them); they keep waiting for their response until their deadline.
    */
   resume(): void {
-    this.up = true;
-    this.cancelTimer();
+    this.#up = true;
+    this.#cancelTimer();
     const again: Operation[] = [];
     let next = Infinity;
-    for (const [key, op] of this.pending) {
+    for (const [key, op] of this.#pending) {
       if (op.invocationId === undefined) {
         again.push(op);
-        this.pending.delete(key);
+        this.#pending.delete(key);
       } else next = Math.min(next, op.due);
     }
-    if (next < Infinity) this.arm(next);
+    if (next < Infinity) this.#arm(next);
     let i = 0;
-    for (; i < again.length; i++) if (!this.transmit(again[i])) break;
-    if (i < again.length) this.queue.unshift(...again.slice(i));
+    for (; i < again.length; i++) if (!this.#transmit(again[i])) break;
+    if (i < again.length) this.#queue.unshift(...again.slice(i));
     let sent = 0;
-    while (sent < this.queue.length && this.transmit(this.queue[sent])) sent++;
-    this.queue.splice(0, sent);
+    while (sent < this.#queue.length && this.#transmit(this.#queue[sent])) sent++;
+    this.#queue.splice(0, sent);
   }
 
   /** The link is down; what is pending waits for `resume()`. */
   pause(): void {
-    this.up = false;
-    this.cancelTimer();
+    this.#up = false;
+    this.#cancelTimer();
   }
 
   /** The connection is gone for good: only join/leave can safely go again on a new one. */
   sessionLost(): void {
     const requeue: Operation[] = [];
-    for (const op of this.pending.values()) {
+    for (const op of this.#pending.values()) {
       if (op.idempotent) requeue.push(op);
-      else this.fail(op, "The connection was lost before the service answered; the message may or may not have been delivered.");
+      else this.#fail(op, "The connection was lost before the service answered; the message may or may not have been delivered.");
     }
-    this.pending.clear();
-    this.queue.unshift(...requeue);
+    this.#pending.clear();
+    this.#queue.unshift(...requeue);
   }
 
   failAll(message: string): void {
-    const all = [...this.pending.values(), ...this.queue];
-    this.pending.clear();
-    this.queue.length = 0;
-    this.cancelTimer();
-    for (const op of all) this.fail(op, message);
+    const all = [...this.#pending.values(), ...this.#queue];
+    this.#pending.clear();
+    this.#queue.length = 0;
+    this.#cancelTimer();
+    for (const op of all) this.#fail(op, message);
   }
 
   /** Withdraws an operation whose caller aborted it; returns whether it was still pending. */
   abort(op: Operation, message: string): boolean {
     const key = keyOf(op);
-    const queued = this.queue.indexOf(op);
-    if (queued >= 0) this.queue.splice(queued, 1);
-    else if (key === undefined || this.pending.get(key) !== op) return false;
+    const queued = this.#queue.indexOf(op);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    else if (key === undefined || this.#pending.get(key) !== op) return false;
     else {
-      this.pending.delete(key);
-      if (op.invocationId !== undefined) this.link.write({ kind: "cancelInvocation", invocationId: op.invocationId });
+      this.#pending.delete(key);
+      if (op.invocationId !== undefined) this.#link.write({ kind: "cancelInvocation", invocationId: op.invocationId });
     }
-    this.fail(op, message, { name: "AbortError", message });
+    this.#fail(op, message, { name: "AbortError", message });
     return true;
   }
 
   onAck(ack: AckMessage): void {
-    const op = this.pending.get(ack.ackId);
+    const op = this.#pending.get(ack.ackId);
     if (!op || op.invocationId !== undefined) return;
-    this.pending.delete(ack.ackId);
+    this.#pending.delete(ack.ackId);
     const error = ack.error;
-    if (ack.success) return this.settle(op, { ackId: op.ackId, isDuplicated: false });
+    if (ack.success) return this.#settle(op, { ackId: op.ackId, isDuplicated: false });
     const name = error?.name ?? "Unknown";
     // A Duplicate answering our own resend means the first send went through.
-    if (name === "Duplicate") return this.settle(op, { ackId: op.ackId, isDuplicated: op.attempts === 1 });
-    if (TRANSIENT.has(name) && op.retries < this.retry.maxRetries) {
+    if (name === "Duplicate") return this.#settle(op, { ackId: op.ackId, isDuplicated: op.attempts === 1 });
+    if (TRANSIENT.has(name) && op.retries < this.#retry.maxRetries) {
       op.retries++;
-      this.wait(op, "backoff", this.retry.delay(op.retries));
+      this.#wait(op, "backoff", this.#retry.delay(op.retries));
       return;
     }
-    this.fail(op, `The service refused the operation: ${name}${error?.message ? ` (${error.message})` : ""}`, error);
+    this.#fail(op, `The service refused the operation: ${name}${error?.message ? ` (${error.message})` : ""}`, error);
   }
 
   onInvokeResponse(res: InvokeResponseMessage): void {
-    const op = this.pending.get(res.invocationId);
+    const op = this.#pending.get(res.invocationId);
     if (!op || op.invocationId === undefined) return;
-    this.pending.delete(res.invocationId);
+    this.#pending.delete(res.invocationId);
     if (res.success) {
-      this.settle(op, { invocationId: res.invocationId, dataType: res.dataType, data: res.data, isDuplicated: false });
+      this.#settle(op, { invocationId: res.invocationId, dataType: res.dataType, data: res.data, isDuplicated: false });
     } else {
-      this.fail(op, `The invocation failed: ${res.error?.name ?? "Unknown"}`, res.error);
+      this.#fail(op, `The invocation failed: ${res.error?.name ?? "Unknown"}`, res.error);
     }
   }
 
   /** Writes `op`; false when the link is down. An op that cannot be encoded fails here. */
-  private transmit(op: Operation): boolean {
+  #transmit(op: Operation): boolean {
     try {
-      if (!this.link.write(op.message)) return false;
+      if (!this.#link.write(op.message)) return false;
     } catch (e) {
-      this.fail(op, `The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`);
+      this.#fail(op, `The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`);
       return true;
     }
     op.attempts++;
     const key = keyOf(op);
-    if (key === undefined) this.settle(op, { isDuplicated: false });
-    else this.wait(op, "awaiting", this.ackTimeoutMs);
+    if (key === undefined) this.#settle(op, { isDuplicated: false });
+    else this.#wait(op, "awaiting", this.#ackTimeoutMs);
     return true;
   }
 
-  private wait(op: Operation, phase: Operation["phase"], ms: number): void {
+  #wait(op: Operation, phase: Operation["phase"], ms: number): void {
     op.phase = phase;
-    op.due = this.clock.now() + ms;
-    this.pending.set(keyOf(op)!, op);
-    if (this.up && op.due < this.timerDue) this.arm(op.due);
+    op.due = this.#clock.now() + ms;
+    this.#pending.set(keyOf(op)!, op);
+    if (this.#up && op.due < this.#timerDue) this.#arm(op.due);
   }
 
-  private arm(due: number): void {
-    this.cancelTimer();
-    this.timerDue = due;
-    this.timer = this.timers.setTimeout(this.onTimer, Math.max(0, due - this.clock.now()));
+  #arm(due: number): void {
+    this.#cancelTimer();
+    this.#timerDue = due;
+    this.#timer = this.#timers.setTimeout(this.#onTimer, Math.max(0, due - this.#clock.now()));
   }
 
-  private cancelTimer(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerDue = Infinity;
+  #cancelTimer(): void {
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDue = Infinity;
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    this.timerDue = Infinity;
-    const now = this.clock.now();
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#timerDue = Infinity;
+    const now = this.#clock.now();
     const due: Operation[] = [];
     let next = Infinity;
-    for (const op of this.pending.values()) {
+    for (const op of this.#pending.values()) {
       if (op.due <= now) due.push(op);
       else next = Math.min(next, op.due);
     }
-    for (const op of due) this.expire(op);
-    if (this.up) {
-      for (const op of this.pending.values()) next = Math.min(next, op.due);
-      if (next < Infinity) this.arm(next);
+    for (const op of due) this.#expire(op);
+    if (this.#up) {
+      for (const op of this.#pending.values()) next = Math.min(next, op.due);
+      if (next < Infinity) this.#arm(next);
     }
   };
 
   /** An answer is overdue (or a backoff ended): resend with the same id, or give up. */
-  private expire(op: Operation): void {
+  #expire(op: Operation): void {
     const key = keyOf(op)!;
     if (op.invocationId !== undefined) {
-      this.pending.delete(key);
-      this.link.write({ kind: "cancelInvocation", invocationId: op.invocationId });
-      this.fail(op, `No response to invocation ${op.invocationId} within ${this.ackTimeoutMs} ms.`, {
+      this.#pending.delete(key);
+      this.#link.write({ kind: "cancelInvocation", invocationId: op.invocationId });
+      this.#fail(op, `No response to invocation ${op.invocationId} within ${this.#ackTimeoutMs} ms.`, {
         name: "Timeout",
         message: "no invokeResponse",
       });
       return;
     }
     if (op.phase === "awaiting") {
-      if (op.retries >= this.retry.maxRetries) {
-        this.pending.delete(key);
-        this.fail(op, `No ack for ackId ${op.ackId} after ${op.attempts} attempts; it may or may not have been delivered.`, {
+      if (op.retries >= this.#retry.maxRetries) {
+        this.#pending.delete(key);
+        this.#fail(op, `No ack for ackId ${op.ackId} after ${op.attempts} attempts; it may or may not have been delivered.`, {
           name: "Timeout",
           message: "no ack",
         });
@@ -234,23 +240,23 @@ export class Outbox {
       }
       op.retries++;
     }
-    this.pending.delete(key);
-    if (!this.transmit(op)) this.pending.set(key, op);
+    this.#pending.delete(key);
+    if (!this.#transmit(op)) this.#pending.set(key, op);
   }
 
-  private settle(op: Operation, value: WebPubSubResult & Partial<InvokeEventResult>): void {
-    this.finish(op);
+  #settle(op: Operation, value: WebPubSubResult & Partial<InvokeEventResult>): void {
+    this.#finish(op);
     op.resolve(value as WebPubSubResult & InvokeEventResult);
   }
 
-  private finish(op: Operation): void {
+  #finish(op: Operation): void {
     const key = keyOf(op);
-    if (key !== undefined) this.live.delete(key);
+    if (key !== undefined) this.#live.delete(key);
     op.cleanup?.();
   }
 
-  private fail(op: Operation, message: string, errorDetail?: AckMessageError): void {
-    this.finish(op);
+  #fail(op: Operation, message: string, errorDetail?: AckMessageError): void {
+    this.#finish(op);
     op.reject(
       op.invocationId !== undefined
         ? new InvocationError(message, { invocationId: op.invocationId, errorDetail })

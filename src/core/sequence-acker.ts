@@ -7,51 +7,54 @@ export const ACK_JUMP = 300;
 export const ACK_INTERVAL_MS = 1000;
 
 export class SequenceAcker {
-  private largest = 0;
-  private acked = 0;
-  private timer: unknown;
+  #largest = 0;
+  #acked = 0;
+  #timer: unknown;
 
-  constructor(
-    private readonly timers: Timers,
-    private readonly sendAck: (sequenceId: number) => boolean,
-  ) {}
+  readonly #timers: Timers;
+  readonly #sendAck: (sequenceId: number) => boolean;
+
+  constructor(timers: Timers, sendAck: (sequenceId: number) => boolean) {
+    this.#timers = timers;
+    this.#sendAck = sendAck;
+  }
 
   get lastReceived(): number {
-    return this.largest;
+    return this.#largest;
   }
 
   /** Returns false for a duplicate (an id not above the largest seen). */
   accept(sequenceId: number): boolean {
-    if (sequenceId <= this.largest) return false;
-    this.largest = sequenceId;
-    if (sequenceId - this.acked >= ACK_JUMP) this.flush();
-    else if (this.timer === undefined) this.timer = this.timers.setTimeout(this.onTimer, ACK_INTERVAL_MS);
+    if (sequenceId <= this.#largest) return false;
+    this.#largest = sequenceId;
+    if (sequenceId - this.#acked >= ACK_JUMP) this.flush();
+    else if (this.#timer === undefined) this.#timer = this.#timers.setTimeout(this.#onTimer, ACK_INTERVAL_MS);
     return true;
   }
 
   /** Sends the largest id now if it changed since the last ack (or `force`). */
   flush(force = false): void {
     this.cancel();
-    if (this.largest === 0 || (!force && this.largest === this.acked)) return;
-    if (this.sendAck(this.largest)) this.acked = this.largest;
+    if (this.#largest === 0 || (!force && this.#largest === this.#acked)) return;
+    if (this.#sendAck(this.#largest)) this.#acked = this.#largest;
     // The link is not writable yet (connecting): try again on the usual cadence.
-    else this.timer = this.timers.setTimeout(this.onTimer, ACK_INTERVAL_MS);
+    else this.#timer = this.#timers.setTimeout(this.#onTimer, ACK_INTERVAL_MS);
   }
 
   /** Stops the timer (link down). What was not acked is sent on `flush(true)` after recovery. */
   cancel(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** A brand-new connection numbers from 1 again. */
   reset(): void {
     this.cancel();
-    this.largest = this.acked = 0;
+    this.#largest = this.#acked = 0;
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
     this.flush();
   };
 }

@@ -24,25 +24,29 @@ const TABLE: Readonly<Record<State, Partial<Record<Trigger, State>>>> = {
 };
 
 export class StateMachine {
-  private current: State = "stopped";
+  #current: State = "stopped";
 
-  constructor(private readonly onChange: (from: State, to: State, trigger: Trigger) => void = () => {}) {}
+  readonly #onChange: (from: State, to: State, trigger: Trigger) => void;
+
+  constructor(onChange: (from: State, to: State, trigger: Trigger) => void = () => {}) {
+    this.#onChange = onChange;
+  }
 
   get state(): State {
-    return this.current;
+    return this.#current;
   }
 
   can(trigger: Trigger): boolean {
-    return TABLE[this.current][trigger] !== undefined;
+    return TABLE[this.#current][trigger] !== undefined;
   }
 
   /** Applies `trigger`; returns false (and changes nothing) when the table has no such edge. */
   fire(trigger: Trigger): boolean {
-    const next = TABLE[this.current][trigger];
+    const next = TABLE[this.#current][trigger];
     if (next === undefined) return false;
-    const from = this.current;
-    this.current = next;
-    this.onChange(from, next, trigger);
+    const from = this.#current;
+    this.#current = next;
+    this.#onChange(from, next, trigger);
     return true;
   }
 }

@@ -6,8 +6,6 @@ import {
   RECONNECT_RETRY_DEFAULTS,
 } from "./core/retry-policy.js";
 import type { Runtime } from "./core/runtime.js";
-import { InvocationError } from "./errors/invocation-error.js";
-import { SendMessageError } from "./errors/send-message-error.js";
 import { defaultRuntime } from "./platform/default-runtime.js";
 import { WebPubSubJsonReliableProtocol } from "./protocol/json-protocol.js";
 import type {
@@ -35,7 +33,7 @@ import {
   checkEventName,
   checkGroup,
   checkOptions,
-  checkTimeout,
+  nonNegative,
 } from "./utils/validate.js";
 
 type Listener<K extends WebPubSubClientEventName> = (event: WebPubSubClientEvents[K]) => void;
@@ -79,9 +77,9 @@ export class WebPubSubClient {
         autoRejoinGroups: o.autoRejoinGroups ?? o.autoRestoreGroups ?? true,
         messageRetry: createRetryPolicy(o.messageRetryOptions, MESSAGE_RETRY_DEFAULTS, rt.random, "messageRetryOptions"),
         reconnectRetry: createRetryPolicy(o.reconnectRetryOptions, RECONNECT_RETRY_DEFAULTS, rt.random, "reconnectRetryOptions"),
-        keepAliveIntervalMs: checkTimeout("keepAliveIntervalInMs", o.keepAliveIntervalInMs, 20000),
-        keepAliveTimeoutMs: checkTimeout("keepAliveTimeoutInMs", o.keepAliveTimeoutInMs, 120000),
-        ackTimeoutMs: checkTimeout("ackTimeoutInMs", o.ackTimeoutInMs, 30000) || 30000,
+        keepAliveIntervalMs: nonNegative("keepAliveIntervalInMs", o.keepAliveIntervalInMs, 20000),
+        keepAliveTimeoutMs: nonNegative("keepAliveTimeoutInMs", o.keepAliveTimeoutInMs, 120000),
+        ackTimeoutMs: nonNegative("ackTimeoutInMs", o.ackTimeoutInMs, 30000) || 30000,
         connectTimeoutMs: 30000,
         recoveryWindowMs: 30000,
         recoveryDelayMs: 1000,
@@ -195,20 +193,8 @@ export class WebPubSubClient {
     if (o.invocationId !== undefined && (typeof o.invocationId !== "string" || o.invocationId === "")) {
       throw new TypeError("invocationId must be a non-empty string");
     }
-    if (o.invocationId !== undefined && this.#engine.isKeyInUse(o.invocationId)) {
-      throw new RangeError(`invocationId ${o.invocationId} is already in use by a pending invocation`);
-    }
+    this.#engine.checkKeyFree(o.invocationId);
     const invocationId = o.invocationId ?? this.#engine.nextInvocationId();
-    const state = this.#engine.state;
-    if (state === "stopped" || state === "stopping") {
-      throw new InvocationError(`The client is ${state}; call start() before invoking.`, { invocationId });
-    }
-    if (o.abortSignal?.aborted) {
-      throw new InvocationError("The invocation was aborted before it was sent.", {
-        invocationId,
-        errorDetail: { name: "AbortError", message: "aborted" },
-      });
-    }
     const result = await this.#engine.submit<WebPubSubResult & InvokeEventResult>(
       { kind: "invoke", invocationId, event: eventName, dataType, data: content },
       { invocationId },
@@ -227,28 +213,8 @@ export class WebPubSubClient {
     checkAckId(options.ackId);
     const fireAndForget = options.fireAndForget === true && message.kind !== "joinGroup" && message.kind !== "leaveGroup";
     if (fireAndForget && options.ackId !== undefined) throw new TypeError("ackId cannot be combined with fireAndForget");
-    if (options.ackId !== undefined && this.#engine.isKeyInUse(options.ackId)) {
-      throw new RangeError(`ackId ${options.ackId} is already in use by a pending operation`);
-    }
+    this.#engine.checkKeyFree(options.ackId);
     const ackId = fireAndForget ? undefined : (options.ackId ?? this.#engine.nextAckId());
-    this.#assertRunning(ackId);
-    this.#assertNotAborted(options.abortSignal, ackId);
     return this.#engine.submit({ ...message, ackId } as Parameters<Engine["submit"]>[0], { ackId }, options.abortSignal);
-  }
-
-  #assertRunning(ackId?: number): void {
-    const state = this.#engine.state;
-    if (state === "stopped" || state === "stopping") {
-      throw new SendMessageError(`The client is ${state}; call start() before sending.`, { ackId });
-    }
-  }
-
-  #assertNotAborted(signal: AbortSignalLike | undefined, ackId?: number): void {
-    if (signal?.aborted) {
-      throw new SendMessageError("The operation was aborted before it was sent.", {
-        ackId,
-        errorDetail: { name: "AbortError", message: "aborted" },
-      });
-    }
   }
 }

@@ -13,7 +13,7 @@ import { redactUrl } from "../utils/redact.js";
 import { recoveryUrl } from "../utils/url.js";
 import { GroupMemory } from "./group-memory.js";
 import { KeepAlive } from "./keep-alive.js";
-import { Outbox, type Operation } from "./outbox.js";
+import { ABORT_DETAIL, ABORTED, operationError, Outbox, type Operation } from "./outbox.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { Runtime, Timers, Transport } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
@@ -148,6 +148,7 @@ export class Engine {
     } catch (error) {
       if (this.state === "connecting" && run === this.#startRun) {
         this.#dropSocket();
+        this.#forgetSession(); // frames that came before the failure may have armed the acker
         this.#unsubscribeNetwork?.();
         this.#unsubscribeNetwork = undefined;
         this.#fire("failed");
@@ -197,8 +198,9 @@ export class Engine {
     return id;
   }
 
-  isKeyInUse(key: number | string): boolean {
-    return this.#outbox.has(key);
+  /** A caller-chosen ackId or invocationId must not belong to an unfinished operation. */
+  checkKeyFree(key: number | string | undefined): void {
+    if (key !== undefined && this.#outbox.has(key)) throw new RangeError(`${key} is already the id of a pending operation`);
   }
 
   /**
@@ -212,6 +214,13 @@ export class Engine {
     front = false,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      const state = this.#fsm.state;
+      const refused =
+        state === "stopped" || state === "stopping"
+          ? `The client is ${state}; call start() first.`
+          : signal?.aborted
+            ? ABORTED
+            : undefined;
       const op: Operation = {
         message,
         ackId: keys.ackId,
@@ -224,10 +233,9 @@ export class Engine {
         phase: "queued",
         due: 0,
       };
+      if (refused) return reject(operationError(op, refused, refused === ABORTED ? ABORT_DETAIL : undefined));
       if (signal) {
-        const onAbort = (): void => {
-          this.#outbox.abort(op, "The operation was aborted; if it was already sent it may still take effect.");
-        };
+        const onAbort = (): void => void this.#outbox.abort(op, ABORTED);
         signal.addEventListener("abort", onAbort, { once: true });
         op.cleanup = () => signal.removeEventListener("abort", onAbort);
       }

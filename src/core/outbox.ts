@@ -134,7 +134,7 @@ export class Outbox {
       this.#pending.delete(key);
       if (op.invocationId !== undefined) this.#link.write({ kind: "cancelInvocation", invocationId: op.invocationId });
     }
-    this.#fail(op, message, { name: "AbortError", message });
+    this.#fail(op, message, ABORT_DETAIL);
     return true;
   }
 
@@ -257,12 +257,18 @@ export class Outbox {
 
   #fail(op: Operation, message: string, errorDetail?: AckMessageError): void {
     this.#finish(op);
-    op.reject(
-      op.invocationId !== undefined
-        ? new InvocationError(message, { invocationId: op.invocationId, errorDetail })
-        : new SendMessageError(message, { ackId: op.ackId, errorDetail }),
-    );
+    op.reject(operationError(op, message, errorDetail));
   }
+}
+
+export const ABORTED = "The operation was aborted; if it was already sent it may still take effect.";
+export const ABORT_DETAIL: AckMessageError = { name: "AbortError", message: "aborted" };
+
+/** The error an operation fails with: it carries the operation's ackId or invocationId. */
+export function operationError(op: Operation, message: string, errorDetail?: AckMessageError): Error {
+  return op.invocationId !== undefined
+    ? new InvocationError(message, { invocationId: op.invocationId, errorDetail })
+    : new SendMessageError(message, { ackId: op.ackId, errorDetail });
 }
 
 function keyOf(op: Operation): number | string | undefined {

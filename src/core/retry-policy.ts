@@ -1,17 +1,10 @@
 import type { RetryMode, WebPubSubRetryOptions } from "../types/options.js";
+import { nonNegative } from "../utils/validate.js";
 
 export interface RetryPolicy {
   readonly maxRetries: number;
   /** Delay before retry number `attempt` (1-based). Exponential mode uses full jitter. */
   delay(attempt: number): number;
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`${name} must be a non-negative number, got ${String(value)}`);
-  }
-  return value;
 }
 
 export function createRetryPolicy(

@@ -41,11 +41,10 @@ export function checkAckId(ackId: unknown): asserts ackId is number | undefined 
   }
 }
 
-export function checkTimeout(name: string, value: unknown, fallback: number): number {
+/** A number option that must be ≥ 0 (milliseconds, retry counts); `fallback` when absent. */
+export function nonNegative(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`${name} must be a non-negative number of milliseconds, got ${String(value)}`);
-  }
+  if (typeof value !== "number" || !(value >= 0)) throw new RangeError(`${name} must be a number ≥ 0, got ${String(value)}`);
   return value;
 }
 

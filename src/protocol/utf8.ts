@@ -1,5 +1,6 @@
-// UTF-8 decoding for JSON that arrives in binary frames. TextDecoder where the runtime
-// has one (looked up on first use, not at load: older React Native lacks it).
+// UTF-8 decoding for JSON that arrives in binary frames. TextDecoder where the runtime has
+// one (looked up on first use, not at load: older React Native lacks it); elsewhere the
+// classic escape/decodeURIComponent pair, which every engine has.
 let decoder: { decode(input: Uint8Array): string } | null | undefined;
 
 export function decodeUtf8(input: ArrayBuffer | Uint8Array): string {
@@ -8,21 +9,10 @@ export function decodeUtf8(input: ArrayBuffer | Uint8Array): string {
     const TD = (globalThis as { TextDecoder?: new () => { decode(input: Uint8Array): string } }).TextDecoder;
     decoder = TD ? new TD() : null;
   }
-  return decoder ? decoder.decode(bytes) : decodeUtf8Slow(bytes);
-}
-
-function decodeUtf8Slow(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i++];
-    let cp = 0xfffd;
-    if (b < 0x80) cp = b;
-    else if (b >= 0xc0 && b < 0xe0 && i < bytes.length) cp = ((b & 0x1f) << 6) | (bytes[i++] & 0x3f);
-    else if (b >= 0xe0 && b < 0xf0 && i + 1 < bytes.length) cp = ((b & 0x0f) << 12) | ((bytes[i++] & 0x3f) << 6) | (bytes[i++] & 0x3f);
-    else if (b >= 0xf0 && i + 2 < bytes.length) {
-      cp = ((b & 0x07) << 18) | ((bytes[i++] & 0x3f) << 12) | ((bytes[i++] & 0x3f) << 6) | (bytes[i++] & 0x3f);
-    }
-    out += String.fromCodePoint(cp > 0x10ffff ? 0xfffd : cp);
+  if (decoder) return decoder.decode(bytes);
+  let latin1 = "";
+  for (let i = 0; i < bytes.length; i += 0x2000) {
+    latin1 += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x2000) as unknown as number[]);
   }
-  return out;
+  return decodeURIComponent((globalThis as unknown as { escape(s: string): string }).escape(latin1)); // throws on malformed UTF-8
 }

@@ -37,9 +37,11 @@ const tasks = {
     let end = 0;
     let finish;
     const done = new Promise((r) => (finish = r));
+    let cpu0;
     c.onServer(() => {
       if (n === 0) {
         first = now();
+        cpu0 = process.cpuUsage();
         setTimeout(() => {
           end = first + maxMs;
           finish();
@@ -52,11 +54,13 @@ const tasks = {
     });
     const push = service("push", { connectionId: c.connectionId, total, maxMs: maxMs + 2000 });
     await done;
+    const cpu = process.cpuUsage(cpu0);
     const count = n;
     await service("stopPush", { connectionId: c.connectionId });
     const pushed = await push;
     await c.stop();
-    return { value: count / ((end - first) / 1000), count, ms: end - first, pushed: pushed.pushed, why: pushed.why };
+    const cpuUs = (cpu.user + cpu.system) / count;
+    return { value: count / ((end - first) / 1000), cpuUs, count, ms: end - first, pushed: pushed.pushed, why: pushed.why };
   },
 
   /** 20,000 acknowledged sendToGroup calls issued at once (after 1,000 to warm up). */
@@ -64,13 +68,15 @@ const tasks = {
     const c = await connect(url);
     const data = { kind: "tick", text: "x".repeat(64) };
     await Promise.all(Array.from({ length: warmup }, () => c.send("bench-send", data)));
+    const cpu0 = process.cpuUsage();
     const t0 = now();
     const all = new Array(total);
     for (let i = 0; i < total; i++) all[i] = c.send("bench-send", data);
     await Promise.all(all);
     const ms = now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     await c.stop();
-    return { value: total / (ms / 1000), ms };
+    return { value: total / (ms / 1000), cpuUs: (cpu.user + cpu.system) / total, ms };
   },
 
   /** sendToGroup to a group we are in, until the echo is delivered; sequential samples. */

@@ -1,8 +1,8 @@
 // `npm run bench`: our client vs @azure/web-pubsub-client 1.1.0 vs a bare `ws` client, against
 // the local service running in its own process. Each measurement runs in a fresh client
 // process; clients are interleaved (order rotated every round) and the table shows medians.
-// Env: BENCH_ROUNDS (default 3), BENCH_TASKS (e.g. "receive,send"), BENCH_KINDS ("ours,raw"),
-// BENCH_NO_WRITE=1 (do not rewrite bench/RESULTS.md).
+// Env: BENCH_ROUNDS (default 5), BENCH_TASKS (e.g. "receive,send"), BENCH_KINDS ("ours,raw"),
+// BENCH_NO_WRITE=1 (do not rewrite bench/RESULTS.md), BENCH_PROFILE=dir (CPU profiles).
 import { fork } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -14,9 +14,11 @@ import { KINDS } from "./adapters.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TASKS = (process.env.BENCH_TASKS ?? "receive,send,latency,memory,resume").split(",");
 const RUN_KINDS = (process.env.BENCH_KINDS ?? KINDS.join(",")).split(",");
+/** BENCH_PROFILE=dir: every client process writes a V8 CPU profile there (see bench/prof-summary.mjs). */
+const PROFILE = process.env.BENCH_PROFILE;
 const TASK_TIMEOUT_MS = 120_000;
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s`;
@@ -52,7 +54,7 @@ log(`service running at ${endpoint} (pid ${serviceProc.pid})`);
 function runTask(kind, task) {
   return new Promise((resolve, reject) => {
     const child = fork(join(here, "client.mjs"), [kind, task], {
-      execArgv: ["--expose-gc"],
+      execArgv: ["--expose-gc", ...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${kind}-${task}-${Date.now()}.cpuprofile`] : [])],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let settled = false;
@@ -107,7 +109,9 @@ async function bundleSize(kind) {
 const METRICS = [
   { key: "bundle", label: "bundle, minified + gzip (bytes)", unit: "int", lower: true, targets: [["official", 0.5]] },
   { key: "receive", task: "receive", label: "receive throughput (msg/s)", unit: "int", targets: [["official", 1.5], ["raw", 0.7]] },
+  { key: "receiveCpu", task: "receive", label: "receive: client CPU per message (µs)", unit: "us", lower: true, targets: [] },
   { key: "send", task: "send", label: "send throughput (acked sendToGroup/s)", unit: "int", targets: [["official", 1.2]] },
+  { key: "sendCpu", task: "send", label: "send: client CPU per call (µs)", unit: "us", lower: true, targets: [] },
   { key: "p50", task: "latency", label: "round trip p50 (ms)", unit: "ms", lower: true, targets: [] },
   { key: "p99", task: "latency", label: "round trip p99 (ms)", unit: "ms", lower: true, targets: [["official", 1]] },
   { key: "heap", task: "memory", label: "heap per idle client (KB)", unit: "kb", lower: true, targets: [["official", 0.7]] },
@@ -121,9 +125,9 @@ const failures = [];
 function describe(task, r) {
   switch (task) {
     case "receive":
-      return `${fmtInt(r.value)} msg/s  (${r.count} msgs in ${fmt(r.ms / 1000)} s; pusher pushed ${r.pushed}, stopped: ${r.why})`;
+      return `${fmtInt(r.value)} msg/s  (${r.count} msgs in ${fmt(r.ms / 1000)} s, ${fmt(r.cpuUs)} µs CPU/msg; pusher pushed ${r.pushed}, stopped: ${r.why})`;
     case "send":
-      return `${fmtInt(r.value)} ops/s  (20000 in ${fmt(r.ms / 1000)} s)`;
+      return `${fmtInt(r.value)} ops/s  (20000 in ${fmt(r.ms / 1000)} s, ${fmt(r.cpuUs)} µs CPU/op)`;
     case "latency":
       return `p50 ${fmt(r.p50, 3)} ms  p99 ${fmt(r.p99, 3)} ms  max ${fmt(r.max, 1)} ms`;
     case "memory":
@@ -140,8 +144,11 @@ function record(task, kind, r) {
   switch (task) {
     case "receive":
     case "send":
-    case "resume":
+      put(`${task}Cpu`, r.cpuUs);
       return put(task, r.value);
+    case "resume":
+      for (const x of r.all) put("resume", x); // every drop: the median is over all drops of all rounds
+      return;
     case "latency":
       put("p50", r.p50);
       return put("p99", r.p99);
@@ -190,7 +197,7 @@ const loadEnd = os.loadavg();
 
 // ---- report --------------------------------------------------------------------------------
 
-const show = (m, v) => (m.unit === "int" ? fmtInt(v) : m.unit === "kb" ? fmt(v, 1) : fmt(v, m.key === "resume" ? 1 : 3));
+const show = (m, v) => (m.unit === "int" ? fmtInt(v) : m.unit === "kb" || m.key === "resume" ? fmt(v, 1) : m.unit === "us" ? fmt(v, 2) : fmt(v, 3));
 const lines = [];
 lines.push("| metric | ours | official | raw ws | ours / official | ours / raw | target | holds |");
 lines.push("|---|---:|---:|---:|---:|---:|---|---|");

@@ -3,7 +3,7 @@
 // process; clients are interleaved (order rotated every round) and the table shows medians.
 // Env: BENCH_ROUNDS (default 5), BENCH_TASKS (e.g. "receive,send"), BENCH_KINDS ("ours,raw"),
 // BENCH_NO_WRITE=1 (do not rewrite bench/RESULTS.md), BENCH_PROFILE=dir (CPU profiles).
-import { fork } from "node:child_process";
+import { execSync, fork } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
@@ -168,6 +168,15 @@ const median = (xs) => {
 // ---- run -----------------------------------------------------------------------------------
 
 const loadStart = os.loadavg();
+const git = (cmd) => {
+  try {
+    return execSync(`git ${cmd}`, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "";
+  }
+};
+const commit = git("rev-parse --short HEAD") || "unknown";
+const dirty = git("status --porcelain -- src emulator") ? " plus uncommitted changes in src/ or emulator/" : "";
 log(`bundle sizes (esbuild, browser, minified, gzip -9)`);
 const bundles = {};
 for (const kind of ["ours", "official"]) {
@@ -234,6 +243,7 @@ if (process.env.BENCH_NO_WRITE !== "1" && full) {
   const out = template
     .replace("{{DATE}}", new Date().toISOString().replace(/\.\d+Z$/, "Z"))
     .replace("{{COMMAND}}", "npm run bench")
+    .replace("{{COMMIT}}", `${commit}${dirty}`)
     .replace("{{NPROC}}", String(os.availableParallelism?.() ?? os.cpus().length))
     .replace("{{CPU}}", cpu)
     .replace("{{NODE}}", process.version)

@@ -40,6 +40,12 @@ const endpoint = await new Promise((resolve, reject) => {
   });
 });
 serviceProc.removeAllListeners("exit");
+let finished = false;
+serviceProc.on("exit", (code, signal) => {
+  if (finished) return;
+  console.error(`the service process exited unexpectedly (${signal ?? code}); stopping the bench`);
+  process.exit(2);
+});
 let relayId = 0;
 const relays = new Map(); // service rpc id -> { child, rpc }
 serviceProc.on("message", (m) => {
@@ -201,6 +207,7 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
 }
+finished = true;
 serviceProc.disconnect();
 const loadEnd = os.loadavg();
 

@@ -77,6 +77,7 @@ export class Engine {
   #unsubscribeNetwork?: () => void;
   #lastRecoveryAttempt = -Infinity;
   #recoveryStartedAt?: number;
+  #linkUpAt = 0;
   /** Attempts in the current recovery window (kept across recoveries that drop at once). */
   #recoveryAttempts = 0;
   #ackCounter = 0;
@@ -330,7 +331,6 @@ export class Engine {
 
   #onData(data: string | ArrayBuffer): void {
     this.#keepAlive.seen();
-    if (this.#recoveryStartedAt !== undefined && this.#fsm.state === "connected") this.#recoveryStartedAt = undefined;
     let parsed: WebPubSubMessage | WebPubSubMessage[] | null;
     try {
       parsed = this.#config.protocol.parseMessages(data);
@@ -387,7 +387,6 @@ export class Engine {
   /** A brand-new connection is ready: rejoin groups first, then drain the queue. */
   #established(): void {
     this.#fire("connected");
-    this.#lastRecoveryAttempt = -Infinity;
     const connectionId = this.connectionId!;
     const rejoins = this.#config.autoRejoinGroups ? this.groups.list().reverse().map((g) => this.#rejoin(g)) : [];
     this.#linkUp();
@@ -412,6 +411,7 @@ export class Engine {
   }
 
   #linkUp(): void {
+    this.#linkUpAt = this.#rt.clock.now();
     this.#keepAlive.start();
     this.#outbox.resume();
   }
@@ -428,6 +428,12 @@ export class Engine {
     if (state === "stopping") return this.#finishStop(code, reason);
     if (state !== "connected") return;
     this.#rt.logger.info(`connection ${this.connectionId} dropped (code ${code}${reason ? `: ${reason}` : ""})`);
+    if (this.#rt.clock.now() - this.#linkUpAt >= this.#config.recoveryDelayMs) {
+      // The link was healthy (up for a retry delay): a fresh recovery window, first attempt at once.
+      // A link that dies sooner keeps the window and the pacing: no storm of open-then-close.
+      this.#recoveryStartedAt = undefined;
+      this.#lastRecoveryAttempt = -Infinity;
+    }
     if (this.#reliable && this.connectionId && this.#reconnectionToken && code !== 1008) {
       this.#fire("drop");
       void this.#recover(code, reason);
@@ -469,7 +475,9 @@ export class Engine {
     }
     const deadline = this.#recoveryStartedAt + this.#config.recoveryWindowMs;
     while (this.#fsm.state === "recovering") {
-      const networkWasDown = await this.#pause(this.#lastRecoveryAttempt + this.#config.recoveryDelayMs - clock.now());
+      // Capped: a wall clock set back after the last attempt must not stretch the wait.
+      const delay = this.#config.recoveryDelayMs;
+      const networkWasDown = await this.#pause(Math.min(delay, this.#lastRecoveryAttempt + delay - clock.now()));
       if (this.#fsm.state !== "recovering") return;
       // Past the window, stop, but always try once after the network came back.
       if (this.#recoveryAttempts > 0 && clock.now() >= deadline && !networkWasDown) break;

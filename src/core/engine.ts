@@ -16,6 +16,7 @@ import { KeepAlive } from "./keep-alive.js";
 import { ABORT_DETAIL, ABORTED, operationError, Outbox, type Operation } from "./outbox.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { Runtime, Timers, Transport } from "./runtime.js";
+import type { TransportHandlers } from "../transport/transport.js";
 import { SequenceAcker } from "./sequence-acker.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
 
@@ -48,6 +49,20 @@ interface PendingOpen {
 type Events = WebPubSubClientEvents;
 
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** Hosts fire a timer set beyond 2^31-1 ms at once; such delays mean "practically never". */
+class ClampedTimers implements Timers {
+  readonly #inner: Timers;
+  constructor(inner: Timers) {
+    this.#inner = inner;
+  }
+  setTimeout(callback: () => void, ms: number): unknown {
+    return this.#inner.setTimeout(callback, Math.min(ms, MAX_TIMER_DELAY_MS));
+  }
+  clearTimeout(handle: unknown): void {
+    this.#inner.clearTimeout(handle);
+  }
+}
 /** A recovery socket that has not opened by then is abandoned, and the next attempt made. */
 const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
 
@@ -66,6 +81,7 @@ export class Engine {
   #socket?: Transport;
   #gen = 0;
   #pendingOpen?: PendingOpen;
+  #lastClose?: { code: number; reason: string };
   #reconnectionToken?: string;
   #url?: string;
   #lastDisconnected?: DisconnectedMessage;
@@ -91,29 +107,12 @@ export class Engine {
   constructor(config: EngineConfig, rt: Runtime) {
     this.#config = config;
     this.#rt = rt;
-    const { clock } = rt;
-    // Hosts fire a timer set beyond 2^31-1 ms at once; such delays mean "practically never".
-    const timers: Timers = {
-      setTimeout: (callback, ms) => rt.timers.setTimeout(callback, Math.min(ms, MAX_TIMER_DELAY_MS)),
-      clearTimeout: (handle) => rt.timers.clearTimeout(handle),
-    };
-    this.#timers = timers;
+    const timers = (this.#timers = new ClampedTimers(rt.timers));
     this.#reliable = config.protocol.isReliableSubProtocol;
-    this.#fsm = new StateMachine((from, to, trigger) => rt.logger.debug(`state ${from} -> ${to} (${trigger})`));
-    this.#outbox = new Outbox({ write: (m) => this.#write(m) }, timers, clock, config.messageRetry, config.ackTimeoutMs);
-    this.#acker = new SequenceAcker(timers, (sequenceId) => this.#write({ kind: "sequenceAck", sequenceId }));
-    this.#keepAlive = new KeepAlive(
-      timers,
-      clock,
-      config.keepAliveIntervalMs,
-      config.keepAliveTimeoutMs,
-      () => this.#write({ kind: "ping" }),
-      (silent) => {
-        rt.logger.warn(`no traffic for ${silent} ms: the link is dead`);
-        this.#dropSocket();
-        this.#onDrop(1006, "keep-alive timeout");
-      },
-    );
+    this.#fsm = new StateMachine(rt.logger);
+    this.#outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs);
+    this.#acker = new SequenceAcker(timers, this);
+    this.#keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, this);
   }
 
   get state(): WebPubSubClientState {
@@ -251,10 +250,8 @@ export class Engine {
     this.#dropSocket();
     const gen = ++this.#gen;
     const done = deferred<void>();
-    let closed: { code: number; reason: string } | undefined;
     const timers = this.#timers;
-    const { logger } = this.#rt;
-    logger.info(`${mode === "new" ? "connecting to" : "recovering through"} ${redactUrl(url)}`);
+    this.#rt.logger.info(`${mode === "new" ? "connecting to" : "recovering through"} ${redactUrl(url)}`);
     const pending: PendingOpen = {
       gen,
       mode,
@@ -271,24 +268,7 @@ export class Engine {
     };
     this.#pendingOpen = pending;
     try {
-      this.#socket = this.#rt.transport(url, this.#config.protocol.name, {
-        onOpen: () => {
-          if (gen === this.#gen && mode === "recover") pending.finish();
-        },
-        onMessage: (data) => {
-          if (gen === this.#gen) this.#onData(data);
-        },
-        onClose: (code, reason) => {
-          if (gen !== this.#gen) return;
-          closed = { code, reason };
-          this.#socket = undefined;
-          this.#gen++;
-          if (this.#pendingOpen === pending) {
-            const why = this.#lastDisconnected?.message ?? reason;
-            pending.finish(new ConnectionError(`The connection closed before it was established (code ${code}${why ? `: ${why}` : ""}).`, code, reason));
-          } else this.#onDrop(code, reason);
-        },
-      });
+      this.#socket = this.#rt.transport(url, this.#config.protocol.name, this.#handlers(gen, mode));
     } catch (error) {
       const detail = redactUrl(String((error as Error)?.message ?? error)); // errors may quote the URL
       pending.finish(new ConnectionError(`Cannot open a WebSocket to ${redactUrl(url)}: ${detail}`));
@@ -302,9 +282,40 @@ export class Engine {
     // over (a service that opens, then closes at once with 1008): that is a failed open.
     return done.promise.then(() => {
       if (gen === this.#gen) return;
+      const closed = this.#lastClose;
       const why = closed ? ` (code ${closed.code}${closed.reason ? `: ${closed.reason}` : ""})` : "";
       throw new ConnectionError(`The connection closed as soon as it was established${why}.`, closed?.code, closed?.reason);
     });
+  }
+
+  /** The socket's callbacks: they hold only the engine and the socket's generation. */
+  #handlers(gen: number, mode: "new" | "recover"): TransportHandlers {
+    return {
+      onOpen: () => {
+        if (gen === this.#gen && mode === "recover") this.#pendingOpen?.finish();
+      },
+      onMessage: (data) => {
+        if (gen === this.#gen) this.#onData(data);
+      },
+      onClose: (code, reason) => {
+        if (gen !== this.#gen) return;
+        this.#lastClose = { code, reason };
+        this.#socket = undefined;
+        this.#gen++;
+        const pending = this.#pendingOpen;
+        if (pending?.gen === gen) {
+          const why = this.#lastDisconnected?.message ?? reason;
+          pending.finish(new ConnectionError(`The connection closed before it was established (code ${code}${why ? `: ${why}` : ""}).`, code, reason));
+        } else this.#onDrop(code, reason);
+      },
+    };
+  }
+
+  /** @internal The keep-alive found the link silent for too long. */
+  linkDead(silentForMs: number): void {
+    this.#rt.logger.warn(`no traffic for ${silentForMs} ms: the link is dead`);
+    this.#dropSocket();
+    this.#onDrop(1006, "keep-alive timeout");
   }
 
   /** Forgets the current socket; its late callbacks are ignored. */
@@ -315,7 +326,8 @@ export class Engine {
     socket?.abort();
   }
 
-  #write(message: WebPubSubMessage): boolean {
+  /** @internal Writes a frame when connected; false otherwise (the outbox queues). */
+  write(message: WebPubSubMessage): boolean {
     const socket = this.#socket;
     if (!socket || this.#fsm.state !== "connected") return false;
     const data = this.#config.protocol.writeMessage(message); // throws for content it cannot encode

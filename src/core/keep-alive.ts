@@ -2,7 +2,13 @@
 // for `timeoutMs` (a dead peer, a slept laptop, a throttled tab), the link is declared dead
 // at once instead of waiting for yet another timer. Each frame stamps the wall-clock time it
 // arrived, so traffic from before a machine sleep cannot pass for traffic after it.
+import type { Link } from "./outbox.js";
 import type { Clock, Timers } from "./runtime.js";
+
+export interface KeepAliveHost extends Link {
+  /** No traffic for `silentForMs`: the link is dead. */
+  linkDead(silentForMs: number): void;
+}
 
 export class KeepAlive {
   #timer: unknown;
@@ -13,16 +19,14 @@ export class KeepAlive {
   readonly #clock: Clock;
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
-  readonly #ping: () => void;
-  readonly #onDead: (silentForMs: number) => void;
+  readonly #host: KeepAliveHost;
 
-  constructor(timers: Timers, clock: Clock, intervalMs: number, timeoutMs: number, ping: () => void, onDead: (silentForMs: number) => void) {
+  constructor(timers: Timers, clock: Clock, intervalMs: number, timeoutMs: number, host: KeepAliveHost) {
     this.#timers = timers;
     this.#clock = clock;
     this.#intervalMs = intervalMs;
     this.#timeoutMs = timeoutMs;
-    this.#ping = ping;
-    this.#onDead = onDead;
+    this.#host = host;
     this.#tickMs = intervalMs > 0 ? (timeoutMs > 0 ? Math.min(intervalMs, timeoutMs) : intervalMs) : Math.min(timeoutMs, 20000);
   }
 
@@ -30,7 +34,7 @@ export class KeepAlive {
     this.stop();
     if (this.#tickMs <= 0) return;
     this.#lastSeen = this.#clock.now();
-    this.#timer = this.#timers.setTimeout(this.#tick, this.#tickMs);
+    this.#timer = this.#timers.setTimeout(() => this.#tick(), this.#tickMs);
   }
 
   stop(): void {
@@ -50,15 +54,15 @@ export class KeepAlive {
     this.#tick();
   }
 
-  readonly #tick = (): void => {
+  #tick(): void {
     this.#timer = undefined;
     const now = this.#clock.now();
     const silent = now - this.#lastSeen;
     if (this.#timeoutMs > 0 && silent >= this.#timeoutMs) {
-      this.#onDead(silent);
+      this.#host.linkDead(silent);
       return;
     }
-    if (this.#intervalMs > 0) this.#ping();
-    this.#timer = this.#timers.setTimeout(this.#tick, this.#tickMs);
-  };
+    if (this.#intervalMs > 0) this.#host.write({ kind: "ping" });
+    this.#timer = this.#timers.setTimeout(() => this.#tick(), this.#tickMs);
+  }
 }

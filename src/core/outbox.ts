@@ -191,7 +191,7 @@ export class Outbox {
   #arm(due: number): void {
     this.#cancelTimer();
     this.#timerDue = due;
-    this.#timer = this.#timers.setTimeout(this.#onTimer, Math.max(0, due - this.#clock.now()));
+    this.#timer = this.#timers.setTimeout(() => this.#onTimer(), Math.max(0, due - this.#clock.now()));
   }
 
   #cancelTimer(): void {
@@ -200,7 +200,7 @@ export class Outbox {
     this.#timerDue = Infinity;
   }
 
-  readonly #onTimer = (): void => {
+  #onTimer(): void {
     this.#timer = undefined;
     this.#timerDue = Infinity;
     const now = this.#clock.now();
@@ -215,7 +215,7 @@ export class Outbox {
       for (const op of this.#pending.values()) next = Math.min(next, op.due);
       if (next < Infinity) this.#arm(next);
     }
-  };
+  }
 
   /** An answer is overdue (or a backoff ended): resend with the same id, or give up. */
   #expire(op: Operation): void {

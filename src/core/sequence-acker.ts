@@ -1,5 +1,6 @@
 // Reliable subprotocols: drop what was seen already, and tell the service what arrived
 // so it can free its buffer. One timer at most; nothing per message but two compares.
+import type { Link } from "./outbox.js";
 import type { Timers } from "./runtime.js";
 
 /** Ack at once when this far behind: the service holds at most 1000 unacked messages. */
@@ -12,11 +13,11 @@ export class SequenceAcker {
   #timer: unknown;
 
   readonly #timers: Timers;
-  readonly #sendAck: (sequenceId: number) => boolean;
+  readonly #link: Link;
 
-  constructor(timers: Timers, sendAck: (sequenceId: number) => boolean) {
+  constructor(timers: Timers, link: Link) {
     this.#timers = timers;
-    this.#sendAck = sendAck;
+    this.#link = link;
   }
 
   get lastReceived(): number {
@@ -28,7 +29,7 @@ export class SequenceAcker {
     if (sequenceId <= this.#largest) return false;
     this.#largest = sequenceId;
     if (sequenceId - this.#acked >= ACK_JUMP) this.flush();
-    else if (this.#timer === undefined) this.#timer = this.#timers.setTimeout(this.#onTimer, ACK_INTERVAL_MS);
+    else if (this.#timer === undefined) this.#arm();
     return true;
   }
 
@@ -36,9 +37,9 @@ export class SequenceAcker {
   flush(force = false): void {
     this.cancel();
     if (this.#largest === 0 || (!force && this.#largest === this.#acked)) return;
-    if (this.#sendAck(this.#largest)) this.#acked = this.#largest;
+    if (this.#link.write({ kind: "sequenceAck", sequenceId: this.#largest })) this.#acked = this.#largest;
     // The link is not writable yet (connecting): try again on the usual cadence.
-    else this.#timer = this.#timers.setTimeout(this.#onTimer, ACK_INTERVAL_MS);
+    else this.#arm();
   }
 
   /** Stops the timer (link down). What was not acked is sent on `flush(true)` after recovery. */
@@ -53,8 +54,10 @@ export class SequenceAcker {
     this.#largest = this.#acked = 0;
   }
 
-  readonly #onTimer = (): void => {
-    this.#timer = undefined;
-    this.flush();
-  };
+  #arm(): void {
+    this.#timer = this.#timers.setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, ACK_INTERVAL_MS);
+  }
 }

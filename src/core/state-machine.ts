@@ -26,10 +26,10 @@ const TABLE: Readonly<Record<State, Partial<Record<Trigger, State>>>> = {
 export class StateMachine {
   #current: State = "stopped";
 
-  readonly #onChange: (from: State, to: State, trigger: Trigger) => void;
+  readonly #log?: { debug(message: string): void };
 
-  constructor(onChange: (from: State, to: State, trigger: Trigger) => void = () => {}) {
-    this.#onChange = onChange;
+  constructor(log?: { debug(message: string): void }) {
+    this.#log = log;
   }
 
   get state(): State {
@@ -46,7 +46,7 @@ export class StateMachine {
     if (next === undefined) return false;
     const from = this.#current;
     this.#current = next;
-    this.#onChange(from, next, trigger);
+    this.#log?.debug(`state ${from} -> ${next} (${trigger})`);
     return true;
   }
 }

@@ -63,10 +63,12 @@ describe("SequenceAcker", () => {
         const t = manualTimers();
         const acks: number[] = [];
         let writeFails = false;
-        const acker = new SequenceAcker(t.timers, (id) => {
-          if (writeFails) return false;
-          acks.push(id);
-          return true;
+        const acker = new SequenceAcker(t.timers, {
+          write: (m) => {
+            if (writeFails) return false;
+            acks.push((m as { sequenceId: number }).sequenceId);
+            return true;
+          },
         });
         const delivered = new Set<number>();
         let largest = 0;
@@ -123,7 +125,7 @@ describe("SequenceAcker", () => {
     fc.assert(
       fc.property(fc.array(fc.array(fc.integer({ min: 1, max: 200 }), { maxLength: 40 }), { maxLength: 5 }), (connections) => {
         const t = manualTimers();
-        const acker = new SequenceAcker(t.timers, () => true);
+        const acker = new SequenceAcker(t.timers, { write: () => true });
         for (const ids of connections) {
           acker.reset();
           expect(t.count).toBe(0);

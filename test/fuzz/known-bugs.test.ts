@@ -26,7 +26,7 @@ it("a failed start() leaves no timer behind, even after a message arrived before
   expect(vi.getTimerCount()).toBe(0);
 });
 
-// Bug 2: the recovery window (30 s) is kept across a recovered link until a frame arrives on
+// Bug 2 (fixed in 3b10edb): the recovery window (30 s) is kept across a recovered link until a frame arrives on
 // it, to pace sockets that open and close at once. PROTOCOL §5 says the service *may* send a
 // `connected` frame on recovery; when it does not (and nothing else arrives, e.g. a quiet
 // group, or the emulator's `faults.pause` holding that frame), a link that then lives for a
@@ -56,7 +56,7 @@ it("a recovered link that lived 40 s and then drops is recovered again, not aban
   await client.stop();
 });
 
-// Bug 3: recovery attempts are paced by the wall clock — the wait before the next attempt is
+// Bug 3 (fixed in 3b10edb): recovery attempts are paced by the wall clock — the wait before the next attempt is
 // `lastRecoveryAttempt + 1 s - now` and is not capped. When the wall clock goes back (NTP
 // correction, the user sets the time, a VM snapshot restored) after an attempt, the next drop
 // waits as long as the clock went back — here 10 minutes — before trying to recover, far

@@ -1,10 +1,6 @@
 // The public facade: argument checks and the official API's shape over the core engine.
 import { Engine, type EngineConfig } from "./core/engine.js";
-import {
-  createRetryPolicy,
-  MESSAGE_RETRY_DEFAULTS,
-  RECONNECT_RETRY_DEFAULTS,
-} from "./core/retry-policy.js";
+import { MESSAGE_RETRY_DEFAULTS, RECONNECT_RETRY_DEFAULTS, RetryPolicy } from "./core/retry-policy.js";
 import type { Runtime } from "./core/runtime.js";
 import { defaultRuntime } from "./platform/default-runtime.js";
 import { WebPubSubJsonReliableProtocol } from "./protocol/json-protocol.js";
@@ -15,9 +11,8 @@ import type {
   WebPubSubClientState,
   WebPubSubResult,
 } from "./types/events.js";
-import type { JSONTypes, WebPubSubDataType } from "./types/messages.js";
+import type { JSONTypes, WebPubSubClientProtocol, WebPubSubDataType } from "./types/messages.js";
 import type {
-  AbortSignalLike,
   InvokeEventOptions,
   JoinGroupOptions,
   LeaveGroupOptions,
@@ -38,6 +33,9 @@ import {
 
 type Listener<K extends WebPubSubClientEventName> = (event: WebPubSubClientEvents[K]) => void;
 
+/** Protocol objects are stateless: clients without a `protocol` option share one. */
+let DEFAULT_PROTOCOL: WebPubSubClientProtocol | undefined;
+
 const asyncDispose: typeof Symbol.asyncDispose =
   (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ??
   (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
@@ -55,7 +53,8 @@ function credentialOf(source: string | WebPubSubClientCredential): EngineConfig[
 
 export class WebPubSubClient {
   readonly #engine: Engine;
-  readonly #onceWrappers = new Map<string, Map<Listener<never>, Listener<never>>>();
+  /** once() registrations, by event and original listener; made on first use. */
+  #onceWrappers?: Map<string, Map<Listener<never>, Listener<never>>>;
 
   constructor(clientAccessUrl: string, options?: WebPubSubClientOptions);
   constructor(credential: WebPubSubClientCredential, options?: WebPubSubClientOptions);
@@ -65,7 +64,7 @@ export class WebPubSubClient {
   constructor(source: string | WebPubSubClientCredential, options?: WebPubSubClientOptions, runtime?: Runtime) {
     const o = checkOptions<WebPubSubClientOptions>(options, "options");
     const rt = runtime ?? defaultRuntime(o.WebSocket, o.logger);
-    const protocol = o.protocol ?? WebPubSubJsonReliableProtocol();
+    const protocol = o.protocol ?? (DEFAULT_PROTOCOL ??= WebPubSubJsonReliableProtocol());
     if (typeof protocol?.name !== "string" || typeof protocol.parseMessages !== "function" || typeof protocol.writeMessage !== "function") {
       throw new TypeError("options.protocol must be a WebPubSubClientProtocol (e.g. WebPubSubJsonProtocol())");
     }
@@ -75,8 +74,8 @@ export class WebPubSubClient {
         protocol,
         autoReconnect: o.autoReconnect ?? true,
         autoRejoinGroups: o.autoRejoinGroups ?? o.autoRestoreGroups ?? true,
-        messageRetry: createRetryPolicy(o.messageRetryOptions, MESSAGE_RETRY_DEFAULTS, rt.random, "messageRetryOptions"),
-        reconnectRetry: createRetryPolicy(o.reconnectRetryOptions, RECONNECT_RETRY_DEFAULTS, rt.random, "reconnectRetryOptions"),
+        messageRetry: new RetryPolicy(o.messageRetryOptions, MESSAGE_RETRY_DEFAULTS, rt.random, "messageRetryOptions"),
+        reconnectRetry: new RetryPolicy(o.reconnectRetryOptions, RECONNECT_RETRY_DEFAULTS, rt.random, "reconnectRetryOptions"),
         keepAliveIntervalMs: nonNegative("keepAliveIntervalInMs", o.keepAliveIntervalInMs, 20000),
         keepAliveTimeoutMs: nonNegative("keepAliveTimeoutInMs", o.keepAliveTimeoutInMs, 120000),
         ackTimeoutMs: nonNegative("ackTimeoutInMs", o.ackTimeoutInMs, 30000) || 30000,
@@ -121,9 +120,9 @@ export class WebPubSubClient {
   }
 
   off<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
-    const wrapper = this.#onceWrappers.get(event)?.get(listener as Listener<never>);
+    const wrapper = this.#onceWrappers?.get(event)?.get(listener as Listener<never>);
     if (wrapper) {
-      this.#onceWrappers.get(event)!.delete(listener as Listener<never>);
+      this.#onceWrappers!.get(event)!.delete(listener as Listener<never>);
       this.#engine.emitter.off(event, wrapper as Listener<K>);
     }
     this.#engine.emitter.off(event, listener);
@@ -131,8 +130,9 @@ export class WebPubSubClient {
 
   /** Like `on`, for the next event only. */
   once<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
-    let wrappers = this.#onceWrappers.get(event);
-    if (!wrappers) this.#onceWrappers.set(event, (wrappers = new Map()));
+    const all = (this.#onceWrappers ??= new Map());
+    let wrappers = all.get(event);
+    if (!wrappers) all.set(event, (wrappers = new Map()));
     const wrapper: Listener<K> = (e) => {
       // remove only this once-registration, not an on() registration of the same function
       if (wrappers.get(listener as Listener<never>) === (wrapper as Listener<never>)) wrappers.delete(listener as Listener<never>);
@@ -144,40 +144,50 @@ export class WebPubSubClient {
   }
 
   async joinGroup(groupName: string, options?: JoinGroupOptions): Promise<WebPubSubResult> {
-    checkGroup(groupName);
-    const result = await this.#acked({ kind: "joinGroup", group: groupName }, checkOptions<JoinGroupOptions>(options, "options"));
+    const result = await this.#joinOrLeave("joinGroup", groupName, options);
     this.#engine.groups.joined(groupName);
     return result;
   }
 
   async leaveGroup(groupName: string, options?: LeaveGroupOptions): Promise<WebPubSubResult> {
-    checkGroup(groupName);
-    const result = await this.#acked({ kind: "leaveGroup", group: groupName }, checkOptions<LeaveGroupOptions>(options, "options"));
+    const result = await this.#joinOrLeave("leaveGroup", groupName, options);
     this.#engine.groups.left(groupName);
     return result;
   }
 
-  async sendToGroup(
+  sendToGroup(
     groupName: string,
     content: JSONTypes | ArrayBuffer | ArrayBufferView,
     dataType: WebPubSubDataType,
     options?: SendToGroupOptions,
   ): Promise<WebPubSubResult> {
-    checkGroup(groupName);
-    checkContent(content, dataType);
-    const o = checkOptions<SendToGroupOptions>(options, "options");
-    return this.#acked({ kind: "sendToGroup", group: groupName, dataType, data: content, noEcho: o.noEcho === true }, o);
+    try {
+      checkGroup(groupName);
+      checkContent(content, dataType);
+      const o = checkOptions<SendToGroupOptions>(options, "options");
+      const ackId = this.#ackId(o, o.fireAndForget === true);
+      const noEcho = o.noEcho === true;
+      return this.#engine.submit({ kind: "sendToGroup", group: groupName, dataType, data: content, noEcho, ackId }, o.abortSignal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  async sendEvent(
+  sendEvent(
     eventName: string,
     content: JSONTypes | ArrayBuffer | ArrayBufferView,
     dataType: WebPubSubDataType,
     options?: SendEventOptions,
   ): Promise<WebPubSubResult> {
-    checkEventName(eventName);
-    checkContent(content, dataType);
-    return this.#acked({ kind: "sendEvent", event: eventName, dataType, data: content }, checkOptions<SendEventOptions>(options, "options"));
+    try {
+      checkEventName(eventName);
+      checkContent(content, dataType);
+      const o = checkOptions<SendEventOptions>(options, "options");
+      const ackId = this.#ackId(o, o.fireAndForget === true);
+      return this.#engine.submit({ kind: "sendEvent", event: eventName, dataType, data: content, ackId }, o.abortSignal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Sends an event and resolves with the event handler's response. */
@@ -197,24 +207,26 @@ export class WebPubSubClient {
     const invocationId = o.invocationId ?? this.#engine.nextInvocationId();
     const result = await this.#engine.submit<WebPubSubResult & InvokeEventResult>(
       { kind: "invoke", invocationId, event: eventName, dataType, data: content },
-      { invocationId },
       o.abortSignal,
     );
     return { invocationId: result.invocationId, dataType: result.dataType, data: result.data };
   }
 
-  #acked(
-    message:
-      | { kind: "joinGroup" | "leaveGroup"; group: string }
-      | { kind: "sendToGroup"; group: string; dataType: WebPubSubDataType; data: unknown; noEcho: boolean }
-      | { kind: "sendEvent"; event: string; dataType: WebPubSubDataType; data: unknown },
-    options: { ackId?: number; fireAndForget?: boolean; abortSignal?: AbortSignalLike },
-  ): Promise<WebPubSubResult> {
-    checkAckId(options.ackId);
-    const fireAndForget = options.fireAndForget === true && message.kind !== "joinGroup" && message.kind !== "leaveGroup";
-    if (fireAndForget && options.ackId !== undefined) throw new TypeError("ackId cannot be combined with fireAndForget");
-    this.#engine.checkKeyFree(options.ackId);
-    const ackId = fireAndForget ? undefined : (options.ackId ?? this.#engine.nextAckId());
-    return this.#engine.submit({ ...message, ackId } as Parameters<Engine["submit"]>[0], { ackId }, options.abortSignal);
+  #joinOrLeave(kind: "joinGroup" | "leaveGroup", group: string, options: JoinGroupOptions | undefined): Promise<WebPubSubResult> {
+    checkGroup(group);
+    const o = checkOptions<JoinGroupOptions>(options, "options");
+    return this.#engine.submit({ kind, group, ackId: this.#ackId(o, false) }, o.abortSignal);
+  }
+
+  /** The operation's ackId: the caller's (checked) or a fresh one; none for fire-and-forget. */
+  #ackId(options: { ackId?: number }, fireAndForget: boolean): number | undefined {
+    const { ackId } = options;
+    checkAckId(ackId);
+    if (fireAndForget) {
+      if (ackId !== undefined) throw new TypeError("ackId cannot be combined with fireAndForget");
+      return undefined;
+    }
+    this.#engine.checkKeyFree(ackId);
+    return ackId ?? this.#engine.nextAckId();
   }
 }

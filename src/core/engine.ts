@@ -207,12 +207,7 @@ export class Engine {
    * Sends `message`, now or once the link is back. `ackId`/`invocationId` mark an answered
    * operation; without them it resolves as soon as the frame is written.
    */
-  submit<T extends WebPubSubResult>(
-    message: WebPubSubMessage,
-    keys: { ackId?: number; invocationId?: string },
-    signal?: AbortSignalLike,
-    front = false,
-  ): Promise<T> {
+  submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike, front = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const state = this.#fsm.state;
       const refused =
@@ -223,8 +218,8 @@ export class Engine {
             : undefined;
       const op: Operation = {
         message,
-        ackId: keys.ackId,
-        invocationId: keys.invocationId,
+        ackId: (message as { ackId?: number }).ackId,
+        invocationId: message.kind === "invoke" ? message.invocationId : undefined,
         idempotent: message.kind === "joinGroup" || message.kind === "leaveGroup",
         resolve: resolve as unknown as Operation["resolve"],
         reject,
@@ -412,7 +407,7 @@ export class Engine {
 
   #rejoin(group: string): Promise<void> {
     const ackId = this.nextAckId();
-    return this.submit({ kind: "joinGroup", group, ackId }, { ackId }, undefined, true).then(
+    return this.submit({ kind: "joinGroup", group, ackId }, undefined, true).then(
       () => {},
       (error: Error) => {
         if (this.#fsm.state === "stopping" || this.#fsm.state === "stopped") return;
@@ -524,7 +519,10 @@ export class Engine {
     let attempt = 0;
     while (this.#fsm.state === "reconnecting" && attempt < policy.maxRetries) {
       attempt++;
-      await this.#pause(policy.delay(attempt));
+      // The first try goes at once, as the official client does, unless jitter is asked
+      // for (Exponential mode): then even the first is spread out, so a service that
+      // closed many clients together is not hit by all of them in the same instant.
+      await this.#pause(attempt > 1 ? policy.delay(attempt - 1) : policy.jittered ? policy.delay(1) : 0);
       if (this.#fsm.state !== "reconnecting") return;
       try {
         const url = await this.#config.getClientAccessUrl();

@@ -1,16 +1,16 @@
 /** The groups this client joined itself, rejoined on every brand-new connection. */
 export class GroupMemory {
-  readonly #groups = new Set<string>();
+  #groups?: Set<string>; // made on first join: many clients never join a group
 
   joined(group: string): void {
-    this.#groups.add(group);
+    (this.#groups ??= new Set()).add(group);
   }
 
   left(group: string): void {
-    this.#groups.delete(group);
+    this.#groups?.delete(group);
   }
 
   list(): string[] {
-    return [...this.#groups];
+    return this.#groups ? [...this.#groups] : [];
   }
 }

@@ -1,34 +1,34 @@
 import type { RetryMode, WebPubSubRetryOptions } from "../types/options.js";
 import { nonNegative } from "../utils/validate.js";
 
-export interface RetryPolicy {
+/** How many times, and how long to wait before each retry. */
+export class RetryPolicy {
   readonly maxRetries: number;
-  /** Delay before retry number `attempt` (1-based). Exponential mode uses full jitter. */
-  delay(attempt: number): number;
-}
+  readonly #base: number;
+  readonly #cap: number;
+  /** Exponential mode: delays are drawn at random below a growing ceiling (full jitter). */
+  readonly jittered: boolean;
+  readonly #random: () => number;
 
-export function createRetryPolicy(
-  options: WebPubSubRetryOptions | undefined,
-  defaults: Required<WebPubSubRetryOptions>,
-  random: () => number,
-  label: string,
-): RetryPolicy {
-  const o = options ?? {};
-  const maxRetries = nonNegative(`${label}.maxRetries`, o.maxRetries, defaults.maxRetries);
-  const base = nonNegative(`${label}.retryDelayInMs`, o.retryDelayInMs, defaults.retryDelayInMs);
-  const cap = Math.max(base, nonNegative(`${label}.maxRetryDelayInMs`, o.maxRetryDelayInMs, defaults.maxRetryDelayInMs));
-  const mode: RetryMode = o.mode ?? defaults.mode;
-  if (mode !== "Fixed" && mode !== "Exponential") {
-    throw new RangeError(`${label}.mode must be "Fixed" or "Exponential", got ${String(mode)}`);
+  constructor(options: WebPubSubRetryOptions | undefined, defaults: Required<WebPubSubRetryOptions>, random: () => number, label: string) {
+    const o = options ?? {};
+    this.maxRetries = nonNegative(`${label}.maxRetries`, o.maxRetries, defaults.maxRetries);
+    this.#base = nonNegative(`${label}.retryDelayInMs`, o.retryDelayInMs, defaults.retryDelayInMs);
+    this.#cap = Math.max(this.#base, nonNegative(`${label}.maxRetryDelayInMs`, o.maxRetryDelayInMs, defaults.maxRetryDelayInMs));
+    const mode: RetryMode = o.mode ?? defaults.mode;
+    if (mode !== "Fixed" && mode !== "Exponential") {
+      throw new RangeError(`${label}.mode must be "Fixed" or "Exponential", got ${String(mode)}`);
+    }
+    this.jittered = mode === "Exponential";
+    this.#random = random;
   }
-  return {
-    maxRetries,
-    delay(attempt) {
-      if (mode === "Fixed") return base;
-      const ceiling = Math.min(cap, base * 2 ** Math.min(attempt - 1, 30));
-      return Math.floor(random() * ceiling);
-    },
-  };
+
+  /** Delay before retry number `attempt` (1-based). Exponential mode uses full jitter. */
+  delay(attempt: number): number {
+    if (!this.jittered) return this.#base;
+    const ceiling = Math.min(this.#cap, this.#base * 2 ** Math.min(attempt - 1, 30));
+    return Math.floor(this.#random() * ceiling);
+  }
 }
 
 export const MESSAGE_RETRY_DEFAULTS: Required<WebPubSubRetryOptions> = {

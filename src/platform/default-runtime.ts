@@ -2,7 +2,7 @@
 // browser's online/offline events. Everything here is injected into the core.
 import type { Logger, NetworkMonitor, Runtime } from "../core/runtime.js";
 import { defaultWebSocket } from "../transport/default-websocket.js";
-import { webSocketTransport } from "../transport/websocket-transport.js";
+import { WebSocketTransport } from "../transport/websocket-transport.js";
 import type { WebPubSubLogger, WebSocketLikeConstructor } from "../types/options.js";
 import { redactUrl } from "../utils/redact.js";
 
@@ -48,20 +48,34 @@ export function safeLogger(sink: WebPubSubLogger | undefined): Logger {
   return { debug: level("debug"), info: level("info"), warn: level("warn"), error: level("error") };
 }
 
+const timers: Runtime["timers"] = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+const clock: Runtime["clock"] = { now: () => Date.now() };
+const silent = safeLogger(undefined);
+
+function transportFor(WebSocketCtor: WebSocketLikeConstructor | undefined): Runtime["transport"] {
+  return (url, subprotocol, handlers) => {
+    const Ctor = WebSocketCtor ?? defaultWebSocket();
+    if (!Ctor) throw new Error("this runtime has no WebSocket; pass one as the `WebSocket` option");
+    return new WebSocketTransport(Ctor, url, subprotocol, handlers);
+  };
+}
+
+let shared: Runtime | undefined;
+
+/** The host's runtime; clients without a `WebSocket` or `logger` option share one. */
 export function defaultRuntime(WebSocketCtor: WebSocketLikeConstructor | undefined, logger: WebPubSubLogger | undefined): Runtime {
-  return {
-    transport(url, subprotocol, handlers) {
-      const Ctor = WebSocketCtor ?? defaultWebSocket();
-      if (!Ctor) throw new Error("this runtime has no WebSocket; pass one as the `WebSocket` option");
-      return webSocketTransport(Ctor)(url, subprotocol, handlers);
-    },
-    timers: {
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-    },
-    clock: { now: () => Date.now() },
+  if (!WebSocketCtor && !logger && shared) return shared;
+  const rt: Runtime = {
+    transport: transportFor(WebSocketCtor),
+    timers,
+    clock,
     random: Math.random,
     network: browserNetworkMonitor(),
-    logger: safeLogger(logger),
+    logger: logger ? safeLogger(logger) : silent,
   };
+  if (!WebSocketCtor && !logger) shared = rt;
+  return rt;
 }

@@ -355,11 +355,13 @@ describe("stop", () => {
     socket.drop(1008, "SessionGone");
     await settle();
     expect(client.state).toBe("reconnecting");
+    expect(rt.sockets).toHaveLength(2); // the first reconnect try is under way
     await client.stop();
     expect(client.state).toBe("stopped");
+    expect(rt.last().aborted).toBe(true);
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(getClientAccessUrl).toHaveBeenCalledTimes(1);
-    expect(rt.sockets).toHaveLength(1);
+    expect(getClientAccessUrl).toHaveBeenCalledTimes(2);
+    expect(rt.sockets).toHaveLength(2);
   });
 
   it("rejects queued and in-flight operations with SendMessageError carrying their ackIds", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createRetryPolicy, RECONNECT_RETRY_DEFAULTS } from "../../src/core/retry-policy.js";
+import { RECONNECT_RETRY_DEFAULTS, RetryPolicy } from "../../src/core/retry-policy.js";
 import { SendMessageError, WebPubSubClient, WebPubSubJsonProtocol, type WebPubSubClientOptions } from "../../src/index.js";
 import { connect, fakeRuntime, recordEvents, settle, type FakeRuntime } from "../helpers/fake-runtime.js";
 
@@ -183,9 +183,7 @@ describe("recovery (reliable protocol)", () => {
     const lost = await inflight;
     expect(lost).toBeInstanceOf(SendMessageError);
     expect(lost.ackId).toBe(3);
-    expect(getUrl).toHaveBeenCalledTimes(1);
-    await vi.advanceTimersByTimeAsync(1000); // reconnect delay
-    expect(getUrl).toHaveBeenCalledTimes(2);
+    expect(getUrl).toHaveBeenCalledTimes(2); // the first reconnect goes at once (Fixed mode)
     const fresh = rt.last();
     expect(fresh.url).toBe(URL_ + "&second");
     expect(fresh.url).not.toContain("awps_");
@@ -465,10 +463,12 @@ describe("non-recovering paths", () => {
     });
     const { client, socket } = await live({}, getUrl);
     socket.drop(1008);
-    await vi.advanceTimersByTimeAsync(1000);
+    await settle(); // the first try goes at once and fails in the credential
     expect(getUrl).toHaveBeenCalledTimes(2);
     expect(rt.sockets).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(getUrl).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(1);
     expect(getUrl).toHaveBeenCalledTimes(3);
     rt.last().accept("c2");
     await settle();
@@ -478,9 +478,13 @@ describe("non-recovering paths", () => {
 });
 
 describe("backoff", () => {
-  it("Fixed: the reconnect delay is exactly retryDelayInMs every time", async () => {
+  it("Fixed: the first reconnect goes at once, then the delay is exactly retryDelayInMs every time", async () => {
     const { client, socket } = await live({ reconnectRetryOptions: { retryDelayInMs: 2500, mode: "Fixed" } });
+    const before = rt.sockets.length;
     socket.drop(1008);
+    await settle();
+    expect(rt.sockets.length).toBe(before + 1);
+    rt.last().drop(1006);
     await settle();
     for (let i = 0; i < 4; i++) {
       const before = rt.sockets.length;
@@ -497,7 +501,7 @@ describe("backoff", () => {
   it("Exponential: full jitter within [0, min(max, base*2^(n-1)))", () => {
     const seq = [0, 0.5, 0.999999, 0.25];
     for (const r of seq) {
-      const p = createRetryPolicy({ mode: "Exponential", retryDelayInMs: 100, maxRetryDelayInMs: 1000 }, RECONNECT_RETRY_DEFAULTS, () => r, "x");
+      const p = new RetryPolicy({ mode: "Exponential", retryDelayInMs: 100, maxRetryDelayInMs: 1000 }, RECONNECT_RETRY_DEFAULTS, () => r, "x");
       for (let n = 1; n <= 40; n++) {
         const ceiling = Math.min(1000, 100 * 2 ** (n - 1));
         const d = p.delay(n);
@@ -506,9 +510,9 @@ describe("backoff", () => {
         expect(d).toBe(Math.floor(r * ceiling));
       }
     }
-    const fixed = createRetryPolicy({ retryDelayInMs: 123 }, RECONNECT_RETRY_DEFAULTS, () => 0.5, "x");
+    const fixed = new RetryPolicy({ retryDelayInMs: 123 }, RECONNECT_RETRY_DEFAULTS, () => 0.5, "x");
     expect([1, 2, 10].map((n) => fixed.delay(n))).toEqual([123, 123, 123]);
-    expect(createRetryPolicy(undefined, RECONNECT_RETRY_DEFAULTS, Math.random, "x").delay(5)).toBe(1000);
+    expect(new RetryPolicy(undefined, RECONNECT_RETRY_DEFAULTS, Math.random, "x").delay(5)).toBe(1000);
   });
 
   it("Exponential reconnect delays follow the injected random", async () => {
@@ -520,7 +524,8 @@ describe("backoff", () => {
     });
     socket.drop(1008);
     await settle();
-    const expected = [500, 1000, 1500, 2997]; // 0.5*1000, 0.5*2000, 0.5*3000 (capped), 0.999*3000
+    // Jittered even before the first try: 0.5*1000, then retries 1..3: 0.5*1000, 0.5*2000, 0.999*3000 (capped)
+    const expected = [500, 500, 1000, 2997];
     for (const delay of expected) {
       const before = rt.sockets.length;
       await vi.advanceTimersByTimeAsync(delay - 1);

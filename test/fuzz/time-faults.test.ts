@@ -147,7 +147,7 @@ describe("property: clock jumps and network flaps against a responsive service",
             if (s !== rt.sockets[0]) {
               // like the real service and the emulator: a `connected` frame on the recovered link,
               // in the same read as the open or a later one, or (PROTOCOL §5: "may") none at all
-              // (bug 2 in known-bugs.test.ts, fixed in 3b10edb)
+              // (bug 2 in regressions.test.ts, fixed in 3b10edb)
               const variant = rt.sockets.length % 3;
               s.open();
               if (variant === 1) await settle();

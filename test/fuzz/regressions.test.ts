@@ -1,6 +1,6 @@
-// Minimal reproductions of client bugs the fuzz and chaos runs found. An open one is
-// `it.fails`: it passes while the bug is there and starts failing once src/ is fixed — then
-// turn it into a plain `it`, which keeps it fixed.
+// Minimal reproductions of client bugs the fuzz and chaos runs found, kept as regression
+// tests. A newly found, still open one goes in as `it.fails` (it passes while the bug is
+// there) and becomes a plain `it` with the fix.
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { WebPubSubClient } from "../../src/index.js";
 import { fakeRuntime, settle } from "../helpers/fake-runtime.js";

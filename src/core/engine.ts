@@ -49,6 +49,7 @@ interface PendingOpen {
 type Events = WebPubSubClientEvents;
 
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+const STOPPED_BEFORE_CONNECTED = "The client was stopped before the connection was established.";
 
 /** Hosts fire a timer set beyond 2^31-1 ms at once; such delays mean "practically never". */
 class ClampedTimers implements Timers {
@@ -167,7 +168,7 @@ export class Engine {
     const done = (this.#stopDone = deferred());
     this.#fire("stop");
     this.#wake();
-    this.#pendingOpen?.finish(new ConnectionError("The client was stopped before the connection was established."));
+    this.#pendingOpen?.finish(new ConnectionError(STOPPED_BEFORE_CONNECTED));
     const socket = this.#socket;
     if (socket) {
       this.#linkDown();
@@ -604,7 +605,7 @@ export class Engine {
 
   #assertStarting(run: number): void {
     if (this.#fsm.state !== "connecting" || run !== this.#startRun) {
-      throw new ConnectionError("The client was stopped before the connection was established.");
+      throw new ConnectionError(STOPPED_BEFORE_CONNECTED);
     }
   }
 

@@ -1,15 +1,27 @@
 // Bundles a TypeScript entry with esbuild's JS API and imports it (there is no tsx/ts-node).
 // Packages stay external and resolve from node_modules: the bundle is written under
 // node_modules/.cache so Node finds them from there.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The repo root, found by walking up: this file may itself run from inside a bundle. */
+function findRoot() {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++, dir = dirname(dir)) {
+    if (existsSync(join(dir, "scripts", "bundle-ts.mjs"))) return dir;
+  }
+  return resolve(".");
+}
 
-/** Bundles `entry` (relative to the repo root) and returns its module namespace. */
-export async function importTs(entry, name = entry.replace(/[^A-Za-z0-9]+/g, "-")) {
+const root = findRoot();
+
+/**
+ * Bundles `entry` (relative to the repo root) into one .mjs under node_modules/.cache and
+ * returns its path.
+ */
+export async function bundleTs(entry, name = entry.replace(/[^A-Za-z0-9]+/g, "-")) {
   const outDir = join(root, "node_modules", ".cache", "webpubsub-scripts");
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, `${name}-${process.pid}.mjs`);
@@ -24,5 +36,10 @@ export async function importTs(entry, name = entry.replace(/[^A-Za-z0-9]+/g, "-"
     sourcemap: "inline",
     logLevel: "warning",
   });
-  return import(pathToFileURL(outfile).href);
+  return outfile;
+}
+
+/** Bundles `entry` and imports it. */
+export async function importTs(entry, name) {
+  return import(pathToFileURL(await bundleTs(entry, name)).href);
 }

@@ -1,25 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { InvocationError, SendMessageError, WebPubSubClient, type WebPubSubClientOptions } from "../../src/index.js";
-import { connect, fakeRuntime, settle, type FakeRuntime, type FakeSocket } from "../helpers/fake-runtime.js";
+import { connect, fakeRuntime, settle, type FakeRuntime, type FakeSocket, useFakeTimersAndRejectionGuard } from "../helpers/fake-runtime.js";
 
 const URL_ = "wss://h/client/hubs/hub?access_token=abc";
 
 let rt: FakeRuntime;
-let unhandled: unknown[];
-const onUnhandled = (e: unknown): void => void unhandled.push(e);
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  rt = fakeRuntime();
-  unhandled = [];
-  process.on("unhandledRejection", onUnhandled);
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await new Promise((r) => setTimeout(r, 2));
-  process.off("unhandledRejection", onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+useFakeTimersAndRejectionGuard();
+beforeEach(() => void (rt = fakeRuntime()));
 
 async function live(options: WebPubSubClientOptions = {}): Promise<{ client: WebPubSubClient; socket: FakeSocket }> {
   const client = new WebPubSubClient(URL_, options, rt);

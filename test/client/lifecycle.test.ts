@@ -1,25 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { AbortError, ConnectionError, SendMessageError, WebPubSubClient } from "../../src/index.js";
-import { connect, fakeRuntime, recordEvents, settle, type FakeRuntime } from "../helpers/fake-runtime.js";
+import { connect, fakeRuntime, recordEvents, settle, type FakeRuntime, useFakeTimersAndRejectionGuard } from "../helpers/fake-runtime.js";
 
 const URL_ = "wss://h/client/hubs/hub?access_token=abc";
 
 let rt: FakeRuntime;
-let unhandled: unknown[];
-const onUnhandled = (e: unknown): void => void unhandled.push(e);
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  rt = fakeRuntime();
-  unhandled = [];
-  process.on("unhandledRejection", onUnhandled);
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await new Promise((r) => setTimeout(r, 2));
-  process.off("unhandledRejection", onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+useFakeTimersAndRejectionGuard();
+beforeEach(() => void (rt = fakeRuntime()));
 
 describe("start", () => {
   it("connects with the reliable subprotocol and resolves only on the connected frame", async () => {

@@ -1,26 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { RECONNECT_RETRY_DEFAULTS, RetryPolicy } from "../../src/core/retry-policy.js";
 import { SendMessageError, WebPubSubClient, WebPubSubJsonProtocol, type WebPubSubClientOptions } from "../../src/index.js";
-import { connect, fakeRuntime, recordEvents, settle, type FakeRuntime } from "../helpers/fake-runtime.js";
+import { connect, fakeRuntime, recordEvents, settle, type FakeRuntime, useFakeTimersAndRejectionGuard } from "../helpers/fake-runtime.js";
 
 const URL_ = "wss://h.example/client/hubs/hub?access_token=abc&extra=1";
 
 let rt: FakeRuntime;
-let unhandled: unknown[];
-const onUnhandled = (e: unknown): void => void unhandled.push(e);
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  rt = fakeRuntime();
-  unhandled = [];
-  process.on("unhandledRejection", onUnhandled);
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await new Promise((r) => setTimeout(r, 2));
-  process.off("unhandledRejection", onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+useFakeTimersAndRejectionGuard();
+beforeEach(() => void (rt = fakeRuntime()));
 
 function credential(urls: string[] = [URL_]) {
   let i = 0;

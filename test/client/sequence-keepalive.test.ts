@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WebPubSubClient, WebPubSubJsonProtocol, type WebPubSubClientOptions } from "../../src/index.js";
-import { connect, fakeRuntime, recordEvents, settle, type FakeRuntime, type FakeSocket } from "../helpers/fake-runtime.js";
+import { connect, fakeRuntime, settle, type FakeRuntime, type FakeSocket, liveClient } from "../helpers/fake-runtime.js";
 
 const URL_ = "wss://h/client/hubs/hub?access_token=abc";
 
@@ -13,13 +13,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-async function live(options: WebPubSubClientOptions = {}) {
-  const client = new WebPubSubClient(URL_, options, rt);
-  const events = recordEvents(client);
-  const socket = await connect(client, rt, "c1", "t1");
-  events.length = 0;
-  return { client, events, socket };
-}
+const live = (options: WebPubSubClientOptions = {}) => liveClient(rt, URL_, options);
 
 const msg = (sequenceId: number, data = String(sequenceId)) => ({
   sequenceId,

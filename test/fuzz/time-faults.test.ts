@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WebPubSubClient, WebPubSubJsonProtocol, type WebPubSubClientOptions } from "../../src/index.js";
-import { connect, fakeRuntime, recordEvents, settle, type FakeRuntime, type FakeSocket } from "../helpers/fake-runtime.js";
+import { connect, fakeRuntime, recordEvents, settle, type FakeRuntime, type FakeSocket, liveClient } from "../helpers/fake-runtime.js";
 
 const URL_ = "wss://h/client/hubs/hub?access_token=abc";
 const MINUTE = 60_000;
@@ -22,13 +22,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-async function live(options: WebPubSubClientOptions = {}) {
-  const client = new WebPubSubClient(URL_, options, rt);
-  const events = recordEvents(client);
-  const socket = await connect(client, rt, "c1", "t1");
-  events.length = 0;
-  return { client, events, socket };
-}
+const live = (options: WebPubSubClientOptions = {}) => liveClient(rt, URL_, options);
 
 describe("a 10-minute clock jump", () => {
   it("is noticed at the next timer, recovery starts in that same tick, the session and its operations come back once", async () => {

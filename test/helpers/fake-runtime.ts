@@ -1,7 +1,8 @@
 // A deterministic runtime for the core: sockets the test drives by hand, the host's
 // (fake, under vi.useFakeTimers) timers and clock, a fixed random, and a network switch.
-import { vi } from "vitest";
+import { afterEach, beforeEach, expect, vi } from "vitest";
 import type { NetworkMonitor, Runtime } from "../../src/core/runtime.js";
+import { WebPubSubClient, type WebPubSubClientOptions } from "../../src/index.js";
 import type { Transport, TransportHandlers } from "../../src/transport/transport.js";
 
 export class FakeSocket implements Transport {
@@ -125,6 +126,26 @@ export function fakeRuntime(random = () => 0.5): FakeRuntime {
 
 // ---- helpers shared by the client tests ----
 
+/**
+ * Registers per-test hooks: fake timers, and a failure when a promise rejection went
+ * unhandled during the test (the client must never reject a promise nobody holds).
+ */
+export function useFakeTimersAndRejectionGuard(): void {
+  let unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => void unhandled.push(e);
+  beforeEach(() => {
+    vi.useFakeTimers();
+    unhandled = [];
+    process.on("unhandledRejection", onUnhandled);
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await new Promise((r) => setImmediate(r)); // Node reports unhandled rejections before this runs
+    process.off("unhandledRejection", onUnhandled);
+    expect(unhandled).toEqual([]);
+  });
+}
+
 /** Lets pending promise callbacks and zero-delay timers run. */
 export async function settle(): Promise<void> {
   await vi.advanceTimersByTimeAsync(0);
@@ -149,6 +170,18 @@ export async function connect(
   await started;
   await settle();
   return socket;
+}
+
+/**
+ * A client on `rt`, started and accepted as connection "c1" (token "t1"), its events
+ * recorded from then on.
+ */
+export async function liveClient(rt: FakeRuntime, url: string, options: WebPubSubClientOptions = {}) {
+  const client = new WebPubSubClient(url, options, rt);
+  const events = recordEvents(client);
+  const socket = await connect(client, rt, "c1", "t1");
+  events.length = 0;
+  return { client, events, socket };
 }
 
 /** Records every event a client emits, in order. */

@@ -7,25 +7,13 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { execSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
-import { build } from "esbuild";
+import { bundleTs } from "../../scripts/bundle-ts.mjs";
 import { WebSocket } from "ws";
 
 const RELIABLE = "json.reliable.webpubsub.azure.v1";
 const HUB = "load";
 const GROUP = "fanout";
-/** The repo root: found by walking up, since this file may run from a bundle elsewhere. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, "test", "load", "service-child.ts"))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
-}
 
 export interface LoadOptions {
   connections: number;
@@ -74,23 +62,8 @@ export function openFileLimit(): number | undefined {
   }
 }
 
-async function bundleServiceChild(): Promise<string> {
-  // written next to node_modules so the child resolves `ws` from there
-  const root = repoRoot();
-  const outDir = join(root, "node_modules", ".cache", "webpubsub-load");
-  mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, `service-child-${process.pid}.mjs`);
-  await build({
-    entryPoints: [join(root, "test", "load", "service-child.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node18",
-    packages: "external",
-    logLevel: "warning",
-  });
-  return outfile;
+function bundleServiceChild(): Promise<string> {
+  return bundleTs("test/load/service-child.ts", "service-child"); // beside node_modules: the child resolves `ws`
 }
 
 class ServiceChild {

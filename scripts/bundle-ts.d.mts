@@ -1,0 +1,2 @@
+export function bundleTs(entry: string, name?: string): Promise<string>;
+export function importTs(entry: string, name?: string): Promise<Record<string, any>>;

@@ -1,17 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { WebPubSubClient, WebPubSubJsonProtocol, type WebPubSubClientOptions } from "../../src/index.js";
-import { connect, fakeRuntime, settle, type FakeRuntime, type FakeSocket, liveClient } from "../helpers/fake-runtime.js";
+import { connect, fakeRuntime, settle, type FakeRuntime, type FakeSocket, liveClient, useFakeTimersAndRejectionGuard } from "../helpers/fake-runtime.js";
 
 const URL_ = "wss://h/client/hubs/hub?access_token=abc";
 
 let rt: FakeRuntime;
-beforeEach(() => {
-  vi.useFakeTimers();
-  rt = fakeRuntime();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimersAndRejectionGuard();
+beforeEach(() => void (rt = fakeRuntime()));
 
 const live = (options: WebPubSubClientOptions = {}) => liveClient(rt, URL_, options);
 

@@ -6,21 +6,16 @@
 // once; `online` after `offline` connects at once even in the middle of a long backoff; and,
 // as a property, arbitrary clock jumps against a responsive service never cost the session.
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { WebPubSubClient, WebPubSubJsonProtocol, type WebPubSubClientOptions } from "../../src/index.js";
-import { connect, fakeRuntime, recordEvents, settle, type FakeRuntime, type FakeSocket, liveClient } from "../helpers/fake-runtime.js";
+import { connect, fakeRuntime, recordEvents, settle, type FakeRuntime, type FakeSocket, liveClient, useFakeTimersAndRejectionGuard } from "../helpers/fake-runtime.js";
 
 const URL_ = "wss://h/client/hubs/hub?access_token=abc";
 const MINUTE = 60_000;
 
 let rt: FakeRuntime;
-beforeEach(() => {
-  vi.useFakeTimers();
-  rt = fakeRuntime();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimersAndRejectionGuard();
+beforeEach(() => void (rt = fakeRuntime()));
 
 const live = (options: WebPubSubClientOptions = {}) => liveClient(rt, URL_, options);
 

@@ -357,8 +357,8 @@ export class Engine {
       case "groupData":
       case "serverData":
         if (this.#reliable && typeof m.sequenceId === "number" && !this.#acker.accept(m.sequenceId)) return;
-        if (m.kind === "groupData") this.emit("group-message", { message: m });
-        else this.emit("server-message", { message: m });
+        if (m.kind === "groupData") this.#emit("group-message", { message: m });
+        else this.#emit("server-message", { message: m });
         return;
       case "ack":
         this.#outbox.onAck(m);
@@ -401,7 +401,7 @@ export class Engine {
     this.#rt.logger.info(`connected as ${connectionId}`);
     void Promise.all(rejoins).then(() => {
       if (this.connectionId === connectionId && this.#fsm.state === "connected") {
-        this.emit("connected", { connectionId, userId: this.userId });
+        this.#emit("connected", { connectionId, userId: this.userId });
       }
     });
   }
@@ -413,7 +413,7 @@ export class Engine {
       (error: Error) => {
         if (this.#fsm.state === "stopping" || this.#fsm.state === "stopped") return;
         this.groups.left(group);
-        this.emit("rejoin-group-failed", { group, error });
+        this.#emit("rejoin-group-failed", { group, error });
       },
     );
   }
@@ -461,7 +461,7 @@ export class Engine {
     this.#forgetSession();
     this.#outbox.sessionLost();
     this.#fire("lost");
-    this.emit("disconnected", { connectionId, message, code, reason });
+    this.#emit("disconnected", { connectionId, message, code, reason });
     if (this.#fsm.state === "reconnecting") void this.#reconnect(); // unless a listener stopped it
   }
 
@@ -491,7 +491,7 @@ export class Engine {
       if (this.#recoveryAttempts > 0 && clock.now() >= deadline && !networkWasDown) break;
       const attempt = ++this.#recoveryAttempts;
       this.#lastRecoveryAttempt = clock.now();
-      this.emit("recovering", { connectionId, attempt });
+      this.#emit("recovering", { connectionId, attempt });
       if (this.#fsm.state !== "recovering") return;
       try {
         await this.#open(recoveryUrl(this.#url!, connectionId, this.#reconnectionToken!), "recover", RECOVERY_ATTEMPT_TIMEOUT_MS);
@@ -501,7 +501,7 @@ export class Engine {
         this.#linkUp();
         this.#acker.flush(true);
         this.#rt.logger.info(`recovered ${connectionId} after ${attempt} attempt(s)`);
-        this.emit("recovered", { connectionId });
+        this.#emit("recovered", { connectionId });
         return;
       } catch (error) {
         if (this.#fsm.state !== "recovering") return;
@@ -598,8 +598,8 @@ export class Engine {
     const stopDone = this.#stopDone;
     this.#stopDone = undefined;
     this.#fire(this.#fsm.state === "stopping" ? "closed" : "giveUp");
-    if (connectionId) this.emit("disconnected", { connectionId, message, code, reason });
-    this.emit("stopped", {});
+    if (connectionId) this.#emit("disconnected", { connectionId, message, code, reason });
+    this.#emit("stopped", {});
     stopDone?.resolve();
   }
 
@@ -614,7 +614,7 @@ export class Engine {
   }
 
   /** Calls each listener; one that throws is logged and cannot break the client. */
-  emit<K extends keyof Events>(type: K, event: Events[K]): void {
+  #emit<K extends keyof Events>(type: K, event: Events[K]): void {
     const handlers = this.emitter.all.get(type);
     if (!handlers) return;
     for (const handler of handlers.slice()) {

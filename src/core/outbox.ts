@@ -61,9 +61,6 @@ export class Outbox {
     return this.#live.has(key);
   }
 
-  get size(): number {
-    return this.#queue.length + this.#pending.size;
-  }
 
   submit(op: Operation, front = false): void {
     const key = keyOf(op);

@@ -36,9 +36,6 @@ export class StateMachine {
     return this.#current;
   }
 
-  can(trigger: Trigger): boolean {
-    return TABLE[this.#current][trigger] !== undefined;
-  }
 
   /** Applies `trigger`; returns false (and changes nothing) when the table has no such edge. */
   fire(trigger: Trigger): boolean {

@@ -6,18 +6,24 @@ import { nextEvent, withEmulator } from "./helpers";
 
 const ALL = ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"];
 
-function collect(client: WebPubSubClient): Array<OnGroupDataMessageArgs["message"]> {
-  const got: Array<OnGroupDataMessageArgs["message"]> = [];
-  client.on("group-message", (e) => got.push(e.message));
-  return got;
-}
+type Message = OnGroupDataMessageArgs["message"];
 
-async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** Group messages as they arrive; `until(n)` resolves on the listener that brings the n-th. */
+function collect(client: WebPubSubClient): Message[] & { until(n: number, timeoutMs?: number): Promise<void> } {
+  const got = [] as unknown as Message[] & { until(n: number, timeoutMs?: number): Promise<void> };
+  const waiters: Array<{ n: number; resolve(): void }> = [];
+  client.on("group-message", (e) => {
+    got.push(e.message);
+    for (const w of waiters.filter((w) => got.length >= w.n)) w.resolve();
+  });
+  got.until = (n, timeoutMs = 10_000) =>
+    got.length >= n
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`${got.length} of ${n} messages arrived`)), timeoutMs);
+          waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+        });
+  return got;
 }
 
 /** Starts an official client and resolves with its connection id once `connected` arrived. */
@@ -47,7 +53,7 @@ describe("@azure/web-pubsub-client against the emulator", () => {
     await a.client.sendToGroup("room", new Uint8Array([1, 2, 3]).buffer, "binary");
     await a.client.sendToGroup("room", new Uint8Array([4, 5]).buffer, "protobuf");
     await a.client.sendToGroup("room", "not for me", "text", { noEcho: true });
-    await waitUntil(() => gotB.length === 5);
+    await gotB.until(5);
     expect(gotB.map((m) => [m.dataType, m.data instanceof ArrayBuffer ? [...new Uint8Array(m.data)] : m.data])).toEqual([
       ["text", "text!"],
       ["json", { n: 1, list: [true] }],
@@ -56,9 +62,9 @@ describe("@azure/web-pubsub-client against the emulator", () => {
       ["text", "not for me"],
     ]);
     expect(gotB.every((m) => m.fromUserId === "alice" && m.group === "room")).toBe(true);
-    await waitUntil(() => gotA.length === 4);
+    await gotA.until(4);
     await b.client.sendToGroup("room", "last", "text");
-    await waitUntil(() => gotA.length === 5);
+    await gotA.until(5);
     expect(gotA.map((m) => m.data).slice(-1)).toEqual(["last"]);
     expect(gotA.map((m) => m.sequenceId)).toEqual([1, 2, 3, 4, 5]);
   });
@@ -71,7 +77,7 @@ describe("@azure/web-pubsub-client against the emulator", () => {
     expect(await a.client.sendToGroup("room", "once", "text", { ackId: 1000 })).toEqual({ ackId: 1000, isDuplicated: false });
     expect(await a.client.sendToGroup("room", "once", "text", { ackId: 1000 })).toEqual({ ackId: 1000, isDuplicated: true });
     await a.client.sendToGroup("room", "marker", "text");
-    await waitUntil(() => got.length === 2);
+    await got.until(2);
     expect(got.map((m) => m.data)).toEqual(["once", "marker"]);
   });
 
@@ -82,7 +88,7 @@ describe("@azure/web-pubsub-client against the emulator", () => {
     const got = collect(a.client);
     await a.client.joinGroup("room");
     await sender.client.sendToGroup("room", 0, "json");
-    await waitUntil(() => got.length === 1);
+    await got.until(1);
     const dropped = nextEvent(emu.events, "drop");
     const recovered = nextEvent<{ connectionId: string }>(emu.events, "recover", 10_000);
     emu.faults.pause(a.connectionId); // hold the recovery's resend until every message below is sent
@@ -92,7 +98,7 @@ describe("@azure/web-pubsub-client against the emulator", () => {
     expect((await recovered).connectionId).toBe(a.connectionId);
     emu.faults.resume(a.connectionId);
     for (let i = 21; i <= 30; i++) await sender.client.sendToGroup("room", i, "json");
-    await waitUntil(() => got.length === 31);
+    await got.until(31);
     expect(got.map((m) => m.data)).toEqual(Array.from({ length: 31 }, (_, i) => i));
   });
 

@@ -38,7 +38,8 @@ function decodeData(dataType: WebPubSubDataType, data: unknown): JSONTypes | Arr
   }
 }
 
-function encodeData(dataType: WebPubSubDataType, data: MessageContent): unknown {
+function encodeData(dataType: WebPubSubDataType | undefined, data: MessageContent | undefined): unknown {
+  if (dataType === undefined || data === undefined) return undefined;
   if (dataType === "binary" || dataType === "protobuf") return encodeBase64(data as ArrayBuffer | ArrayBufferView);
   return data;
 }

@@ -17,7 +17,10 @@ export type DownstreamMessageType =
   | "groupData"
   | "serverData"
   | "pong"
-  | "invokeResponse";
+  | "invokeResponse"
+  | "streamAck"
+  | "streamNack"
+  | "streamClosed";
 
 export type UpstreamMessageType =
   | "joinGroup"
@@ -27,7 +30,9 @@ export type UpstreamMessageType =
   | "sequenceAck"
   | "ping"
   | "invoke"
-  | "cancelInvocation";
+  | "cancelInvocation"
+  | "streamData"
+  | "streamEnd";
 
 export interface WebPubSubMessageBase {
   kind: DownstreamMessageType | UpstreamMessageType;
@@ -59,6 +64,35 @@ export interface GroupDataMessage extends WebPubSubMessageBase {
   dataType: WebPubSubDataType;
   data: JSONTypes | ArrayBuffer;
   sequenceId?: number;
+  /** Set when this message is a fragment of a group stream (PROTOCOL.md §10). */
+  stream?: StreamInfo;
+}
+
+/** Stream metadata on a downstream group message. */
+export interface StreamInfo {
+  streamId: string;
+  streamSequenceId: number;
+  endOfStream?: boolean;
+  error?: StreamDataError;
+}
+
+/** Why a stream ended badly, as the service reports it to subscribers. */
+export interface StreamDataError {
+  name: string;
+  message?: string;
+  userErrorCode?: string;
+}
+
+/** What a publisher may say when it aborts its stream; the service picks the error name. */
+export interface StreamEndError {
+  message?: string;
+  userErrorCode?: string;
+}
+
+/** The `stream` object of a stream-start `sendToGroup`. */
+export interface StartStreamOptions {
+  streamId: string;
+  idleTimeoutInMs?: number;
 }
 
 export interface ServerDataMessage extends WebPubSubMessageBase {
@@ -99,10 +133,13 @@ export type MessageContent = JSONTypes | ArrayBuffer | ArrayBufferView;
 export interface SendToGroupMessage extends WebPubSubMessageBase {
   readonly kind: "sendToGroup";
   group: string;
-  dataType: WebPubSubDataType;
-  data: MessageContent;
+  /** Absent only on a stream start, which carries `stream` instead. */
+  dataType?: WebPubSubDataType;
+  data?: MessageContent;
   ackId?: number;
   noEcho: boolean;
+  /** Present on the frame that starts a group stream. */
+  stream?: StartStreamOptions;
 }
 
 export interface SendEventMessage extends WebPubSubMessageBase {
@@ -135,6 +172,41 @@ export interface CancelInvocationMessage extends WebPubSubMessageBase {
   invocationId: string;
 }
 
+/** A stream fragment; with neither `dataType` nor `data` it is a keep-alive. */
+export interface StreamDataMessage extends WebPubSubMessageBase {
+  readonly kind: "streamData";
+  streamId: string;
+  streamSequenceId?: number;
+  dataType?: WebPubSubDataType;
+  data?: MessageContent;
+}
+
+export interface StreamEndMessage extends WebPubSubMessageBase {
+  readonly kind: "streamEnd";
+  streamId: string;
+  error?: StreamEndError;
+}
+
+export interface StreamAckMessage extends WebPubSubMessageBase {
+  readonly kind: "streamAck";
+  streamId: string;
+  expectedSequenceId: number;
+}
+
+export interface StreamNackMessage extends WebPubSubMessageBase {
+  readonly kind: "streamNack";
+  streamId: string;
+  name: string;
+  message?: string;
+  expectedSequenceId: number;
+}
+
+export interface StreamClosedMessage extends WebPubSubMessageBase {
+  readonly kind: "streamClosed";
+  streamId: string;
+  error?: { name: string; message?: string };
+}
+
 export type WebPubSubMessage =
   | GroupDataMessage
   | ServerDataMessage
@@ -150,7 +222,12 @@ export type WebPubSubMessage =
   | PongMessage
   | InvokeMessage
   | InvokeResponseMessage
-  | CancelInvocationMessage;
+  | CancelInvocationMessage
+  | StreamDataMessage
+  | StreamEndMessage
+  | StreamAckMessage
+  | StreamNackMessage
+  | StreamClosedMessage;
 
 /** What a subprotocol codec does. Custom protocols may return one message, an array, or null. */
 export interface WebPubSubClientProtocol {

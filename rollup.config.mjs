@@ -1,12 +1,44 @@
-// Builds the client for Node (ESM + CJS), for browsers (ESM + minified UMD), and the
-// Node-only local service. The browser builds swap the WebSocket picker for one that
-// only reads the global WebSocket, so they carry no `ws`, no Node built-in and no Buffer.
+// Builds every entry of the package (see package.json `exports`):
+// - `webpubsub-client` and `webpubsub-client/protobuf` for Node (ESM + CJS, `ws` when the
+//   runtime has no WebSocket) and for runtimes with their own WebSocket: browsers, workers,
+//   Deno, React Native (ESM + CJS in dist/browser/). The native builds swap the WebSocket
+//   picker for one that only reads the global WebSocket, so they carry no `ws`, no Node
+//   built-in and no Buffer.
+// - the minified UMD file (global `WebPubSub`: the client and the protobuf protocols);
+// - the Node-only local service (`webpubsub-client/emulator` and the bin);
+// - one self-contained declaration file per entry, as `.d.ts` (import) and `.d.cts` (require).
+//
+// Code splitting: the ESM builds keep dynamic `import()`s as chunks of their own under
+// `chunks/` (named after the module, stable across builds), so an app's bundler only loads
+// them when they are used. The CJS and UMD builds inline them: one file per entry.
+import { existsSync } from "node:fs";
 import { builtinModules } from "node:module";
-import typescript from "@rollup/plugin-typescript";
+import { dirname, relative, resolve as resolvePath } from "node:path";
 import resolve from "@rollup/plugin-node-resolve";
+import { transform } from "esbuild";
 import terser from "@rollup/plugin-terser";
+import { dts } from "rollup-plugin-dts";
 
-const ts = () => typescript({ tsconfig: "./tsconfig.build.json", outputToFilesystem: false });
+const SRC = resolvePath("src");
+
+/**
+ * TypeScript in, JavaScript out, file by file (the sources are `isolatedModules`; type
+ * checking is `npm run typecheck`'s job). Relative `./x.js` and `./x` find `./x.ts`.
+ */
+const ts = () => ({
+  name: "ts",
+  resolveId(source, importer) {
+    if (!importer || !source.startsWith(".")) return null;
+    const base = resolvePath(dirname(importer), source);
+    const found = [base.replace(/\.js$/, ".ts"), `${base}.ts`, `${base}/index.ts`].find((f) => f.endsWith(".ts") && existsSync(f));
+    return found ?? null;
+  },
+  async transform(code, id) {
+    if (!id.endsWith(".ts")) return null;
+    const out = await transform(code, { loader: "ts", format: "esm", target: "es2022", sourcefile: id, sourcemap: true });
+    return { code: out.code, map: out.map };
+  },
+});
 const nodeExternal = (id) =>
   id.startsWith("node:") || builtinModules.includes(id) || /^(ws|isomorphic-ws|mitt)(\/|$)/.test(id);
 
@@ -19,7 +51,7 @@ const browserSwap = () => ({
   },
 });
 
-/** Fails the build if a browser bundle pulls in anything Node-only. */
+/** Fails the build if a native-WebSocket bundle pulls in anything Node-only. */
 const browserGuard = () => ({
   name: "browser-guard",
   resolveId(source) {
@@ -34,29 +66,85 @@ const browserGuard = () => ({
   },
 });
 
-export default [
-  {
-    input: "src/index.ts",
-    external: nodeExternal,
-    plugins: [ts()],
-    output: [
-      { file: "dist/index.mjs", format: "es" },
-      { file: "dist/index.cjs", format: "cjs", exports: "named" },
-    ],
+/** The UMD file's one entry: the client and the protobuf protocols under one global. */
+const UMD_ENTRY = "\0webpubsub-umd-entry";
+const umdEntry = () => ({
+  name: "umd-entry",
+  resolveId: (id) => (id === UMD_ENTRY ? id : null),
+  load: (id) =>
+    id === UMD_ENTRY
+      ? `export * from ${JSON.stringify(`${SRC}/index.ts`)};\nexport * from ${JSON.stringify(`${SRC}/protobuf/index.ts`)};\n`
+      : null,
+});
+
+/** `src/shared/index.ts` -> `chunks/shared.mjs`; chunks shared by entries keep rollup's name. */
+const chunkName = (ext) => (chunk) => {
+  const id = chunk.facadeModuleId;
+  if (!id || !id.startsWith(SRC)) return `chunks/[name].${ext}`;
+  const rel = relative(SRC, id).replace(/\.[cm]?[jt]s$/, "").replace(/\/index$/, "");
+  return `chunks/${rel.replace(/[^A-Za-z0-9_-]+/g, "-")}.${ext}`;
+};
+
+const CLIENT_ENTRIES = { index: "src/index.ts", protobuf: "src/protobuf/index.ts" };
+
+/** ESM: both entries in one build, dynamic imports as chunks. */
+const esm = (dir, plugins, external) => ({
+  input: CLIENT_ENTRIES,
+  external,
+  plugins,
+  output: { dir, format: "es", entryFileNames: "[name].mjs", chunkFileNames: chunkName("mjs") },
+});
+
+/** CJS: one self-contained file per entry (dynamic imports inlined). */
+const cjs = (dir, plugins, external) =>
+  Object.entries(CLIENT_ENTRIES).map(([name, input]) => ({
+    input,
+    external,
+    plugins,
+    output: { file: `${dir}/${name}.cjs`, format: "cjs", exports: "named", inlineDynamicImports: true },
+  }));
+
+const native = () => [browserGuard(), browserSwap(), resolve({ browser: true }), ts()];
+
+/** Declarations: one file per entry, no relative imports left, `.d.ts` and `.d.cts`. */
+const types = (input, base, external = []) => ({
+  input,
+  external: (id) => nodeExternal(id) || external.some((re) => re.test(id)),
+  plugins: [dts({ tsconfig: "./tsconfig.types.json" })],
+  output: [
+    { file: `${base}.d.ts`, format: "es" },
+    { file: `${base}.d.cts`, format: "es" },
+  ],
+});
+
+/** The UMD file's declarations: the same names, also as the global `WebPubSub`. */
+const umdTypes = () => ({
+  name: "umd-types",
+  generateBundle() {
+    this.emitFile({
+      type: "asset",
+      fileName: "webpubsub-client.umd.d.ts",
+      source: 'export * from "./index.js";\nexport * from "./protobuf.js";\nexport as namespace WebPubSub;\n',
+    });
   },
+});
+
+export default [
+  esm("dist", [ts()], nodeExternal),
+  ...cjs("dist", [ts()], nodeExternal),
+  esm("dist/browser", native()),
+  ...cjs("dist/browser", native()),
   {
-    input: "src/index.ts",
-    plugins: [browserGuard(), browserSwap(), resolve({ browser: true }), ts()],
-    output: [
-      { file: "dist/browser/index.mjs", format: "es" },
-      {
-        file: "dist/webpubsub-client.umd.min.js",
-        format: "umd",
-        name: "WebPubSub",
-        exports: "named",
-        plugins: [terser({ format: { comments: false } })],
-      },
-    ],
+    input: UMD_ENTRY,
+    plugins: [umdEntry(), ...native(), umdTypes()],
+    output: {
+      file: "dist/webpubsub-client.umd.min.js",
+      format: "umd",
+      name: "WebPubSub",
+      exports: "named",
+      inlineDynamicImports: true,
+      plugins: [terser({ format: { comments: false } })],
+    },
   },
   {
     input: { index: "emulator/index.ts", cli: "emulator/cli.ts" },
@@ -67,4 +155,7 @@ export default [
       { dir: "dist/emulator", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", exports: "named" },
     ],
   },
+  types("src/index.ts", "dist/index"),
+  types("src/protobuf/index.ts", "dist/protobuf"),
+  types("emulator/index.ts", "dist/emulator/index", [/^(express|@azure\/)/]),
 ];

@@ -1,9 +1,10 @@
 // Builds every entry of the package (see package.json `exports`):
-// - `webpubsub-client` and `webpubsub-client/protobuf` for Node (ESM + CJS, `ws` when the
-//   runtime has no WebSocket) and for runtimes with their own WebSocket: browsers, workers,
-//   Deno, React Native (ESM + CJS in dist/browser/). The native builds swap the WebSocket
-//   picker for one that only reads the global WebSocket, so they carry no `ws`, no Node
-//   built-in and no Buffer.
+// - `webpubsub-client` for Node (ESM + CJS, `ws` when the runtime has no WebSocket) and for
+//   runtimes with their own WebSocket: browsers, workers, Deno, React Native (ESM + CJS in
+//   dist/browser/). The native builds swap the WebSocket picker for one that only reads the
+//   global WebSocket, so they carry no `ws`, no Node built-in and no Buffer.
+// - `webpubsub-client/protobuf` (ESM + CJS in dist/protobuf/): no WebSocket in it, so one
+//   build, held to the native builds' rules, serves every runtime.
 // - the minified UMD file (global `WebPubSub`: the client and the protobuf protocols);
 // - the Node-only local service (`webpubsub-client/emulator` and the bin);
 // - one self-contained declaration file per entry, as `.d.ts` (import) and `.d.cts` (require).
@@ -11,34 +12,15 @@
 // Code splitting: the ESM builds keep dynamic `import()`s as chunks of their own under
 // `chunks/` (named after the module, stable across builds), so an app's bundler only loads
 // them when they are used. The CJS and UMD builds inline them: one file per entry.
-import { existsSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { dirname, relative, resolve as resolvePath } from "node:path";
+import { relative, resolve as resolvePath } from "node:path";
+import typescript from "@rollup/plugin-typescript";
 import resolve from "@rollup/plugin-node-resolve";
-import { transform } from "esbuild";
 import terser from "@rollup/plugin-terser";
 import { dts } from "rollup-plugin-dts";
 
 const SRC = resolvePath("src");
-
-/**
- * TypeScript in, JavaScript out, file by file (the sources are `isolatedModules`; type
- * checking is `npm run typecheck`'s job). Relative `./x.js` and `./x` find `./x.ts`.
- */
-const ts = () => ({
-  name: "ts",
-  resolveId(source, importer) {
-    if (!importer || !source.startsWith(".")) return null;
-    const base = resolvePath(dirname(importer), source);
-    const found = [base.replace(/\.js$/, ".ts"), `${base}.ts`, `${base}/index.ts`].find((f) => f.endsWith(".ts") && existsSync(f));
-    return found ?? null;
-  },
-  async transform(code, id) {
-    if (!id.endsWith(".ts")) return null;
-    const out = await transform(code, { loader: "ts", format: "esm", target: "es2022", sourcefile: id, sourcemap: true });
-    return { code: out.code, map: out.map };
-  },
-});
+const ts = () => typescript({ tsconfig: "./tsconfig.build.json", outputToFilesystem: false });
 const nodeExternal = (id) =>
   id.startsWith("node:") || builtinModules.includes(id) || /^(ws|isomorphic-ws|mitt)(\/|$)/.test(id);
 
@@ -78,31 +60,26 @@ const umdEntry = () => ({
 });
 
 /** `src/shared/index.ts` -> `chunks/shared.mjs`; chunks shared by entries keep rollup's name. */
-const chunkName = (ext) => (chunk) => {
+const chunkName = (ext, root = SRC) => (chunk) => {
   const id = chunk.facadeModuleId;
-  if (!id || !id.startsWith(SRC)) return `chunks/[name].${ext}`;
-  const rel = relative(SRC, id).replace(/\.[cm]?[jt]s$/, "").replace(/\/index$/, "");
+  if (!id || !id.startsWith(root)) return `chunks/[name].${ext}`;
+  const rel = relative(root, id).replace(/\.[cm]?[jt]s$/, "").replace(/\/index$/, "");
   return `chunks/${rel.replace(/[^A-Za-z0-9_-]+/g, "-")}.${ext}`;
 };
 
-const CLIENT_ENTRIES = { index: "src/index.ts", protobuf: "src/protobuf/index.ts" };
-
-/** ESM: both entries in one build, dynamic imports as chunks. */
-const esm = (dir, plugins, external) => ({
-  input: CLIENT_ENTRIES,
+/**
+ * One entry, one TypeScript pass, two outputs: ESM (`<dir>/<name>.mjs`, dynamic imports as
+ * chunks under `<dir>/chunks/`) and CJS (`<dir>/<name>.cjs`, dynamic imports inlined).
+ */
+export const entry = (input, dir, name, plugins, external, root = SRC) => ({
+  input,
   external,
   plugins,
-  output: { dir, format: "es", entryFileNames: "[name].mjs", chunkFileNames: chunkName("mjs") },
+  output: [
+    { dir, format: "es", entryFileNames: `${name}.mjs`, chunkFileNames: chunkName("mjs", root) },
+    { dir, format: "cjs", entryFileNames: `${name}.cjs`, exports: "named", inlineDynamicImports: true },
+  ],
 });
-
-/** CJS: one self-contained file per entry (dynamic imports inlined). */
-const cjs = (dir, plugins, external) =>
-  Object.entries(CLIENT_ENTRIES).map(([name, input]) => ({
-    input,
-    external,
-    plugins,
-    output: { file: `${dir}/${name}.cjs`, format: "cjs", exports: "named", inlineDynamicImports: true },
-  }));
 
 const native = () => [browserGuard(), browserSwap(), resolve({ browser: true }), ts()];
 
@@ -124,16 +101,16 @@ const umdTypes = () => ({
     this.emitFile({
       type: "asset",
       fileName: "webpubsub-client.umd.d.ts",
-      source: 'export * from "./index.js";\nexport * from "./protobuf.js";\nexport as namespace WebPubSub;\n',
+      source: 'export * from "./index.js";\nexport * from "./protobuf/index.js";\nexport as namespace WebPubSub;\n',
     });
   },
 });
 
 export default [
-  esm("dist", [ts()], nodeExternal),
-  ...cjs("dist", [ts()], nodeExternal),
-  esm("dist/browser", native()),
-  ...cjs("dist/browser", native()),
+  entry("src/index.ts", "dist", "index", [ts()], nodeExternal),
+  entry("src/index.ts", "dist/browser", "index", native()),
+  // No WebSocket in it: one build serves Node and the native-WebSocket runtimes alike.
+  entry("src/protobuf/index.ts", "dist/protobuf", "index", native()),
   {
     input: UMD_ENTRY,
     plugins: [umdEntry(), ...native(), umdTypes()],
@@ -156,6 +133,6 @@ export default [
     ],
   },
   types("src/index.ts", "dist/index"),
-  types("src/protobuf/index.ts", "dist/protobuf"),
+  types("src/protobuf/index.ts", "dist/protobuf/index"),
   types("emulator/index.ts", "dist/emulator/index", [/^(express|@azure\/)/]),
 ];

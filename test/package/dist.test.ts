@@ -49,7 +49,7 @@ describe("the built package", () => {
     expect(out).toBe("function");
   });
 
-  for (const f of [...jsUnder("dist/browser"), "dist/webpubsub-client.umd.min.js"]) {
+  for (const f of [...jsUnder("dist/browser"), ...jsUnder("dist/protobuf"), "dist/webpubsub-client.umd.min.js"]) {
     it(`${f} carries no ws, Node built-in, Buffer, process or require`, () => {
       const code = file(f);
       expect(code).not.toMatch(/\bBuffer\b/);
@@ -72,18 +72,19 @@ describe("the built package", () => {
     ["deno", ["deno"]],
   ];
   for (const [label, conditions] of NATIVE) {
-    for (const [spec, name] of [["webpubsub-client", "index"], ["webpubsub-client/protobuf", "protobuf"]]) {
-      it(`${label}: require and import of ${spec} pick dist/browser/${name}.cjs / .mjs`, () => {
-        expect(resolved(spec, conditions, "require")).toBe(`dist/browser/${name}.cjs`);
-        expect(resolved(spec, conditions, "import")).toBe(`dist/browser/${name}.mjs`);
-      });
-    }
+    it(`${label}: require and import pick dist/browser/index.cjs / .mjs`, () => {
+      expect(resolved("webpubsub-client", conditions, "require")).toBe("dist/browser/index.cjs");
+      expect(resolved("webpubsub-client", conditions, "import")).toBe("dist/browser/index.mjs");
+      // the protobuf entry has no WebSocket in it: one build for every runtime
+      expect(resolved("webpubsub-client/protobuf", conditions, "require")).toBe("dist/protobuf/index.cjs");
+    });
   }
 
   it("plain Node picks the Node builds", () => {
     expect(resolved("webpubsub-client", [], "require")).toBe("dist/index.cjs");
     expect(resolved("webpubsub-client", [], "import")).toBe("dist/index.mjs");
-    expect(resolved("webpubsub-client/protobuf", [], "require")).toBe("dist/protobuf.cjs");
+    expect(resolved("webpubsub-client/protobuf", [], "require")).toBe("dist/protobuf/index.cjs");
+    expect(resolved("webpubsub-client/protobuf", [], "import")).toBe("dist/protobuf/index.mjs");
     expect(resolved("webpubsub-client/emulator", [], "require")).toBe("dist/emulator/index.cjs");
   });
 
@@ -108,7 +109,7 @@ describe("the built package", () => {
   });
 
   it("declarations: one self-contained file per entry and mode (.d.ts for import, .d.cts for require)", () => {
-    for (const base of ["dist/index", "dist/protobuf", "dist/emulator/index"]) {
+    for (const base of ["dist/index", "dist/protobuf/index", "dist/emulator/index"]) {
       for (const ext of [".d.ts", ".d.cts"]) {
         const text = file(base + ext);
         expect(text, base + ext).not.toMatch(/from\s*["']\.|import\(\s*["']\./); // no relative import to resolve

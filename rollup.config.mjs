@@ -83,14 +83,18 @@ export const entry = (input, dir, name, plugins, external, root = SRC) => ({
 
 const native = () => [browserGuard(), browserSwap(), resolve({ browser: true }), ts()];
 
-/** Declarations: one file per entry, no relative imports left, `.d.ts` and `.d.cts`. */
-const types = (input, base, external = []) => ({
+/**
+ * Declarations: one file per entry, no relative imports left, `.d.ts` and `.d.cts`. `banner`
+ * carries the triple-slash references a consumer's program needs (a `types: []` or an
+ * ES2022 `lib` must still compile them with `skipLibCheck: false`).
+ */
+const types = (input, base, { external = [], banner } = {}) => ({
   input,
   external: (id) => nodeExternal(id) || external.some((re) => re.test(id)),
   plugins: [dts({ tsconfig: "./tsconfig.types.json" })],
   output: [
-    { file: `${base}.d.ts`, format: "es" },
-    { file: `${base}.d.cts`, format: "es" },
+    { file: `${base}.d.ts`, format: "es", banner },
+    { file: `${base}.d.cts`, format: "es", banner },
   ],
 });
 
@@ -132,7 +136,9 @@ export default [
       { dir: "dist/emulator", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", exports: "named" },
     ],
   },
-  types("src/index.ts", "dist/index"),
+  // `[Symbol.asyncDispose]` on the client
+  types("src/index.ts", "dist/index", { banner: '/// <reference lib="esnext.disposable" />' }),
   types("src/protobuf/index.ts", "dist/protobuf/index"),
-  types("emulator/index.ts", "dist/emulator/index", [/^(express|@azure\/)/]),
+  // Node's types come with @types/ws, a dependency
+  types("emulator/index.ts", "dist/emulator/index", { external: [/^(express|@azure\/)/], banner: '/// <reference types="node" />' }),
 ];

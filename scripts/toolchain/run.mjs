@@ -8,7 +8,7 @@
 // (`ok <target> ...` or `FAIL <target> ...`), a closing count, exit 1 on any failure.
 //
 // The tools (Node 18/22/24, Deno, Bun, miniflare/workerd, Jest, Vite, webpack, esbuild,
-// attw, publint) come from scripts/toolchain/package-lock.json via `npm ci`; their binaries
+// TypeScript, attw, publint) come from scripts/toolchain/package-lock.json via `npm ci`; their binaries
 // ship inside npm packages (no install script needed). Chromium and playwright-core are
 // the browser tests' (see browser-tests/support/chromium.mjs).
 //
@@ -219,6 +219,14 @@ async function attwTarget(tgz) {
   return `attw ${versionOf("@arethetypeswrong/cli")}: no problems for . ./protobuf ./emulator (node10, node16 cjs/esm, bundler)`;
 }
 
+/** tsc over consumers of every entry: node16 (ESM .mts + CJS .cts) and bundler, skipLibCheck off. */
+async function typescriptTarget() {
+  for (const config of ["tsconfig.node16.json", "tsconfig.bundler.json"]) {
+    must(await run(process.execPath, [binOf("typescript"), "-p", config], { cwd: join(APP, "ts") }), `tsc -p ${config}`);
+  }
+  return `tsc ${versionOf("typescript")}: node16 import + require, bundler; strict, skipLibCheck false, lib ES2022`;
+}
+
 async function publintTarget(tgz) {
   const out = must(await run(process.execPath, [binOf("publint"), "run", tgz, "--strict"]), "publint");
   if (!/All good/.test(out)) throw new Error(`publint has remarks\n${tail(out)}`);
@@ -238,6 +246,7 @@ async function main() {
   const denoEnv = { DENO_DIR: join(temp, "deno-cache"), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
   // Heaviest first, so the pool stays busy to the end.
   const targets = [
+    ["typescript", typescriptTarget],
     ["webpack", webTarget("webpack")],
     ["vite", webTarget("vite")],
     ["jest-jsdom", jestTarget("jest-environment-jsdom", {}, process.execPath)],

@@ -116,6 +116,11 @@ describe("the built package", () => {
       }
     }
     expect(file("dist/index.d.ts")).toMatch(/\bWebPubSubClient\b/);
+    // what a consumer's program needs to compile them (types: [], lib ES2022, skipLibCheck off)
+    for (const ext of [".d.ts", ".d.cts"]) {
+      expect(file(`dist/index${ext}`)).toMatch(/^\/\/\/ <reference lib="esnext\.disposable" \/>/);
+      expect(file(`dist/emulator/index${ext}`)).toMatch(/^\/\/\/ <reference types="node" \/>/);
+    }
     expect(file("dist/webpubsub-client.umd.d.ts")).toMatch(/export as namespace WebPubSub/);
     // the packages the emulator's declarations import are dependencies, not devDependencies
     const pkg = JSON.parse(file("package.json"));

@@ -8,69 +8,30 @@ import mitt from "mitt";
 import { AbortError } from "../errors/abort-error.js";
 import { ConnectionError } from "../errors/connection-error.js";
 import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
-import type { DisconnectedMessage, WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
+import type { DisconnectedMessage, WebPubSubMessage } from "../types/messages.js";
+import type { EngineConfig } from "./engine-config.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { redactUrl } from "../utils/redact.js";
-import { recoveryUrl } from "../utils/url.js";
-import { frameBytes } from "../utils/validate.js";
+import { recoveryUrl, withoutToken } from "../utils/url.js";
 import type { EngineInternals } from "./engine-access.js";
 import type { EngineExtension, SessionSnapshot } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
 import { KeepAlive } from "./keep-alive.js";
 import { Link } from "./link.js";
-import { ABORT_DETAIL, ABORTED, operationError, Outbox, type Operation } from "./outbox.js";
+import { Outbox } from "./outbox.js";
 import { RecoveryPolicy } from "./recovery-policy.js";
-import type { RetryPolicy } from "./retry-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
+import { Extensions } from "./extensions.js";
+import { clamped, newRun, within, type Run } from "./run.js";
 import { Waiter } from "./waiter.js";
-
-export interface EngineConfig {
-  /** Asked once per brand-new connection, never for a recovery. */
-  getClientAccessUrl(abortSignal?: AbortSignalLike): Promise<string>;
-  protocol: WebPubSubClientProtocol;
-  autoReconnect: boolean;
-  autoRejoinGroups: boolean;
-  messageRetry: RetryPolicy;
-  reconnectRetry: RetryPolicy;
-  keepAliveIntervalMs: number;
-  keepAliveTimeoutMs: number;
-  ackTimeoutMs: number;
-  /** How long the credential and a new socket may take to deliver `connected`. */
-  connectTimeoutMs: number;
-  /** How long a session is tried after the link was last known up (30 s). */
-  recoveryWindowMs: number;
-  /** The longest wait between two failing recovery attempts (1 s). */
-  recoveryDelayMs: number;
-}
-
-/** A run token: replaced by every start(), stop() and retry loop; `halt` rejects on stop. */
-interface Run {
-  halt: Promise<never>;
-  end(error: Error): void;
-}
 
 type Events = WebPubSubClientEvents;
 
-/** Frames above the service's limit are refused before they are sent. */
-export const MAX_FRAME_BYTES = 1 << 20;
 /** A recovery socket that is not confirmed by then is abandoned, and the next attempt made. */
 const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
 const STOPPED = "The client was stopped.";
-
-function newRun(): Run {
-  let end!: (error: Error) => void;
-  const halt = new Promise<never>((_, reject) => (end = reject));
-  halt.catch(() => {});
-  return { halt, end };
-}
-
-/** Hosts fire a timer set beyond 2^31-1 ms at once; such delays mean "practically never". */
-const clamped = (t: Timers): Timers => ({
-  setTimeout: (fn, ms) => t.setTimeout(fn, Math.min(ms, 2 ** 31 - 1)),
-  clearTimeout: (h) => t.clearTimeout(h),
-});
 
 export class Engine implements EngineInternals {
   readonly emitter = mitt<Events>();
@@ -79,7 +40,7 @@ export class Engine implements EngineInternals {
   userId?: string;
 
   readonly #fsm: StateMachine;
-  readonly #outbox: Outbox;
+  readonly outbox: Outbox;
   readonly #acker: SequenceAcker;
   readonly #keepAlive: KeepAlive;
   readonly #policy: RecoveryPolicy;
@@ -95,9 +56,7 @@ export class Engine implements EngineInternals {
   #stopped?: () => void;
   #stopTimer: unknown;
   #unsubscribe?: () => void;
-  #ackCounter = 0;
-  #invocationCounter = 0;
-  #extensions: EngineExtension[] = [];
+  readonly #x: Extensions;
   #up = false;
 
   readonly #config: EngineConfig;
@@ -109,14 +68,15 @@ export class Engine implements EngineInternals {
     const timers = (this.#timers = clamped(rt.timers));
     this.#reliable = config.protocol.isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
-    this.#outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs);
+    this.#x = new Extensions(rt.logger);
+    this.outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, (m) => config.protocol.writeMessage(m));
     this.#acker = new SequenceAcker(timers, this);
     this.#policy = new RecoveryPolicy(config.recoveryWindowMs, config.recoveryDelayMs, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);
     this.#keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
       ping: () => void this.write({ kind: "ping" }),
-      dead: (why) => this.#dead(why),
-      waiting: () => this.#outbox.waiting(),
+      dead: () => this.#dead(),
+      waiting: () => this.outbox.waiting(),
     });
   }
 
@@ -136,20 +96,7 @@ export class Engine implements EngineInternals {
   }
 
   addExtension(extension: EngineExtension): () => void {
-    this.#extensions = [...this.#extensions, extension];
-    return () => void (this.#extensions = this.#extensions.filter((x) => x !== extension));
-  }
-
-  /** Calls `hook` on every extension until one returns true; one that throws is logged. */
-  #tell<K extends keyof EngineExtension>(hook: K, arg?: unknown): boolean {
-    for (const x of this.#extensions) {
-      try {
-        if ((x[hook] as ((a: unknown) => unknown) | undefined)?.call(x, arg) === true) return true;
-      } catch (error) {
-        this.#rt.logger.error(`extension ${hook} threw: ${String(error)}`);
-      }
-    }
-    return false;
+    return this.#x.add(extension);
   }
 
   // ---- public lifecycle ------------------------------------------------------------
@@ -174,7 +121,7 @@ export class Engine implements EngineInternals {
         this.#forgetSession(); // frames that came before the failure may have armed the acker
         this.#unsubscribe?.();
         this.#fire("failed");
-        this.#outbox.failAll("The client could not connect; the operation was not sent.");
+        this.outbox.failAll("The client could not connect; the operation was not sent.");
       }
       throw error;
     } finally {
@@ -206,66 +153,10 @@ export class Engine implements EngineInternals {
 
   // ---- operations ------------------------------------------------------------------
 
-  nextAckId(): number {
-    do this.#ackCounter++;
-    while (this.#outbox.has(this.#ackCounter));
-    return this.#ackCounter;
-  }
-
-  /** The caller chose `ackId`: automatic ids never repeat it. */
-  usedAckId(ackId: number): void {
-    if (ackId > this.#ackCounter) this.#ackCounter = ackId;
-  }
-
-  nextInvocationId(): string {
-    let id: string;
-    do id = String(++this.#invocationCounter);
-    while (this.#outbox.has(id));
-    return id;
-  }
-
-  /** A caller-chosen ackId or invocationId must not belong to an unfinished operation. */
-  checkKeyFree(key: number | string | undefined): void {
-    if (key !== undefined && this.#outbox.has(key)) throw new RangeError(`${key} is already the id of a pending operation`);
-  }
-
-  /**
-   * Sends `message`, now or once the link is back. `ackId`/`invocationId` mark an answered
-   * operation; without them it resolves as soon as the frame is written.
-   */
+  /** Sends `message` now or once the link is back (outbox.ts); refused while stopped. */
   submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike, front = false): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const state = this.#fsm.state;
-      const op = {
-        message,
-        frame: "",
-        ackId: (message as { ackId?: number }).ackId,
-        invocationId: message.kind === "invoke" ? message.invocationId : undefined,
-        idempotent: message.kind === "joinGroup" || message.kind === "leaveGroup",
-        resolve,
-        reject,
-        attempts: 0,
-        retries: 0,
-        phase: "queued",
-        due: 0,
-      } as unknown as Operation;
-      const fail = (why: string, detail?: typeof ABORT_DETAIL): void => reject(operationError(op, why, detail));
-      if (state === "stopped" || state === "stopping") return fail(`The client is ${state}; call start() first.`);
-      if (signal?.aborted) return fail(ABORTED, ABORT_DETAIL);
-      let bytes: number;
-      try {
-        bytes = frameBytes((op.frame = this.#config.protocol.writeMessage(message)));
-      } catch (e) {
-        return fail(`The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      if (bytes > MAX_FRAME_BYTES) return reject(new RangeError(`The message is ${bytes} bytes; the service takes at most ${MAX_FRAME_BYTES}.`));
-      if (signal) {
-        const onAbort = (): void => void this.#outbox.abort(op, ABORTED);
-        signal.addEventListener("abort", onAbort, { once: true });
-        op.cleanup = () => signal.removeEventListener("abort", onAbort);
-      }
-      this.#outbox.submit(op, front);
-    });
+    const state = this.#fsm.state;
+    return this.outbox.add(message, signal, front, state === "stopped" || state === "stopping" ? `The client is ${state}; call start() first.` : undefined) as Promise<T>;
   }
 
   /** @internal Writes a message when the link is up; false otherwise (the outbox queues). */
@@ -306,21 +197,14 @@ export class Engine implements EngineInternals {
     link?.abort();
   }
 
-  /** Opens a brand-new connection: credential (bounded), socket, `connected` frame. */
+  /** Opens a brand-new connection: the credential and the socket, each bounded by the connect timeout. */
   async #connect(run: Run, signal?: AbortSignalLike): Promise<void> {
-    const ms = this.#config.connectTimeoutMs;
     const ac = signal ? undefined : this.#rt.abortController?.();
-    let timer: unknown;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = this.#timers.setTimeout(() => reject(new ConnectionError(`No client access URL within ${ms} ms.`)), ms);
-    });
     try {
-      const url = await Promise.race([this.#config.getClientAccessUrl(signal ?? ac?.signal), timeout, run.halt]);
-      this.#timers.clearTimeout(timer);
+      const url = await within(this.#config.getClientAccessUrl(signal ?? ac?.signal), run, this.#timers, this.#config.connectTimeoutMs, "client access URL");
       if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl must return a non-empty URL string.");
       await Promise.race([this.#open(url, false).ready, run.halt]);
     } catch (error) {
-      this.#timers.clearTimeout(timer);
       ac?.abort(); // a credential still at work (timed out, or the client stopped) can stop
       throw error;
     }
@@ -334,13 +218,12 @@ export class Engine implements EngineInternals {
     this.#url = s.url;
     this.#acker.reset(s.lastSequenceId);
     for (const g of s.groups) this.groups.joined(g);
-    for (const id of s.usedAckIds) this.usedAckId(id);
+    for (const id of s.usedAckIds) this.outbox.usedAckId(id);
     try {
       await Promise.race([this.#open(recoveryUrl(s.url, s.connectionId, s.reconnectionToken), true).ready, run.halt]);
       return true;
     } catch (error) {
       if (run !== this.#run) throw error;
-      this.#rt.logger.info(`could not resume ${s.connectionId}: ${(error as Error).message}`);
       this.#forgetSession();
       return false;
     }
@@ -353,9 +236,8 @@ export class Engine implements EngineInternals {
     let parsed: WebPubSubMessage | WebPubSubMessage[] | null;
     try {
       parsed = this.#config.protocol.parseMessages(data);
-    } catch (error) {
-      this.#rt.logger.warn(`ignored a frame the protocol could not parse: ${String(error)}`);
-      return;
+    } catch {
+      return; // a frame the protocol cannot read is ignored
     }
     for (const m of Array.isArray(parsed) ? parsed : parsed ? [parsed] : []) {
       if (link === this.#link) this.#onMessage(link, m);
@@ -370,15 +252,15 @@ export class Engine implements EngineInternals {
       case "groupData":
       case "serverData":
         if (this.#reliable && m.sequenceId !== undefined && !this.#acker.accept(m.sequenceId)) return;
-        if (this.#tell("onMessage", m)) return;
+        if (this.#x.tell("onMessage", m)) return;
         if (m.kind === "groupData") this.#emit("group-message", { message: m });
         else this.#emit("server-message", { message: m });
         return;
       case "ack":
-        this.#outbox.onAck(m);
+        this.outbox.onAck(m);
         break;
       case "invokeResponse":
-        this.#outbox.onInvokeResponse(m);
+        this.outbox.onInvokeResponse(m);
         break;
       case "connected":
         if (!link.confirmed && !link.recover) {
@@ -395,7 +277,7 @@ export class Engine implements EngineInternals {
         this.#lastDisconnected = m;
         link.farewell = m.message;
     }
-    this.#tell("onMessage", m); // control frames: the engine's own handling comes first
+    this.#x.tell("onMessage", m); // control frames: the engine's own handling comes first
   }
 
   // ---- link up / down ----------------------------------------------------------------
@@ -410,7 +292,6 @@ export class Engine implements EngineInternals {
       this.#fire("recovered");
       this.#lastDisconnected = undefined; // it was about the link that is now recovered
       this.#linkUp(true);
-      this.#rt.logger.info(`recovered ${connectionId}`);
       this.#emit("recovered", { connectionId });
       return;
     }
@@ -420,7 +301,6 @@ export class Engine implements EngineInternals {
     this.#policy.connected(now);
     const rejoins = this.#config.autoRejoinGroups && !link.recover ? this.groups.list().reverse().map((g) => this.#rejoin(g)) : [];
     this.#linkUp(link.recover);
-    this.#rt.logger.info(`connected as ${connectionId}`);
     void Promise.all(rejoins).then(() => {
       if (this.connectionId === connectionId && this.#fsm.state === "connected") {
         this.#emit("connected", { connectionId, userId: this.userId });
@@ -429,7 +309,7 @@ export class Engine implements EngineInternals {
   }
 
   #rejoin(group: string): Promise<void> {
-    const ackId = this.nextAckId();
+    const ackId = this.outbox.nextAckId();
     return this.submit({ kind: "joinGroup", group, ackId }, undefined, true).then(
       () => {},
       (error: Error) => {
@@ -443,24 +323,23 @@ export class Engine implements EngineInternals {
   #linkUp(recovered: boolean): void {
     this.#up = true;
     this.#keepAlive.start();
-    this.#outbox.resume();
+    this.outbox.resume();
     this.#acker.flush(recovered);
-    this.#tell("onLinkUp", { connectionId: this.connectionId!, recovered });
+    this.#x.tell("onLinkUp", { connectionId: this.connectionId!, recovered });
   }
 
   #linkDown(): void {
     this.#keepAlive.stop();
     this.#acker.cancel();
-    this.#outbox.pause();
-    if (this.#up) this.#tell("onLinkDown");
+    this.outbox.pause();
+    if (this.#up) this.#x.tell("onLinkDown");
     this.#up = false;
   }
 
   /** The keep-alive found the link dead. */
-  #dead(why: string): void {
-    this.#rt.logger.warn(`the link is dead: ${why}`);
+  #dead(): void {
     this.#dropLink();
-    this.#onDrop(1006, why);
+    this.#onDrop(1006, "keep-alive timeout");
   }
 
   /** A confirmed link dropped. */
@@ -469,7 +348,6 @@ export class Engine implements EngineInternals {
     const state = this.#fsm.state;
     if (state === "stopping") return this.#finishStop(code, reason);
     if (state !== "connected") return;
-    this.#rt.logger.info(`connection ${this.connectionId} dropped (code ${code}${reason ? `: ${reason}` : ""})`);
     this.#policy.up(this.#rt.clock.now()); // it was up until now: the service's 30 s start here
     if (this.#reliable && this.connectionId && this.#token && code !== 1008) {
       this.#fire("drop");
@@ -487,8 +365,8 @@ export class Engine implements EngineInternals {
     const connectionId = this.connectionId;
     const message = this.#lastDisconnected;
     this.#forgetSession();
-    this.#tell("onSessionLost", new ConnectionError(`The session ${connectionId} was lost.`, code, reason));
-    this.#outbox.sessionLost();
+    this.#x.tell("onSessionLost", new ConnectionError(`The session ${connectionId} was lost.`, code, reason));
+    this.outbox.sessionLost();
     this.#fire("lost");
     this.#emit("disconnected", { connectionId, message, code, reason });
     if (this.#fsm.state === "reconnecting") void this.#reconnect(); // unless a listener stopped it
@@ -554,7 +432,6 @@ export class Engine implements EngineInternals {
     this.#waiter.online = network.isOnline();
     this.#unsubscribe = network.subscribe((online) => {
       this.#waiter.setOnline(online);
-      this.#rt.logger.info(`network ${online ? "online" : "offline"}`);
       if (online) this.#keepAlive.probe();
     });
   }
@@ -570,8 +447,8 @@ export class Engine implements EngineInternals {
     const connectionId = this.connectionId;
     const message = this.#lastDisconnected;
     this.#forgetSession();
-    if (connectionId) this.#tell("onSessionLost", new ConnectionError(STOPPED, code, reason));
-    this.#outbox.failAll("The client stopped before the operation completed.");
+    if (connectionId) this.#x.tell("onSessionLost", new ConnectionError(STOPPED, code, reason));
+    this.outbox.failAll("The client stopped before the operation completed.");
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#waiter.online = true;
@@ -590,15 +467,15 @@ export class Engine implements EngineInternals {
     const token = this.#token;
     if (!connectionId || !token || !this.#url) return undefined;
     return {
-      url: this.#url.replace(/([?&])access(?:_|%5f)token=[^&#]*&?/gi, "$1").replace(/[?&]$/, ""),
+      url: withoutToken(this.#url),
       protocol: this.#config.protocol.name,
       connectionId,
       reconnectionToken: token,
       userId,
       lastSequenceId: this.#acker.lastReceived,
       groups: this.groups.list(),
-      usedAckIds: [this.#ackCounter],
-      pending: this.#outbox.messages(),
+      usedAckIds: [this.outbox.ackCounter],
+      pending: this.outbox.messages(),
       takenAt: this.#rt.clock.wall(),
     };
   }

@@ -17,7 +17,7 @@ export class Link {
   confirmed = false;
   /** The service's `disconnected` reason, quoted when the attempt fails. */
   farewell?: string;
-  readonly #socket?: Transport;
+  #socket?: Transport;
   #settle?: (error?: Error) => void;
 
   constructor(
@@ -29,8 +29,8 @@ export class Link {
     events: LinkEvents,
   ) {
     const { timers } = rt;
-    let timer: unknown;
     this.ready = new Promise<void>((resolve, reject) => {
+      const timer = timers.setTimeout(() => this.fail(new ConnectionError(`No confirmation within ${timeoutMs} ms.`)), timeoutMs);
       this.#settle = (error) => {
         this.#settle = undefined;
         timers.clearTimeout(timer);
@@ -52,10 +52,8 @@ export class Link {
         },
       });
     } catch (error) {
-      this.fail(new ConnectionError(`cannot open a WebSocket: ${String((error as Error)?.message ?? error)}`));
-      return;
+      this.fail(new ConnectionError(`Cannot open a WebSocket: ${String((error as Error)?.message ?? error)}`));
     }
-    timer = timers.setTimeout(() => this.fail(new ConnectionError(`not confirmed within ${timeoutMs} ms`)), timeoutMs);
   }
 
   /** The service confirmed the session on this socket. */

@@ -7,10 +7,14 @@ import { InvocationError } from "../errors/invocation-error.js";
 import { SendMessageError } from "../errors/send-message-error.js";
 import type { InvokeEventResult, WebPubSubResult } from "../types/events.js";
 import type { AckMessage, AckMessageError, InvokeResponseMessage, WebPubSubMessage } from "../types/messages.js";
+import type { AbortSignalLike } from "../types/options.js";
+import { frameBytes } from "../utils/validate.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { Clock, Timers } from "./runtime.js";
 
 const TRANSIENT = new Set(["InternalServerError", "Timeout"]);
+/** Frames above the service's limit are refused before they are sent. */
+export const MAX_FRAME_BYTES = 1 << 20;
 const TIMEOUT: AckMessageError = { name: "Timeout", message: "no ack" };
 
 export interface Operation {
@@ -46,14 +50,25 @@ export class Outbox {
   #up = false;
   #timer: unknown;
   #timerDue = Infinity;
+  ackCounter = 0;
+  #invocationCounter = 0;
 
   readonly #link: Link;
   readonly #timers: Timers;
   readonly #clock: Clock;
   readonly #retry: RetryPolicy;
   readonly #ackTimeoutMs: number;
+  readonly #encode: (message: WebPubSubMessage) => string | ArrayBuffer;
 
-  constructor(link: Link, timers: Timers, clock: Clock, retry: RetryPolicy, ackTimeoutMs: number) {
+  constructor(
+    link: Link,
+    timers: Timers,
+    clock: Clock,
+    retry: RetryPolicy,
+    ackTimeoutMs: number,
+    encode: (message: WebPubSubMessage) => string | ArrayBuffer,
+  ) {
+    this.#encode = encode;
     this.#link = link;
     this.#timers = timers;
     this.#clock = clock;
@@ -76,7 +91,68 @@ export class Outbox {
     return [...this.#pending.values(), ...this.#queue].map((op) => op.message);
   }
 
-  submit(op: Operation, front = false): void {
+  nextAckId(): number {
+    do this.ackCounter++;
+    while (this.#live.has(this.ackCounter));
+    return this.ackCounter;
+  }
+
+  /** The caller chose `ackId`: automatic ids never repeat it (they continue above it). */
+  usedAckId(ackId: number): void {
+    if (ackId > this.ackCounter) this.ackCounter = ackId;
+  }
+
+  nextInvocationId(): string {
+    let id: string;
+    do id = String(++this.#invocationCounter);
+    while (this.#live.has(id));
+    return id;
+  }
+
+  /** A caller-chosen ackId or invocationId must not belong to an unfinished operation. */
+  checkKeyFree(key: number | string | undefined): void {
+    if (key !== undefined && this.#live.has(key)) throw new RangeError(`${key} is already the id of a pending operation`);
+  }
+
+  /**
+   * An operation: `ackId`/`invocationId` mark an answered one; without them it resolves as
+   * soon as the frame is written. Encoded once here; a frame over 1 MB is refused.
+   */
+  add(message: WebPubSubMessage, signal: AbortSignalLike | undefined, front: boolean, refused?: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const op = {
+        message,
+        frame: "",
+        ackId: (message as { ackId?: number }).ackId,
+        invocationId: message.kind === "invoke" ? message.invocationId : undefined,
+        idempotent: message.kind === "joinGroup" || message.kind === "leaveGroup",
+        resolve,
+        reject,
+        attempts: 0,
+        retries: 0,
+        phase: "queued",
+        due: 0,
+      } as Operation;
+      const fail = (why: string, detail?: AckMessageError): void => reject(operationError(op, why, detail));
+      if (refused) return fail(refused);
+      if (signal?.aborted) return fail(ABORTED, ABORT_DETAIL);
+      let bytes: number;
+      try {
+        bytes = frameBytes((op.frame = this.#encode(message)));
+      } catch (e) {
+        return fail(`The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (bytes > MAX_FRAME_BYTES) return reject(new RangeError(`The message is ${bytes} bytes; the service takes at most ${MAX_FRAME_BYTES}.`));
+      if (signal) {
+        const onAbort = (): void => void this.abort(op, ABORTED);
+        signal.addEventListener("abort", onAbort, { once: true });
+        op.cleanup = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.#submit(op, front);
+    });
+  }
+
+  #submit(op: Operation, front: boolean): void {
     const key = keyOf(op);
     if (key !== undefined) this.#live.add(key);
     if (this.#up && (front || this.#queue.length === 0) && this.#transmit(op)) return;

@@ -11,8 +11,8 @@ useFakeTimersAndRejectionGuard();
 beforeEach(() => void (rt = fakeRuntime()));
 
 const hung = () => {
-  const signals: Array<AbortSignal | undefined> = [];
-  const fn = vi.fn((o?: { abortSignal?: AbortSignal }) => {
+  const signals: Array<{ aborted: boolean } | undefined> = [];
+  const fn = vi.fn((o?: { abortSignal?: { aborted: boolean } }) => {
     signals.push(o?.abortSignal);
     return new Promise<string>(() => {});
   });
@@ -33,8 +33,8 @@ describe("credentials are bounded", () => {
 
   it("a reconnect whose credential never answers gives up on it after the connect timeout (30 s) and tries again", async () => {
     let n = 0;
-    const signals: Array<AbortSignal | undefined> = [];
-    const getClientAccessUrl = vi.fn((o?: { abortSignal?: AbortSignal }) => {
+    const signals: Array<{ aborted: boolean } | undefined> = [];
+    const getClientAccessUrl = vi.fn((o?: { abortSignal?: { aborted: boolean } }) => {
       signals.push(o?.abortSignal);
       return n++ === 1 ? new Promise<string>(() => {}) : Promise.resolve(URL_);
     });

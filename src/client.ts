@@ -52,7 +52,7 @@ function credentialOf(source: string | WebPubSubClientCredential): EngineConfig[
   const get = source?.getClientAccessUrl;
   if (typeof get === "string") return () => Promise.resolve(get);
   if (typeof get === "function") return (abortSignal) => Promise.resolve().then(() => get.call(source, { abortSignal }));
-  throw new TypeError("expected a client access URL string or a { getClientAccessUrl } credential");
+  throw new TypeError("expected a URL or a { getClientAccessUrl } credential");
 }
 
 export class WebPubSubClient {
@@ -68,7 +68,7 @@ export class WebPubSubClient {
     const rt = runtime ?? defaultRuntime(o.WebSocket, o.logger);
     const protocol = o.protocol ?? (DEFAULT_PROTOCOL ??= WebPubSubJsonReliableProtocol());
     if (typeof protocol?.name !== "string" || typeof protocol.parseMessages !== "function" || typeof protocol.writeMessage !== "function") {
-      throw new TypeError("options.protocol must be a WebPubSubClientProtocol (e.g. WebPubSubJsonProtocol())");
+      throw new TypeError("options.protocol must be a WebPubSubClientProtocol");
     }
     this.#engine = new Engine(
       {

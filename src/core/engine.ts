@@ -31,7 +31,7 @@ type Events = WebPubSubClientEvents;
 
 /** A recovery socket that is not confirmed by then is abandoned, and the next attempt made. */
 const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
-const STOPPED = "The client was stopped.";
+const STOPPED = "The client stopped.";
 
 export class Engine implements EngineInternals {
   readonly emitter = mitt<Events>();
@@ -104,13 +104,13 @@ export class Engine implements EngineInternals {
   /** Connects; with a snapshot, first tries to recover that session instead of a new one. */
   async start(signal?: AbortSignalLike, snapshot?: SessionSnapshot): Promise<void> {
     if (this.#fsm.state !== "stopped") {
-      throw new Error(`start() needs a stopped client, but this one is ${this.#fsm.state}; call stop() first.`);
+      throw new Error(`start() needs a stopped client; it is ${this.#fsm.state}`);
     }
-    if (signal?.aborted) throw new AbortError("start() was aborted before it began.");
+    if (signal?.aborted) throw new AbortError();
     const run = (this.#run = newRun());
     this.#fire("start");
     this.#subscribeNetwork();
-    const onAbort = (): void => run.end(new AbortError("start() was aborted."));
+    const onAbort = (): void => run.end(new AbortError());
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       if (snapshot?.protocol === this.#config.protocol.name && (await this.#resume(run, snapshot))) return;
@@ -121,7 +121,7 @@ export class Engine implements EngineInternals {
         this.#forgetSession(); // frames that came before the failure may have armed the acker
         this.#unsubscribe?.();
         this.#fire("failed");
-        this.outbox.failAll("The client could not connect; the operation was not sent.");
+        this.outbox.failAll("Not connected; not sent.");
       }
       throw error;
     } finally {
@@ -202,7 +202,7 @@ export class Engine implements EngineInternals {
     const ac = signal ? undefined : this.#rt.abortController?.();
     try {
       const url = await within(this.#config.getClientAccessUrl(signal ?? ac?.signal), run, this.#timers, this.#config.connectTimeoutMs, "client access URL");
-      if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl must return a non-empty URL string.");
+      if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl gave no URL");
       await Promise.race([this.#open(url, false).ready, run.halt]);
     } catch (error) {
       ac?.abort(); // a credential still at work (timed out, or the client stopped) can stop
@@ -365,7 +365,7 @@ export class Engine implements EngineInternals {
     const connectionId = this.connectionId;
     const message = this.#lastDisconnected;
     this.#forgetSession();
-    this.#x.tell("onSessionLost", new ConnectionError(`The session ${connectionId} was lost.`, code, reason));
+    this.#x.tell("onSessionLost", new ConnectionError("Session lost.", code, reason));
     this.outbox.sessionLost();
     this.#fire("lost");
     this.#emit("disconnected", { connectionId, message, code, reason });
@@ -420,7 +420,7 @@ export class Engine implements EngineInternals {
         if (run !== this.#run) return;
         this.#dropLink();
         this.#policy.connectFailed();
-        this.#rt.logger.warn(`reconnect attempt ${attempt + 1} failed: ${(error as Error)?.message ?? error}`);
+        this.#rt.logger.warn(`reconnect failed: ${(error as Error)?.message}`);
       }
     }
     this.#finishStop();
@@ -448,7 +448,7 @@ export class Engine implements EngineInternals {
     const message = this.#lastDisconnected;
     this.#forgetSession();
     if (connectionId) this.#x.tell("onSessionLost", new ConnectionError(STOPPED, code, reason));
-    this.outbox.failAll("The client stopped before the operation completed.");
+    this.outbox.failAll(STOPPED);
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#waiter.online = true;
@@ -490,7 +490,7 @@ export class Engine implements EngineInternals {
       try {
         (handler as unknown as (e: Events[K]) => void)(event);
       } catch (error) {
-        this.#rt.logger.error(`a "${String(type)}" listener threw: ${String(error)}`);
+        this.#rt.logger.error(`listener threw: ${error}`);
       }
     }
   }

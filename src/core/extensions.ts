@@ -21,7 +21,7 @@ export class Extensions {
       try {
         if ((x[hook] as ((a: unknown) => unknown) | undefined)?.call(x, arg) === true) return true;
       } catch (error) {
-        this.#logger.error(`extension ${hook} threw: ${String(error)}`);
+        this.#logger.error(`${hook} threw: ${error}`);
       }
     }
     return false;

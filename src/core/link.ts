@@ -47,12 +47,12 @@ export class Link {
         onMessage: (data) => events.onFrame(this, data),
         onClose: (code, reason) => {
           const why = this.farewell || reason;
-          if (this.#settle) this.fail(new ConnectionError(`The connection closed before it was established (code ${code}${why ? `: ${why}` : ""}).`, code, reason));
+          if (this.#settle) this.fail(new ConnectionError(`Closed before connected (code ${code}: ${why})`, code, reason));
           else events.onClose(this, code, reason);
         },
       });
     } catch (error) {
-      this.fail(new ConnectionError(`Cannot open a WebSocket: ${String((error as Error)?.message ?? error)}`));
+      this.fail(new ConnectionError(`Cannot open a WebSocket: ${(error as Error)?.message}`));
     }
   }
 

@@ -111,7 +111,7 @@ export class Outbox {
 
   /** A caller-chosen ackId or invocationId must not belong to an unfinished operation. */
   checkKeyFree(key: number | string | undefined): void {
-    if (key !== undefined && this.#live.has(key)) throw new RangeError(`${key} is already the id of a pending operation`);
+    if (key !== undefined && this.#live.has(key)) throw new RangeError(`${key} is in use by a pending operation`);
   }
 
   /**
@@ -140,9 +140,9 @@ export class Outbox {
       try {
         bytes = frameBytes((op.frame = this.#encode(message)));
       } catch (e) {
-        return fail(`The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`);
+        return fail(`Cannot encode: ${(e as Error)?.message ?? e}`);
       }
-      if (bytes > MAX_FRAME_BYTES) return reject(new RangeError(`The message is ${bytes} bytes; the service takes at most ${MAX_FRAME_BYTES}.`));
+      if (bytes > MAX_FRAME_BYTES) return reject(new RangeError(`A ${bytes}-byte frame is over the 1 MB limit.`));
       if (signal) {
         const onAbort = (): void => void this.abort(op, ABORTED);
         signal.addEventListener("abort", onAbort, { once: true });
@@ -178,7 +178,7 @@ export class Outbox {
         // A resend after a recovery is a retry like any other.
         if (op.phase !== "awaiting") again.push(op);
         else if (op.retries++ < this.#retry.maxRetries) again.push(op);
-        else this.#fail(op, `No ack for ackId ${op.ackId} after ${op.attempts} attempts.`, TIMEOUT);
+        else this.#noAck(op);
       }
     }
     if (next < Infinity) this.#arm(next);
@@ -201,7 +201,7 @@ export class Outbox {
     const requeue: Operation[] = [];
     for (const op of this.#pending.values()) {
       if (op.idempotent) requeue.push(op);
-      else this.#fail(op, "The connection was lost before the service answered; the message may or may not have been delivered.");
+      else this.#fail(op, "The connection was lost before the ack; it may or may not have been delivered.");
     }
     this.#pending.clear();
     this.#queue.unshift(...requeue);
@@ -243,7 +243,7 @@ export class Outbox {
       this.#wait(op, "backoff", this.#retry.delay(op.retries));
       return;
     }
-    this.#fail(op, `The service refused the operation: ${name}${error?.message ? ` (${error.message})` : ""}`, error);
+    this.#fail(op, `Refused: ${name} ${error?.message ?? ""}`, error);
   }
 
   onInvokeResponse(res: InvokeResponseMessage): void {
@@ -253,7 +253,7 @@ export class Outbox {
     if (res.success) {
       this.#settle(op, { invocationId: res.invocationId, dataType: res.dataType, data: res.data, isDuplicated: false });
     } else {
-      this.#fail(op, `The invocation failed: ${res.error?.name ?? "Unknown"}`, res.error);
+      this.#fail(op, `Invocation failed: ${res.error?.name}`, res.error);
     }
   }
 
@@ -309,7 +309,7 @@ export class Outbox {
     if (op.invocationId !== undefined) {
       this.#pending.delete(key);
       this.#link.write({ kind: "cancelInvocation", invocationId: op.invocationId });
-      this.#fail(op, `No response to invocation ${op.invocationId} within ${this.#ackTimeoutMs} ms.`, {
+      this.#fail(op, `No invokeResponse within ${this.#ackTimeoutMs} ms.`, {
         name: "Timeout",
         message: "no invokeResponse",
       });
@@ -318,13 +318,17 @@ export class Outbox {
     if (op.phase === "awaiting") {
       if (op.retries >= this.#retry.maxRetries) {
         this.#pending.delete(key);
-        this.#fail(op, `No ack for ackId ${op.ackId} after ${op.attempts} attempts.`, TIMEOUT);
+        this.#noAck(op);
         return;
       }
       op.retries++;
     }
     this.#pending.delete(key);
     if (!this.#transmit(op)) this.#pending.set(key, op);
+  }
+
+  #noAck(op: Operation): void {
+    this.#fail(op, `No ack after ${op.attempts} attempts.`, TIMEOUT);
   }
 
   #settle(op: Operation, value: WebPubSubResult & Partial<InvokeEventResult>): void {
@@ -344,7 +348,7 @@ export class Outbox {
   }
 }
 
-export const ABORTED = "The operation was aborted; if it was already sent it may still take effect.";
+export const ABORTED = "Aborted; if already sent, it may still take effect.";
 export const ABORT_DETAIL: AckMessageError = { name: "AbortError", message: "aborted" };
 
 /** The error an operation fails with: it carries the operation's ackId or invocationId. */

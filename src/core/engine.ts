@@ -25,7 +25,7 @@ import { Session } from "./session.js";
 import { onFrame, type InboundHost } from "./inbound.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
 import { Extensions } from "./extensions.js";
-import { clamped, newRun, within, type Run } from "./run.js";
+import { newRun, within, type Run } from "./run.js";
 import { Waiter } from "./waiter.js";
 
 type Events = WebPubSubClientEvents;
@@ -63,7 +63,7 @@ export class Engine implements EngineInternals, InboundHost {
   constructor(config: EngineConfig, rt: Runtime) {
     this.#config = config;
     this.#rt = rt;
-    const timers = (this.#timers = clamped(rt.timers));
+    const timers = (this.#timers = rt.timers);
     this.reliable = (this.protocol = config.protocol).isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
     this.extensions = new Extensions(rt.logger);

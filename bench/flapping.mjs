@@ -30,7 +30,7 @@ export async function flappingRows(log) {
       results[kind] = r;
       log(
         `  flapping ${kind.padEnd(8)} delivered/s per receiver ${r.perReceiver.map((x) => Math.round(x)).join(", ")} (publisher acked ${Math.round(r.ackedPerSec)}/s of ${RATE} offered); ` +
-          `abandoned ${r.abandonedSessions}, lost ${r.lost}, duplicated ${r.duplicated}, out of order ${r.outOfOrder}, unexpected session ends ${r.unexpectedSessionEnds}; cuts ${r.cuts}, recoveries ${r.recoveries}, new connections ${r.newConnections}`,
+          `abandoned ${r.abandonedSessions}, lost ${r.lost}, duplicated ${r.duplicated}, out of order ${r.outOfOrder}, unexpected session ends ${r.unexpectedSessionEnds}; cuts ${r.cuts}, recoveries ${r.recoveries} (drop to recovery p50 ${Math.round(r.recoveryMs.p50)} ms, max ${Math.round(r.recoveryMs.max)} ms), new connections ${r.newConnections}`,
       );
     } catch (e) {
       results[kind] = { error: e.message };

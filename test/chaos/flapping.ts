@@ -67,6 +67,8 @@ export interface FlappingReport {
   ratePerSec: number;
   cuts: number;
   recoveries: number;
+  /** From a link's drop to its session's recovery at the service, ms (median, 99th percentile, max). */
+  recoveryMs: { p50: number; p99: number; max: number };
   newConnections: number;
   published: number;
   acked: number;
@@ -163,10 +165,18 @@ export async function runFlapping(options: FlappingOptions): Promise<FlappingRep
   };
   const onRecover = (e: { connectionId: string }): void => {
     recoveries++;
+    const t = droppedAt.get(e.connectionId);
+    if (t !== undefined && cutting) recoveryTimes.push(performance.now() - t);
+    droppedAt.delete(e.connectionId);
     bump(e.connectionId);
     armCut(e.connectionId);
   };
-  const onDrop = (e: { connectionId: string }): void => bump(e.connectionId);
+  const droppedAt = new Map<string, number>();
+  const recoveryTimes: number[] = [];
+  const onDrop = (e: { connectionId: string }): void => {
+    bump(e.connectionId);
+    droppedAt.set(e.connectionId, performance.now());
+  };
   const onDisconnect = (e: { connectionId: string; userId?: string }): void => {
     bump(e.connectionId);
     if (!ending) unexpectedEnds.push(`${at()} ${e.userId ?? "?"} ${e.connectionId}`);
@@ -355,6 +365,7 @@ export async function runFlapping(options: FlappingOptions): Promise<FlappingRep
       ratePerSec: o.ratePerSec,
       cuts,
       recoveries,
+      recoveryMs: percentiles(recoveryTimes),
       newConnections,
       published: sent,
       acked,
@@ -391,6 +402,12 @@ export async function runFlapping(options: FlappingOptions): Promise<FlappingRep
   }
 }
 
+function percentiles(xs: number[]): { p50: number; p99: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number): number => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN);
+  return { p50: at(0.5), p99: at(0.99), max: s.length ? s[s.length - 1]! : NaN };
+}
+
 // ---- printing -----------------------------------------------------------------------------
 
 const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "n/a");
@@ -399,7 +416,7 @@ const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleSt
 export function formatFlapping(r: FlappingReport): string {
   const lines = [
     `== ${r.client} (${r.protocol}) flapping: seed ${r.seed}, ${r.seconds} s, publisher offered ${r.ratePerSec} msg/s ==`,
-    `cuts ${r.cuts}, recoveries ${r.recoveries}, new connections ${r.newConnections}; sent ${r.published} (acked ${r.acked}, failed ${r.failedSends}); acked ${f0(r.ackedPerSec)}/s while cutting`,
+    `cuts ${r.cuts}, recoveries ${r.recoveries} (drop to recovery p50 ${f0(r.recoveryMs.p50)} ms, p99 ${f0(r.recoveryMs.p99)} ms, max ${f0(r.recoveryMs.max)} ms), new connections ${r.newConnections}; sent ${r.published} (acked ${r.acked}, failed ${r.failedSends}); acked ${f0(r.ackedPerSec)}/s while cutting`,
     `ABANDONED SESSIONS ${r.abandonedSessions}, LOST ${r.lost}, DUPLICATED ${r.duplicated}, OUT OF ORDER ${r.outOfOrder}, unexpected session ends ${r.unexpectedSessionEnds}; owed ${r.required}, delivered ${r.delivered}; ${r.settled ? `settled in ${r.settledInMs} ms` : "did NOT settle"}`,
     table([
       ["receiver", "sessions", "owed", "delivered", "delivered/s", "lost", "dup", "order"],
@@ -415,13 +432,14 @@ export function formatFlapping(r: FlappingReport): string {
 /** Clients side by side. */
 export function formatFlappingComparison(reports: FlappingReport[]): string {
   return table([
-    ["client", "protocol", "seconds", "cuts", "recoveries", "new conns", "acked/s", "min delivered/s", "abandoned", "lost", "duplicated", "out of order", "unexpected ends"],
+    ["client", "protocol", "seconds", "cuts", "recoveries", "recovery p50/max ms", "new conns", "acked/s", "min delivered/s", "abandoned", "lost", "duplicated", "out of order", "unexpected ends"],
     ...reports.map((r) => [
       r.client,
       r.protocol,
       r.seconds,
       r.cuts,
       r.recoveries,
+      `${f0(r.recoveryMs.p50)}/${f0(r.recoveryMs.max)}`,
       r.newConnections,
       f0(r.ackedPerSec),
       f0(r.minDeliveredPerSec),

@@ -4,9 +4,9 @@
 // nothing. The official client runs beside it (own emulator, same seed): its numbers are
 // printed for comparison, never asserted. Counts only: no timing is asserted.
 // The long run: `npm run chaos -- --scenario flapping --seconds 60`.
-// NOTE: this test FAILS on the core from before issue 9 (measured there: ~16,000 lost, 29
-// sessions ended as SlowClient, 1 s recovery pacing); it is the proof that the issue-9 core
-// rewrite (branch i9core) fixes it, and passes once that is merged.
+// NOTE: this test FAILS on the core from before issue 9 (measured there: 16,225 lost, 29
+// sessions ended by the service as slow clients); it is the proof that the issue-9 core
+// rewrite (branch i9core, merged into this branch) fixes it, and passes with it.
 import { expect, it } from "vitest";
 import { flappingFailed, formatFlapping, formatFlappingComparison, runFlapping } from "./flapping";
 import { officialAdapter, oursAdapter, type ChaosProtocol } from "./scenario";

@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { KINDS } from "./adapters.mjs";
+import { resilienceOnly, resilienceSection, runOnly } from "./resilience.mjs"; // issue 9 rows: bench/resilience.mjs
+if (resilienceOnly) process.exit(await runOnly(resilienceOnly)); // npm run bench -- --only flapping,blackhole,storm
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -233,7 +235,7 @@ for (const m of METRICS) {
   const rr = m.key === "bundle" ? "n/a" : fmt(ratio("raw"));
   lines.push(`| ${m.label} | ${show(m, v.ours)} | ${show(m, v.official)} | ${raw} | ${fmt(ratio("official"))} | ${rr} | ${targetText} | ${holds} |`);
 }
-const table = lines.join("\n");
+const table = lines.join("\n") + (await resilienceSection(log)); // issue 9 rows
 console.log(`\nMedians of ${ROUNDS} rounds:\n`);
 console.log(table);
 if (failures.length) console.log(`\nFailures:\n${failures.map((f) => `- ${f}`).join("\n")}`);

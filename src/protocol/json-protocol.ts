@@ -5,6 +5,8 @@ import type {
   AckMessageError,
   JSONTypes,
   MessageContent,
+  StreamDataError,
+  StreamInfo,
   WebPubSubClientProtocol,
   WebPubSubDataType,
   WebPubSubMessage,
@@ -52,22 +54,66 @@ function dataTypeOf(v: unknown): WebPubSubDataType | undefined {
 function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null {
   const dataType = dataTypeOf(f.dataType);
   if (!dataType) return null;
-  const data = decodeData(dataType, f.data);
-  if (data === undefined) return null;
+  // --- group streams: a stream's last message may carry no data
+  const stream = f.stream === undefined || f.from !== "group" ? undefined : streamInfo(f.stream);
+  if (stream === null) return null;
+  const data = stream?.endOfStream && f.data === undefined ? undefined : decodeData(dataType, f.data);
+  if (data === undefined && !stream?.endOfStream) return null;
+  // --- end group streams
   const sequenceId = reliable && isSequenceId(f.sequenceId) ? f.sequenceId : undefined;
-  if (f.from === "server") return { kind: "serverData", dataType, data, sequenceId };
+  if (f.from === "server") return { kind: "serverData", dataType, data: data!, sequenceId };
   if (f.from === "group" && isString(f.group)) {
     return {
       kind: "groupData",
       group: f.group,
       fromUserId: isString(f.fromUserId) ? f.fromUserId : (undefined as unknown as string),
       dataType,
-      data,
+      data: data!,
       sequenceId,
+      stream,
     };
   }
   return null;
 }
+
+// --- group streams (PROTOCOL.md §10)
+const isStreamId = (v: unknown): v is string => isString(v) && v !== "";
+
+/** Optional error detail of a stream frame: absent → undefined, malformed → null. */
+function streamError(v: unknown): StreamDataError | undefined | null {
+  if (v === undefined) return undefined;
+  const e = v as Frame;
+  if (v === null || typeof v !== "object" || !isString(e.name)) return null;
+  const m = e.message;
+  const c = e.userErrorCode;
+  if ((m !== undefined && !isString(m)) || (c !== undefined && !isString(c))) return null;
+  return { name: e.name, message: m, userErrorCode: c };
+}
+
+/** A group message's `stream`; null when it is malformed (the frame is then dropped). */
+function streamInfo(v: unknown): StreamInfo | null {
+  const s = v as Frame;
+  if (v === null || typeof v !== "object" || !isStreamId(s.streamId) || !isSequenceId(s.streamSequenceId)) return null;
+  const end = s.endOfStream;
+  const error = streamError(s.error);
+  if ((end !== undefined && typeof end !== "boolean") || error === null) return null;
+  return { streamId: s.streamId, streamSequenceId: s.streamSequenceId, endOfStream: end, error };
+}
+
+function parseStreamFrame(f: Frame): WebPubSubMessage | null {
+  const streamId = f.streamId;
+  const expectedSequenceId = f.expectedSequenceId;
+  if (!isStreamId(streamId)) return null;
+  if (f.type === "streamClosed") {
+    const error = streamError(f.error);
+    return error === null ? null : { kind: "streamClosed", streamId, error };
+  }
+  if (!isSequenceId(expectedSequenceId)) return null;
+  if (f.type === "streamAck") return { kind: "streamAck", streamId, expectedSequenceId };
+  if (!isString(f.name) || (f.message !== undefined && !isString(f.message))) return null;
+  return { kind: "streamNack", streamId, expectedSequenceId, name: f.name, message: f.message };
+}
+// --- end group streams
 
 function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
   switch (f.type) {
@@ -103,6 +149,10 @@ function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
       }
       return out;
     }
+    case "streamAck":
+    case "streamNack":
+    case "streamClosed":
+      return parseStreamFrame(f);
     default:
       return null;
   }
@@ -114,6 +164,10 @@ function toFrame(m: WebPubSubMessage): Frame {
     case "leaveGroup":
       return { type: m.kind, group: m.group, ackId: m.ackId };
     case "sendToGroup":
+      if (m.stream) {
+        const { streamId, idleTimeoutInMs } = m.stream;
+        return { type: "sendToGroup", group: m.group, noEcho: m.noEcho, stream: { streamId, idleTimeoutMs: idleTimeoutInMs } };
+      }
       return {
         type: "sendToGroup",
         group: m.group,
@@ -139,6 +193,12 @@ function toFrame(m: WebPubSubMessage): Frame {
       return { type: "sequenceAck", sequenceId: m.sequenceId };
     case "ping":
       return { type: "ping" };
+    case "streamData":
+      return m.dataType === undefined
+        ? { type: "streamData", streamId: m.streamId }
+        : { type: "streamData", streamId: m.streamId, streamSequenceId: m.streamSequenceId, dataType: m.dataType, data: encodeData(m.dataType, m.data) };
+    case "streamEnd":
+      return { type: "streamEnd", streamId: m.streamId, error: m.error };
     default:
       throw new TypeError(`a client cannot send a "${m.kind}" message`);
   }

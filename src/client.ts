@@ -1,5 +1,6 @@
 // The public facade: argument checks and the official API's shape over the core engine.
 import { Engine, type EngineConfig } from "./core/engine.js";
+import { registerHost } from "./core/engine-access.js";
 import { MESSAGE_RETRY_DEFAULTS, RECONNECT_RETRY_DEFAULTS, RetryPolicy } from "./core/retry-policy.js";
 import type { Runtime } from "./core/runtime.js";
 import { defaultRuntime } from "./platform/default-runtime.js";
@@ -85,6 +86,7 @@ export class WebPubSubClient {
       },
       rt,
     );
+    registerHost(this, this.#engine);
   }
 
   /** `stopped`, `connecting`, `connected`, `recovering`, `reconnecting` or `stopping`. */

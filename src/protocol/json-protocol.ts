@@ -6,6 +6,7 @@ import type {
   JSONTypes,
   MessageContent,
   StreamDataError,
+  StreamDataMessage,
   StreamInfo,
   WebPubSubClientProtocol,
   WebPubSubDataType,
@@ -54,21 +55,20 @@ function dataTypeOf(v: unknown): WebPubSubDataType | undefined {
 function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null {
   const dataType = dataTypeOf(f.dataType);
   if (!dataType) return null;
-  // --- group streams: a stream's last message may carry no data
-  const stream = f.stream === undefined || f.from !== "group" ? undefined : streamInfo(f.stream);
+  // group streams: a fragment carries `stream`; the last one may carry no data
+  const stream = f.stream === undefined ? undefined : streamInfo(f.stream as Frame);
   if (stream === null) return null;
-  const data = stream?.endOfStream && f.data === undefined ? undefined : decodeData(dataType, f.data);
-  if (data === undefined && !stream?.endOfStream) return null;
-  // --- end group streams
+  const data = decodeData(dataType, f.data) as JSONTypes | ArrayBuffer;
+  if (data === undefined && !(stream?.endOfStream && f.data === undefined)) return null;
   const sequenceId = reliable && isSequenceId(f.sequenceId) ? f.sequenceId : undefined;
-  if (f.from === "server") return { kind: "serverData", dataType, data: data!, sequenceId };
+  if (f.from === "server") return { kind: "serverData", dataType, data, sequenceId };
   if (f.from === "group" && isString(f.group)) {
     return {
       kind: "groupData",
       group: f.group,
       fromUserId: isString(f.fromUserId) ? f.fromUserId : (undefined as unknown as string),
       dataType,
-      data: data!,
+      data,
       sequenceId,
       stream,
     };
@@ -76,44 +76,35 @@ function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null 
   return null;
 }
 
-// --- group streams (PROTOCOL.md §10)
-const isStreamId = (v: unknown): v is string => isString(v) && v !== "";
+// ---- group streams (PROTOCOL.md §10): malformed stream frames are dropped whole
+const isOptString = (v: unknown): boolean => v === undefined || isString(v);
 
-/** Optional error detail of a stream frame: absent → undefined, malformed → null. */
 function streamError(v: unknown): StreamDataError | undefined | null {
-  if (v === undefined) return undefined;
-  const e = v as Frame;
-  if (v === null || typeof v !== "object" || !isString(e.name)) return null;
-  const m = e.message;
-  const c = e.userErrorCode;
-  if ((m !== undefined && !isString(m)) || (c !== undefined && !isString(c))) return null;
-  return { name: e.name, message: m, userErrorCode: c };
+  const e = v as Frame | undefined;
+  if (e === undefined) return undefined;
+  return isString(e?.name) && isOptString(e.message) && isOptString(e.userErrorCode)
+    ? { name: e.name, message: e.message as string | undefined, userErrorCode: e.userErrorCode as string | undefined }
+    : null;
 }
 
-/** A group message's `stream`; null when it is malformed (the frame is then dropped). */
-function streamInfo(v: unknown): StreamInfo | null {
-  const s = v as Frame;
-  if (v === null || typeof v !== "object" || !isStreamId(s.streamId) || !isSequenceId(s.streamSequenceId)) return null;
-  const end = s.endOfStream;
-  const error = streamError(s.error);
-  if ((end !== undefined && typeof end !== "boolean") || error === null) return null;
-  return { streamId: s.streamId, streamSequenceId: s.streamSequenceId, endOfStream: end, error };
+function streamInfo(s: Frame): StreamInfo | null {
+  const error = streamError(s?.error);
+  return isString(s?.streamId) && isSequenceId(s.streamSequenceId) && typeof (s.endOfStream ?? false) === "boolean" && error !== null
+    ? { streamId: s.streamId, streamSequenceId: s.streamSequenceId, endOfStream: s.endOfStream === true, error }
+    : null;
 }
 
 function parseStreamFrame(f: Frame): WebPubSubMessage | null {
-  const streamId = f.streamId;
-  const expectedSequenceId = f.expectedSequenceId;
-  if (!isStreamId(streamId)) return null;
-  if (f.type === "streamClosed") {
-    const error = streamError(f.error);
-    return error === null ? null : { kind: "streamClosed", streamId, error };
-  }
-  if (!isSequenceId(expectedSequenceId)) return null;
-  if (f.type === "streamAck") return { kind: "streamAck", streamId, expectedSequenceId };
-  if (!isString(f.name) || (f.message !== undefined && !isString(f.message))) return null;
-  return { kind: "streamNack", streamId, expectedSequenceId, name: f.name, message: f.message };
+  const error = streamError(f.error);
+  const ok =
+    isString(f.streamId) &&
+    error !== null &&
+    (f.type === "streamClosed" || (isSequenceId(f.expectedSequenceId) && (f.type === "streamAck" || (isString(f.name) && isOptString(f.message)))));
+  return ok
+    ? ({ kind: f.type, streamId: f.streamId, expectedSequenceId: f.expectedSequenceId, name: f.name, message: f.message, error } as WebPubSubMessage)
+    : null;
 }
-// --- end group streams
+// ---- end group streams
 
 function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
   switch (f.type) {
@@ -164,10 +155,6 @@ function toFrame(m: WebPubSubMessage): Frame {
     case "leaveGroup":
       return { type: m.kind, group: m.group, ackId: m.ackId };
     case "sendToGroup":
-      if (m.stream) {
-        const { streamId, idleTimeoutInMs } = m.stream;
-        return { type: "sendToGroup", group: m.group, noEcho: m.noEcho, stream: { streamId, idleTimeoutMs: idleTimeoutInMs } };
-      }
       return {
         type: "sendToGroup",
         group: m.group,
@@ -175,7 +162,11 @@ function toFrame(m: WebPubSubMessage): Frame {
         noEcho: m.noEcho,
         dataType: m.dataType,
         data: encodeData(m.dataType, m.data),
+        stream: m.stream && { streamId: m.stream.streamId, idleTimeoutMs: m.stream.idleTimeoutInMs },
       };
+    case "streamData": // with no dataType: a keep-alive, just type and streamId
+    case "streamEnd":
+      return { type: m.kind, ...m, kind: undefined, data: encodeData((m as StreamDataMessage).dataType, (m as StreamDataMessage).data) };
     case "sendEvent":
       return { type: "event", event: m.event, ackId: m.ackId, dataType: m.dataType, data: encodeData(m.dataType, m.data) };
     case "invoke":
@@ -193,12 +184,6 @@ function toFrame(m: WebPubSubMessage): Frame {
       return { type: "sequenceAck", sequenceId: m.sequenceId };
     case "ping":
       return { type: "ping" };
-    case "streamData":
-      return m.dataType === undefined
-        ? { type: "streamData", streamId: m.streamId }
-        : { type: "streamData", streamId: m.streamId, streamSequenceId: m.streamSequenceId, dataType: m.dataType, data: encodeData(m.dataType, m.data) };
-    case "streamEnd":
-      return { type: "streamEnd", streamId: m.streamId, error: m.error };
     default:
       throw new TypeError(`a client cannot send a "${m.kind}" message`);
   }

@@ -2,11 +2,12 @@
 // `stream` object) into one async-iterable GroupStream per (group, streamId). Options work
 // per stream, as in the official client: each stream has its own idle timer and its own
 // `handleFromStart` gate. Bounds: GROUP_STREAM_MAX_STREAMS tracked streams per registration
-// (more are ignored while that many are open) and GROUP_STREAM_MAX_UNREAD fragments not yet
-// read per stream (beyond it the stream fails with `SlowReader`).
+// (a new stream is ignored while that many are open) and GROUP_STREAM_MAX_UNREAD fragments
+// not yet read per stream (one more fails the stream with `SlowReader`).
+// (Written for size: it is in every browser bundle.)
 import { GroupStreamError } from "../errors/group-stream-error.js";
 import type { Clock, Logger, Timers } from "../core/runtime.js";
-import type { GroupDataMessage, StreamDataError } from "../types/messages.js";
+import type { GroupDataMessage } from "../types/messages.js";
 import type { GroupStream, GroupStreamMessage, GroupStreamSubscription, OnGroupStreamOptions } from "../types/streams.js";
 import { nonNegative } from "../utils/validate.js";
 
@@ -15,18 +16,19 @@ export const GROUP_STREAM_MAX_UNREAD = 1024;
 
 interface Inbound {
   q: GroupStreamMessage[];
-  /** undefined: open; null: ended cleanly; else the error the iteration throws. */
+  /** undefined while open; null once ended cleanly; else what the iteration throws. */
   x?: Error | null;
   /** The next streamSequenceId expected. */
   n: number;
   seen: number;
   t?: unknown;
   c: AbortController;
+  /** Readers waiting for the next fragment or the end. */
   p?: Promise<void>;
   w?: () => void;
 }
 
-/** A subscription's message handler: a stream fragment, or the lost session's error. */
+/** A registration's handler: a stream fragment, or the error of the lost session. */
 export type ReaderHook = (m: GroupDataMessage | Error) => void;
 
 export function subscribe(
@@ -36,7 +38,7 @@ export function subscribe(
   hooks: Set<ReaderHook>,
   asyncDispose: typeof Symbol.asyncDispose,
 ): GroupStreamSubscription {
-  if (typeof callback !== "function") throw new TypeError("onGroupStream needs a callback function");
+  if (typeof callback !== "function") throw new TypeError("callback must be a function");
   const idle = nonNegative("idleTimeoutInMs", o.idleTimeoutInMs, 300000);
   const fromStart = o.handleFromStart === true;
   const groups = o.groupNames && new Set(o.groupNames);
@@ -48,41 +50,39 @@ export function subscribe(
     s.w?.();
     s.p = s.w = undefined;
   };
-  const done = (k: string, s: Inbound, x: Error | null): void => {
+  const done = (k: string, s: Inbound | null, x: Error | null): void => {
     live.delete(k);
+    if (!s) return;
     timers.clearTimeout(s.t);
     s.x = x;
     s.c.abort();
     wake(s);
   };
-  const err = (id: string, e: StreamDataError): GroupStreamError => new GroupStreamError(id, e);
+  const closeAll = (x: Error | null): void => live.forEach((s, k) => done(k, s, x));
 
   const hook: ReaderHook = (m) => {
-    if (m instanceof Error) {
-      for (const [k, s] of live) if (s) done(k, s, err("", { name: "SessionLost", message: m.message }));
-      return live.clear();
-    }
+    if (m instanceof Error) return closeAll(new GroupStreamError("", { name: "SessionLost", message: m.message }));
     const st = m.stream!;
     const id = st.streamId;
+    const seq = st.streamSequenceId;
+    const end = st.endOfStream;
+    const fail = (name: string): void => done(k, s!, new GroupStreamError(id, { name }));
     if (groups && !groups.has(m.group)) return;
     const k = `${m.group.length}:${m.group}${id}`;
     let s = live.get(k);
     if (s === null) {
-      if (st.endOfStream) live.delete(k);
+      if (end) live.delete(k);
       return;
     }
     if (!s) {
-      if (live.size >= GROUP_STREAM_MAX_STREAMS) return rt.logger.warn(`ignored stream ${id}: ${live.size} streams are open`);
-      if (fromStart && st.streamSequenceId !== 1) {
-        if (!st.endOfStream) live.set(k, null);
-        return;
-      }
-      const inbound: Inbound = (s = { q: [], n: st.streamSequenceId, seen: 0, c: new AbortController() });
+      if (live.size >= GROUP_STREAM_MAX_STREAMS) return rt.logger.warn(`ignored stream ${id}: too many open`);
+      if (fromStart && seq !== 1) return void (end || live.set(k, null));
+      const inbound: Inbound = (s = { q: [], n: seq, seen: 0, c: new AbortController() });
       live.set(k, s);
       const onIdle = (): void => {
         const left = inbound.seen + idle - clock.now();
         if (left > 0) inbound.t = timers.setTimeout(onIdle, left);
-        else done(k, inbound, err(id, { name: "IdleTimeout", message: `no fragment for ${idle} ms` }));
+        else fail("IdleTimeout");
       };
       inbound.t = timers.setTimeout(onIdle, idle);
       const stream: GroupStream = {
@@ -92,41 +92,34 @@ export function subscribe(
         async *[Symbol.asyncIterator]() {
           for (;;) {
             if (inbound.q.length) yield inbound.q.shift()!;
-            else if (inbound.x !== undefined) {
-              if (inbound.x) throw inbound.x;
-              return;
-            } else await (inbound.p ??= new Promise<void>((r) => (inbound.w = r)));
+            else if (inbound.x) throw inbound.x;
+            else if (inbound.x === null) return;
+            else await (inbound.p ??= new Promise<void>((r) => (inbound.w = r)));
           }
         },
       };
       try {
-        Promise.resolve(callback(stream)).catch((e) => rt.logger.warn(`an onGroupStream callback failed: ${e}`));
+        Promise.resolve(callback(stream)).catch((e) => rt.logger.warn(`onGroupStream callback: ${e}`));
       } catch (e) {
-        rt.logger.warn(`an onGroupStream callback threw: ${e}`);
         return done(k, s, e as Error);
       }
     }
-    // Fragments of one stream come in order (they are sequenced messages): an older one is a
-    // duplicate, a newer one means fragments were lost (e.g. an unreliable protocol dropped).
-    if (st.streamSequenceId < s.n) return;
-    if (st.streamSequenceId > s.n) return done(k, s, err(id, { name: "InvalidSequenceId", message: `fragment ${s.n} is missing` }));
+    // One stream's fragments come in order (they are sequenced messages): an older one is a
+    // duplicate; a newer one means some were lost (e.g. dropped on an unreliable protocol).
+    if (seq !== s.n) return seq > s.n ? fail("InvalidSequenceId") : undefined;
     s.seen = clock.now();
-    if (!st.endOfStream) s.n++;
-    if (!st.endOfStream || m.data !== undefined) {
-      if (s.q.length >= GROUP_STREAM_MAX_UNREAD) {
-        return done(k, s, err(id, { name: "SlowReader", message: `${s.q.length} fragments were not read` }));
-      }
+    if (!end || m.data !== undefined) {
+      if (s.q.length >= GROUP_STREAM_MAX_UNREAD) return fail("SlowReader");
       s.q.push({ groupName: m.group, fromUserId: m.fromUserId, sequenceId: m.sequenceId, dataType: m.dataType, data: m.data, stream: st });
       wake(s);
     }
-    if (st.endOfStream) done(k, s, st.error ? err(id, st.error) : null);
+    if (end) done(k, s, st.error ? new GroupStreamError(id, st.error) : null);
+    else s.n++;
   };
   hooks.add(hook);
 
   const close = async (): Promise<void> => {
-    if (!hooks.delete(hook)) return;
-    for (const [k, s] of live) if (s) done(k, s, null);
-    live.clear();
+    if (hooks.delete(hook)) closeAll(null);
   };
   return {
     close,

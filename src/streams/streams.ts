@@ -1,6 +1,6 @@
-// Group streams over the engine's extension seam: routes stream frames to their writer,
-// stream fragments to the `onGroupStream` subscriptions (and never on as `group-message`),
-// and tells both about recoveries and lost sessions.
+// Group streams over the engine's extension seam: routes stream frames to their writer and
+// stream fragments to the `onGroupStream` registrations (never on as `group-message`), and
+// tells both about recoveries and lost sessions.
 import type { EngineHost } from "../core/extension.js";
 import type { Runtime } from "../core/runtime.js";
 import type { GroupStream, GroupStreamSubscription, GroupStreamWriter, OnGroupStreamOptions, OpenGroupStreamOptions } from "../types/streams.js";
@@ -20,29 +20,28 @@ export function groupStreams(host: EngineHost, rt: Runtime): GroupStreams {
   host.addExtension({
     onMessage(m) {
       if (m.kind === "groupData") {
-        if (!m.stream) return false;
-        for (const r of readers) r(m);
+        if (m.stream) readers.forEach((r) => r(m));
+        return !!m.stream;
+      }
+      if (m.kind === "streamAck" || m.kind === "streamNack" || m.kind === "streamClosed") {
+        writers.get(m.streamId)?.(m);
         return true;
       }
-      if (m.kind !== "streamAck" && m.kind !== "streamNack" && m.kind !== "streamClosed") return false;
-      writers.get(m.streamId)?.(m);
-      return true;
+      return false;
     },
     onLinkUp(info) {
-      if (info.recovered) for (const w of writers.values()) w();
+      if (info.recovered) writers.forEach((w) => w());
     },
     onSessionLost(error) {
-      for (const w of [...writers.values()]) w(error);
-      for (const r of readers) r(error);
+      [...writers.values(), ...readers].forEach((h) => h(error));
     },
   });
   return {
     async open(group, options) {
       checkGroup(group);
       const o = checkOptions<OpenGroupStreamOptions>(options, "options");
-      const id = o.streamId ?? `${(++n).toString(36)}-${rt.random().toString(36).slice(2)}`;
-      if (typeof id !== "string" || id === "") throw new TypeError("streamId must be a non-empty string");
-      if (writers.has(id)) throw new RangeError(`stream ${id} is already open`);
+      const id = o.streamId ?? `${++n}-${rt.random().toString(36).slice(2)}`;
+      if (typeof id !== "string" || !id || writers.has(id)) throw new RangeError(`streamId ${id} is not a new non-empty string`);
       return openWriter(host, rt.timers, group, id, o, writers);
     },
     on: (callback, options, asyncDispose) => subscribe(rt, callback, checkOptions(options, "options"), readers, asyncDispose),

@@ -1,7 +1,7 @@
 // Our client's group streams on a fake socket: the writer's window, acks, nacks, resends,
 // keep-alives and typed failures; the reader's options and bounds; hostile stream frames.
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { GroupStreamError, type GroupStream, type GroupStreamMessage } from "../../src/index.js";
+import { GroupStreamError, type GroupStream, type GroupStreamMessage, type GroupStreamSubscription } from "../../src/index.js";
 import { GROUP_STREAM_MAX_UNREAD } from "../../src/streams/reader.js";
 import { GROUP_STREAM_WINDOW } from "../../src/streams/writer.js";
 import { fakeRuntime, liveClient, settle, useFakeTimersAndRejectionGuard, type FakeRuntime, type FakeSocket } from "../helpers/fake-runtime.js";
@@ -20,7 +20,7 @@ async function opened(socket: FakeSocket, client: Awaited<ReturnType<typeof live
   return p;
 }
 
-function collect(client: { onGroupStream(cb: (s: GroupStream) => void, o?: object): unknown }, options?: object) {
+function collect(client: { onGroupStream(cb: (s: GroupStream) => void, o?: object): GroupStreamSubscription }, options?: object) {
   const streams: Array<{ stream: GroupStream; got: GroupStreamMessage[]; done: Promise<unknown> }> = [];
   const sub = client.onGroupStream((stream) => {
     const got: GroupStreamMessage[] = [];
@@ -201,7 +201,7 @@ describe("group stream reader", () => {
     await vi.advanceTimersByTimeAsync(600);
     expect(await streams[0]!.done).toMatchObject({ name: "IdleTimeout" });
     expect(sub.isActive).toBe(true);
-    await (sub as { [Symbol.asyncDispose](): Promise<void> })[Symbol.asyncDispose]();
+    await sub[Symbol.asyncDispose]();
     expect(sub.isActive).toBe(false);
     expect(await streams[1]!.done).toBe("ended");
     deliver(socket, frag(1, "c", {}, "u"));

@@ -5,7 +5,6 @@ import type {
   AckMessageError,
   JSONTypes,
   MessageContent,
-  StreamDataError,
   StreamDataMessage,
   StreamInfo,
   WebPubSubClientProtocol,
@@ -56,8 +55,8 @@ function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null 
   const dataType = dataTypeOf(f.dataType);
   if (!dataType) return null;
   // group streams: a fragment carries `stream`; the last one may carry no data
-  const stream = f.stream === undefined ? undefined : streamInfo(f.stream as Frame);
-  if (stream === null) return null;
+  const stream = f.stream as StreamInfo | undefined;
+  if (stream !== undefined && !isStreamInfo(stream as unknown as Frame)) return null;
   const data = decodeData(dataType, f.data) as JSONTypes | ArrayBuffer;
   if (data === undefined && !(stream?.endOfStream && f.data === undefined)) return null;
   const sequenceId = reliable && isSequenceId(f.sequenceId) ? f.sequenceId : undefined;
@@ -78,32 +77,15 @@ function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null 
 
 // ---- group streams (PROTOCOL.md §10): malformed stream frames are dropped whole
 const isOptString = (v: unknown): boolean => v === undefined || isString(v);
-
-function streamError(v: unknown): StreamDataError | undefined | null {
-  const e = v as Frame | undefined;
-  if (e === undefined) return undefined;
-  return isString(e?.name) && isOptString(e.message) && isOptString(e.userErrorCode)
-    ? { name: e.name, message: e.message as string | undefined, userErrorCode: e.userErrorCode as string | undefined }
-    : null;
-}
-
-function streamInfo(s: Frame): StreamInfo | null {
-  const error = streamError(s?.error);
-  return isString(s?.streamId) && isSequenceId(s.streamSequenceId) && typeof (s.endOfStream ?? false) === "boolean" && error !== null
-    ? { streamId: s.streamId, streamSequenceId: s.streamSequenceId, endOfStream: s.endOfStream === true, error }
-    : null;
-}
-
-function parseStreamFrame(f: Frame): WebPubSubMessage | null {
-  const error = streamError(f.error);
-  const ok =
-    isString(f.streamId) &&
-    error !== null &&
-    (f.type === "streamClosed" || (isSequenceId(f.expectedSequenceId) && (f.type === "streamAck" || (isString(f.name) && isOptString(f.message)))));
-  return ok
-    ? ({ kind: f.type, streamId: f.streamId, expectedSequenceId: f.expectedSequenceId, name: f.name, message: f.message, error } as WebPubSubMessage)
-    : null;
-}
+/** An absent or well-formed stream error ({ name, message?, userErrorCode? }). */
+const isStreamError = (e: Frame | undefined): boolean =>
+  e === undefined || (isString(e?.name) && isOptString(e.message) && isOptString(e.userErrorCode));
+const isStreamInfo = (s: Frame): boolean =>
+  isString(s?.streamId) && isSequenceId(s.streamSequenceId) && typeof (s.endOfStream ?? false) === "boolean" && isStreamError(s.error as Frame);
+const isStreamFrame = (f: Frame): boolean =>
+  isString(f.streamId) &&
+  isStreamError(f.error as Frame) &&
+  (f.type === "streamClosed" || (isSequenceId(f.expectedSequenceId) && (f.type === "streamAck" || (isString(f.name) && isOptString(f.message)))));
 // ---- end group streams
 
 function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
@@ -143,7 +125,7 @@ function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
     case "streamAck":
     case "streamNack":
     case "streamClosed":
-      return parseStreamFrame(f);
+      return isStreamFrame(f) ? ({ ...f, kind: f.type } as unknown as WebPubSubMessage) : null;
     default:
       return null;
   }

@@ -1,4 +1,5 @@
 // The emulator's group streams (PROTOCOL.md §10), driven frame by frame with raw sockets.
+import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { describe, expect, onTestFinished, test } from "vitest";
 import type { Emulator } from "../../emulator/index";
 import { MAX_OPEN_STREAMS } from "../../emulator/sessions/streams";
@@ -90,6 +91,17 @@ describe("group streams in the service", () => {
     expect(await pub.next()).toMatchObject({ type: "streamClosed", streamId: "s", error: { name: "Forbidden" } });
     pub.send({ type: "sendToGroup", group: "   ", stream: { streamId: "t" } });
     expect(await pub.next()).toMatchObject({ type: "streamClosed", streamId: "t", error: { name: "BadRequest" } });
+    // Granted for one group, then revoked mid-stream: the next fragment ends the stream.
+    const { pub: p2, sub, pubId } = await pubSub(emu, ["webpubsub.sendToGroup.g"]);
+    p2.send(start("r"));
+    await p2.next();
+    p2.send(data("r", 1, "allowed"));
+    expect((await sub.next()).data).toBe("allowed");
+    const server = new WebPubSubServiceClient(emu.connectionString, "h", { allowInsecureConnection: true });
+    await server.revokePermission(pubId, "sendToGroup", { targetName: "g" });
+    p2.send(data("r", 2, "refused"));
+    expect(await p2.nextWhere(isType("streamClosed"))).toMatchObject({ streamId: "r", error: { name: "Forbidden" } });
+    expect((await sub.next()).stream).toMatchObject({ streamSequenceId: 2, endOfStream: true, error: { name: "Forbidden" } });
   });
 
   test("hostile frames: unknown ids, data before start, end twice, huge ids, malformed starts", async () => {

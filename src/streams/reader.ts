@@ -75,7 +75,7 @@ export function subscribe(
       return;
     }
     if (!s) {
-      if (live.size >= GROUP_STREAM_MAX_STREAMS) return rt.logger.warn(`ignored stream ${id}: too many open`);
+      if (live.size >= GROUP_STREAM_MAX_STREAMS) return; // ignored while that many are open
       if (fromStart && seq !== 1) return void (end || live.set(k, null));
       const inbound: Inbound = (s = { q: [], n: seq, seen: 0, c: new AbortController() });
       live.set(k, s);
@@ -99,7 +99,7 @@ export function subscribe(
         },
       };
       try {
-        Promise.resolve(callback(stream)).catch((e) => rt.logger.warn(`onGroupStream callback: ${e}`));
+        Promise.resolve(callback(stream)).catch((e) => rt.logger.warn(`onGroupStream: ${e}`));
       } catch (e) {
         return done(k, s, e as Error);
       }

@@ -72,9 +72,9 @@ export function openWriter(
     busy = false;
     timer = timers.setTimeout(keepAlive, keepAliveMs);
   };
-  const close = (error?: StreamEndMessage["error"], signal?: AbortSignalLike): Promise<void> => {
-    if (over || ending) return Promise.reject(over ?? new RangeError(`stream ${id} is ending`));
-    send((ending = { kind: "streamEnd", streamId: id, error }));
+  const close = (reason?: StreamEndMessage["error"], signal?: AbortSignalLike): Promise<void> => {
+    if (over || ending) return Promise.reject(over ?? error("StreamClosed"));
+    send((ending = { kind: "streamEnd", streamId: id, error: reason }));
     return abortable(ended.promise, signal);
   };
 
@@ -111,7 +111,7 @@ export function openWriter(
     async write(content, dataType, wo) {
       checkContent(content, dataType);
       while (!over && !ending && q.length >= GROUP_STREAM_WINDOW) await abortable((room ??= deferred()).promise, wo?.abortSignal);
-      if (over || ending) throw over ?? new RangeError(`stream ${id} is ending`);
+      if (over || ending) throw over ?? error("StreamClosed");
       // Binary content is copied: it may be written again later, and callers reuse buffers.
       const data = ArrayBuffer.isView(content)
         ? new Uint8Array(content.buffer, content.byteOffset, content.byteLength).slice()

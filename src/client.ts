@@ -224,12 +224,16 @@ export class WebPubSubClient {
   // --- group streams (issue 11; PROTOCOL.md §10)
   /** Opens a stream to a group; resolves once the service accepted it. */
   openGroupStream(groupName: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter> {
-    return (this.#gs ??= groupStreams(this.#engine, this.#rt)).open(groupName, options);
+    return this.#streams().open(groupName, options);
   }
 
   /** Calls `callback` once for each new inbound stream; its fragments are not `group-message`s. */
   onGroupStream(callback: (stream: GroupStream) => void | Promise<void>, options?: OnGroupStreamOptions): GroupStreamSubscription {
-    return (this.#gs ??= groupStreams(this.#engine, this.#rt)).on(callback, options, asyncDispose);
+    return this.#streams().on(callback, options, asyncDispose);
+  }
+
+  #streams(): GroupStreams {
+    return (this.#gs ??= groupStreams(this.#engine, this.#rt));
   }
   // --- end group streams
 

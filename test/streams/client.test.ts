@@ -256,6 +256,25 @@ describe("group stream reader", () => {
     expect(rt.logs.filter((l) => l.startsWith("error"))).toEqual([]);
   });
 
+  it("a callback that throws ends only its own stream; content the codec cannot encode is refused and not kept", async () => {
+    const { client, socket } = await liveClient(rt, URL_);
+    let seen!: GroupStream;
+    client.onGroupStream((s) => {
+      seen = s;
+      throw new Error("app bug");
+    });
+    const { streams } = collect(client);
+    deliver(socket, frag(1, "a"));
+    expect(seen.abortSignal.aborted).toBe(true);
+    expect(streams[0]!.stream.abortSignal.aborted).toBe(false);
+    const w = await opened(socket, client);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(w.write(cyclic, "json")).rejects.toBeInstanceOf(TypeError);
+    await w.write("next", "text");
+    expect(datas(socket)).toEqual([{ type: "streamData", streamId: "s", streamSequenceId: 1, dataType: "text", data: "next" }]);
+  });
+
   it("a lost session ends its inbound streams with SessionLost", async () => {
     const { client, socket } = await liveClient(rt, URL_);
     const { streams } = collect(client);

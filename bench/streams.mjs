@@ -131,6 +131,7 @@ async function once(service, kind, type) {
 }
 
 const median = (xs) => {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -148,7 +149,13 @@ export async function streamRows({ rounds = 3, log = console.log } = {}) {
       got[type] = { ours: [], official: [] };
       for (let round = 0; round < rounds; round++) {
         for (const kind of round % 2 ? [...kinds].reverse() : kinds) {
-          const r = await once(service, kind, type);
+          let r;
+          try {
+            r = await once(service, kind, type);
+          } catch (e) {
+            log(`  stream   ${kind.padEnd(8)} ${type.padEnd(6)} FAILED: ${String(e.message).split("\n")[0]}`);
+            continue;
+          }
           got[type][kind].push(r);
           log(`  stream   ${kind.padEnd(8)} ${type.padEnd(6)} ${Math.round(r.fps)} fragments/s, ${r.mbps.toFixed(1)} MB/s, ${r.cpuUs.toFixed(1)} µs CPU/fragment (writer ${r.writerUs.toFixed(1)} + reader ${r.readerUs.toFixed(1)})`);
         }

@@ -1,4 +1,5 @@
 /** Parsing and validating frames that clients send on the JSON subprotocols (PROTOCOL §3). */
+import { clip, MAX_QUOTED_CHARS } from "./clip";
 import type { ClientRequest } from "./codec";
 import { isDataType, payloadFromFrameData, type DataType, type Payload } from "./payload";
 
@@ -84,7 +85,7 @@ function toFrame(obj: Record<string, unknown>): ClientFrame {
     case "invokeResponse":
       return { type, invocationId: requireNonEmpty(obj, "invocationId", type) };
     default:
-      fail(`Unknown message type '${type}'.`);
+      fail(`Unknown message type '${clip(type, MAX_QUOTED_CHARS)}'.`);
   }
 }
 

@@ -37,13 +37,33 @@ export class ClientSocket {
 
   send(data: WireData): void {
     if (!this.isOpen) return;
+    this.cork();
     this.queuedFrames++;
     this.ws.send(data, this.written);
+  }
+
+  private corked = false;
+
+  /**
+   * Frames written in the same tick (a burst of acks, pongs, or one fan-out) leave in one
+   * write to the kernel instead of one each: uncorked on the next tick.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    const tcp = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void; destroyed: boolean } })._socket;
+    if (!tcp || tcp.destroyed) return;
+    this.corked = true;
+    tcp.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      tcp.uncork();
+    });
   }
 
   /** Answers a WebSocket-level ping (counted like every other frame). */
   pong(data: Buffer): void {
     if (!this.isOpen) return;
+    this.cork();
     this.queuedFrames++;
     this.ws.pong(data, undefined, this.written);
   }

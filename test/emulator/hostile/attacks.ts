@@ -14,6 +14,8 @@ export interface AttackContext {
   /** A client access URL on the attackers' hub. */
   url(opts?: Record<string, unknown>): Promise<string>;
   signal: AbortSignal;
+  /** Scales the flood rates (1: what `npm test` runs; the measurement script uses more). */
+  intensity: number;
   /** Counters the attack fills in (what it managed to do). */
   stats: Record<string, number>;
 }
@@ -93,7 +95,7 @@ export const fakeAcks: Attack = async (ctx) => {
   const broadcaster = (async () => {
     while (!ctx.signal.aborted) {
       await Promise.all(
-        [0, 1, 2, 3].map(() =>
+        Array.from({ length: 2 * ctx.intensity }, () =>
           restSend(ctx, `/api/hubs/${ATTACK_HUB}/:send`, body)
             .then(() => count(ctx, "broadcasts"))
             .catch(() => sleep(20)),
@@ -123,9 +125,10 @@ export const pongFlood: Attack = async (ctx) => {
     if (!ws) return;
     ws.pause();
     while (ws.readyState === WebSocket.OPEN && !ctx.signal.aborted) {
-      for (let i = 0; i < 500; i++) ws.send('{"type":"ping"}');
-      count(ctx, "pings", 500);
-      await sleep(5);
+      const n = 100 * ctx.intensity;
+      for (let i = 0; i < n; i++) ws.send('{"type":"ping"}');
+      count(ctx, "pings", n);
+      await sleep(10);
     }
     ws.terminate();
   });
@@ -139,9 +142,10 @@ export const wsPingFlood: Attack = async (ctx) => {
     if (!ws) return;
     ws.pause();
     while (ws.readyState === WebSocket.OPEN && !ctx.signal.aborted) {
-      for (let i = 0; i < 500; i++) ws.ping(payload);
-      count(ctx, "wsPings", 500);
-      await sleep(5);
+      const n = 100 * ctx.intensity;
+      for (let i = 0; i < n; i++) ws.ping(payload);
+      count(ctx, "wsPings", n);
+      await sleep(10);
     }
     ws.terminate();
   });
@@ -160,9 +164,9 @@ export const upstreamFlood: Attack = async (ctx) => {
     if (!ws) return;
     ws.pause();
     while (ws.readyState === WebSocket.OPEN && !ctx.signal.aborted) {
-      for (let i = 0; i < 8; i++) ws.send(event);
-      count(ctx, "events", 8);
-      await sleep(5);
+      for (let i = 0; i < ctx.intensity; i++) ws.send(event);
+      count(ctx, "events", ctx.intensity);
+      await sleep(10);
     }
     ws.terminate();
   });
@@ -170,9 +174,9 @@ export const upstreamFlood: Attack = async (ctx) => {
     const ws = await open(await ctx.url());
     if (!ws) return;
     while (ws.readyState === WebSocket.OPEN && !ctx.signal.aborted) {
-      for (let i = 0; i < 8; i++) ws.send(raw);
-      count(ctx, "simpleMessages", 8);
-      await sleep(5);
+      for (let i = 0; i < ctx.intensity; i++) ws.send(raw);
+      count(ctx, "simpleMessages", ctx.intensity);
+      await sleep(10);
     }
     ws.terminate();
   });
@@ -196,7 +200,7 @@ export const slowloris: Attack = async (ctx) => {
       socket.once("close", () => {
         gone = true;
         sockets.delete(socket);
-        count(ctx, "slowHeadersClosedByService");
+        count(ctx, "slowHeaderSockets");
       });
       for (let i = 0; !gone && !ctx.signal.aborted; i = (i + 1) % request.length) {
         socket.write(request.subarray(i, i + 1));
@@ -225,6 +229,9 @@ export const slowloris: Attack = async (ctx) => {
   for (const s of sockets) s.destroy();
 };
 
+/** No attack: the machine's own noise, for comparison. */
+export const idle: Attack = (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+
 export const ATTACKS: Record<string, Attack> = {
   "oversized-fields": oversizedFields,
   "fake-acks": fakeAcks,
@@ -232,6 +239,7 @@ export const ATTACKS: Record<string, Attack> = {
   "ws-ping-flood": wsPingFlood,
   "upstream-flood": upstreamFlood,
   slowloris,
+  idle,
 };
 
 // ---- helpers: REST with the access key, and a slow event handler ----

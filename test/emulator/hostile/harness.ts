@@ -3,7 +3,8 @@
  * another hub keeps a round trip going, and reports what that client saw and the service's memory.
  * Used by `hostile-neighbours.test.ts` and by `scripts/hostile-neighbours.mjs` (before/after numbers).
  */
-import { ATTACK_HUB, ATTACKS, slowEventHandler, type AttackContext } from "./attacks";
+import { fork } from "node:child_process";
+import { ATTACK_HUB, ATTACKS } from "./attacks";
 import { GoodClient, type RoundTripReport } from "./good-client";
 import { ServiceChild } from "./service-child";
 
@@ -13,8 +14,12 @@ export { bundleService } from "./service-child";
 export interface ScenarioOptions {
   /** The bundled service module (see `bundleService`). */
   module: string;
+  /** The bundled `attacker-child.ts`. */
+  attackerModule: string;
   attacks: string[];
   durationMs: number;
+  /** Scales the flood rates (default 1). */
+  intensity?: number;
   /** The child is killed (and reported) once its RSS passes this. Default 1.5 GB. */
   rssLimitBytes?: number;
   maxOldSpaceMb?: number;
@@ -39,8 +44,22 @@ export interface ScenarioReport {
 
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioReport> {
   for (const name of o.attacks) if (!ATTACKS[name]) throw new Error(`unknown attack '${name}' (known: ${Object.keys(ATTACKS).join(", ")})`);
-  const handler = await slowEventHandler(o.handlerDelayMs ?? 200);
-  const svc = await ServiceChild.start({ module: o.module, options: { eventHandler: handler.url, sessionTtlMs: 1000 }, ...(o.maxOldSpaceMb ? { maxOldSpaceMb: o.maxOldSpaceMb } : {}) });
+  const attackers = fork(o.attackerModule, [], { env: { ...process.env, HN_HANDLER_DELAY_MS: String(o.handlerDelayMs ?? 200) }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  const attackersDone = new Promise<{ stats: Record<string, number>; errors: string[] }>((resolve) => {
+    attackers.on("message", (m: { op: string; stats: Record<string, number>; errors: string[] }) => m.op === "done" && resolve(m));
+    attackers.once("exit", () => resolve({ stats: {}, errors: ["the attacker process exited without a report"] }));
+  });
+  const handlerUrl = await new Promise<string>((resolve, reject) => {
+    attackers.on("message", (m: { op: string; url: string }) => m.op === "handler" && resolve(m.url));
+    attackers.once("exit", () => reject(new Error("the attacker process exited before starting")));
+  });
+  let svc: ServiceChild;
+  try {
+    svc = await ServiceChild.start({ module: o.module, options: { eventHandler: handlerUrl, sessionTtlMs: 1000 }, ...(o.maxOldSpaceMb ? { maxOldSpaceMb: o.maxOldSpaceMb } : {}) });
+  } catch (err) {
+    attackers.kill();
+    throw err;
+  }
   const rssLimit = o.rssLimitBytes ?? 1.5 * 1024 ** 3;
   let killedForMemory = false;
   let peakRss = 0;
@@ -56,18 +75,15 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioReport> {
     const good = await GoodClient.connect(await svc.url("neighbours", { userId: "good", roles: ["webpubsub.sendToGroup", "webpubsub.joinLeaveGroup"] }));
     const baselineRss = svc.memory().rss;
     good.start();
-    const controller = new AbortController();
-    const stats: Record<string, number> = {};
     const attackUrl = await svc.url(ATTACK_HUB, { expiresInMinutes: 30 });
-    const ctx: AttackContext = { endpoint: svc.endpoint, accessKey: svc.accessKey, url: async () => attackUrl, signal: controller.signal, stats };
-    const running = o.attacks.map((name) => ATTACKS[name]!(ctx).catch((err: unknown) => o.log?.(`attack ${name} failed: ${String(err)}`)));
-    await new Promise((r) => setTimeout(r, o.durationMs));
-    controller.abort();
-    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 3000))]);
+    attackers.send({ op: "attack", attacks: o.attacks, durationMs: o.durationMs, intensity: o.intensity ?? 1, url: attackUrl, endpoint: svc.endpoint, accessKey: svc.accessKey });
+    const result = await attackersDone;
+    for (const e of result.errors) o.log?.(`attack failed: ${e}`);
+    const stats = result.stats;
     const report = await good.stop(svc.alive ? 5000 : 0);
     let leftover: number | undefined;
     if (svc.alive) {
-      // the attackers are gone: their connections must go too (ws close timeouts are 30 s at most; sessions 1 s)
+      // the attackers are gone: their connections must go too (closes take 2 s at most; sessions 1 s)
       const deadline = Date.now() + 3000;
       do {
         const s = await svc.call<{ connections: number }>("stats", {}, 2000);
@@ -91,8 +107,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioReport> {
     };
   } finally {
     clearInterval(sampler);
+    attackers.kill();
     await svc.stop();
-    await new Promise<void>((r) => handler.server.close(() => r()));
-    handler.server.closeAllConnections();
   }
 }

@@ -24,7 +24,7 @@ process.on("message", (m) => {
 process.on("disconnect", () => process.exit(0));
 `;
 
-/** Bundles a service entry (`.../emulator/index.ts`) into one ESM file under `outDir`; returns its path. */
+/** Bundles a TypeScript entry (a service's `emulator/index.ts`, the attacker child) into one ESM file under `outDir`; returns its path. */
 export async function bundleService(entry: string, outDir: string, name: string): Promise<string> {
   const { build } = await import("esbuild");
   mkdirSync(outDir, { recursive: true });

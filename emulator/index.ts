@@ -24,6 +24,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { buildConnectionString } from "./auth/connection-string";
 import { signJwt } from "./auth/jwt";
+import { clip } from "./protocol/clip";
 import { isValidHubName } from "./protocol/names";
 import { handleClientMessage } from "./requests/dispatch";
 import { handleRestRequest } from "./rest/handler";
@@ -162,7 +163,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } else if (path.startsWith("/client")) {
       sendError(req, res, 400, "BadRequest", "Clients connect here with a WebSocket upgrade.");
     } else {
-      sendError(req, res, 404, "NotFound", `No operation at ${path}.`);
+      sendError(req, res, 404, "NotFound", `No operation at ${clip(path, 200)}.`);
     }
   });
   server.on("connection", (socket: Socket) => {

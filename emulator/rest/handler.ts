@@ -286,7 +286,7 @@ async function route(ctx: RestContext, seg: string[]): Promise<void> {
     methodNotAllowed(ctx);
   }
 
-  throw new RestError(404, "NotFound", `No operation at ${url.pathname}.`);
+  throw new RestError(404, "NotFound", `No operation at ${clip(url.pathname, 200)}.`);
 }
 
 /** Handles any HTTP request under `/api`. Never throws. */
@@ -305,7 +305,7 @@ export async function handleRestRequest(service: Service, req: IncomingMessage, 
       return sendEmpty(res, 200);
     }
     const raw = path.split("/").slice(1);
-    if (raw[0] !== "api" || raw[1] !== "hubs" || raw.length < 4) throw new RestError(404, "NotFound", `No operation at ${url.pathname}.`);
+    if (raw[0] !== "api" || raw[1] !== "hubs" || raw.length < 4) throw new RestError(404, "NotFound", `No operation at ${clip(url.pathname, 200)}.`);
     let seg: string[];
     try {
       seg = raw.map((s) => decodeURIComponent(s));

@@ -1,4 +1,5 @@
 /** A logical client connection: identity, groups, permissions, ackIds, reliable session, outbound path. */
+import { setMaxListeners } from "node:events";
 import { PermissionSet } from "../auth/permissions";
 import type { AckError, Codec, DownstreamFrame, MessageSource, WireData } from "../protocol/codec";
 import { codecFor } from "../protocol/codecs";
@@ -67,6 +68,7 @@ export class Connection {
     this.states = init.states ?? {};
     this.session = this.codec.reliable ? new ReliableSession() : undefined;
     this.onSlow = init.onSlow;
+    setMaxListeners(0, this.lifetime.signal); // its user events in flight (at most the upstream bound) listen to it
   }
 
   get framed(): boolean {

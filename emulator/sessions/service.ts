@@ -1,6 +1,6 @@
 /** The service state: hubs and connections, and the life of each connection and its sockets. */
 import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
+import { EventEmitter, setMaxListeners } from "node:events";
 import type { RawData, WebSocket } from "ws";
 import type { DownstreamFrame } from "../protocol/codec";
 import { clip, MAX_LOG_LINE_CHARS } from "../protocol/clip";
@@ -67,6 +67,7 @@ export class Service {
   private readonly pinger: NodeJS.Timeout | undefined;
 
   constructor(readonly options: ServiceOptions) {
+    setMaxListeners(0, this.shutdown.signal); // every upstream call in flight listens to it
     if (options.pingIntervalMs > 0) {
       this.pinger = setInterval(() => this.pingAll(), options.pingIntervalMs);
       this.pinger.unref();

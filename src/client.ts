@@ -104,11 +104,11 @@ export class WebPubSubClient {
 
   /** The service's id for the current connection; undefined before `connected`. */
   get connectionId(): string | undefined {
-    return this.#engine.connectionId;
+    return this.#engine.session.connectionId;
   }
 
   get userId(): string | undefined {
-    return this.#engine.userId;
+    return this.#engine.session.userId;
   }
 
   /** Resolves once the service has sent `connected`. */

@@ -8,11 +8,10 @@ import mitt from "mitt";
 import { AbortError } from "../errors/abort-error.js";
 import { ConnectionError } from "../errors/connection-error.js";
 import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
-import type { DisconnectedMessage, WebPubSubMessage } from "../types/messages.js";
+import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { EngineConfig } from "./engine-config.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { redactUrl } from "../utils/redact.js";
-import { recoveryUrl, withoutToken } from "../utils/url.js";
 import type { EngineInternals } from "./engine-access.js";
 import type { EngineExtension, SessionSnapshot } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
@@ -22,9 +21,11 @@ import { Outbox } from "./outbox.js";
 import { RecoveryPolicy } from "./recovery-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
+import { Session } from "./session.js";
+import { onFrame, type InboundHost } from "./inbound.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
 import { Extensions } from "./extensions.js";
-import { clamped, newRun, within, type Run } from "./run.js";
+import { newRun, within, type Run } from "./run.js";
 import { Waiter } from "./waiter.js";
 
 type Events = WebPubSubClientEvents;
@@ -33,30 +34,27 @@ type Events = WebPubSubClientEvents;
 const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
 const STOPPED = "The client stopped.";
 
-export class Engine implements EngineInternals {
+export class Engine implements EngineInternals, InboundHost {
   readonly emitter = mitt<Events>();
   readonly groups = new GroupMemory();
-  connectionId?: string;
-  userId?: string;
+  readonly session = new Session();
 
   readonly #fsm: StateMachine;
   readonly outbox: Outbox;
-  readonly #acker: SequenceAcker;
-  readonly #keepAlive: KeepAlive;
+  readonly acker: SequenceAcker;
+  readonly keepAlive: KeepAlive;
   readonly #policy: RecoveryPolicy;
   readonly #waiter: Waiter;
-  readonly #reliable: boolean;
+  readonly reliable: boolean;
+  readonly protocol: WebPubSubClientProtocol;
   readonly #timers: Timers;
   #link?: Link;
   #run = newRun();
-  #token?: string;
-  #url?: string;
-  #lastDisconnected?: DisconnectedMessage;
   #stopDone?: Promise<void>;
   #stopped?: () => void;
   #stopTimer: unknown;
   #unsubscribe?: () => void;
-  readonly #x: Extensions;
+  readonly extensions: Extensions;
   #up = false;
 
   readonly #config: EngineConfig;
@@ -65,15 +63,15 @@ export class Engine implements EngineInternals {
   constructor(config: EngineConfig, rt: Runtime) {
     this.#config = config;
     this.#rt = rt;
-    const timers = (this.#timers = clamped(rt.timers));
-    this.#reliable = config.protocol.isReliableSubProtocol;
+    const timers = (this.#timers = rt.timers);
+    this.reliable = (this.protocol = config.protocol).isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
-    this.#x = new Extensions(rt.logger);
+    this.extensions = new Extensions(rt.logger);
     this.outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, (m) => config.protocol.writeMessage(m));
-    this.#acker = new SequenceAcker(timers, this);
+    this.acker = new SequenceAcker(timers, this);
     this.#policy = new RecoveryPolicy(config.recoveryWindowMs, config.recoveryDelayMs, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);
-    this.#keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
+    this.keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
       ping: () => void this.write({ kind: "ping" }),
       dead: () => this.#dead(),
       waiting: () => this.outbox.waiting(),
@@ -96,7 +94,7 @@ export class Engine implements EngineInternals {
   }
 
   addExtension(extension: EngineExtension): () => void {
-    return this.#x.add(extension);
+    return this.extensions.add(extension);
   }
 
   // ---- public lifecycle ------------------------------------------------------------
@@ -113,7 +111,7 @@ export class Engine implements EngineInternals {
     const onAbort = (): void => run.end(new AbortError());
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      if (snapshot?.protocol === this.#config.protocol.name && (await this.#resume(run, snapshot))) return;
+      if (snapshot?.protocol === this.protocol.name && (await this.#resume(run, snapshot))) return;
       await this.#connect(run, signal);
     } catch (error) {
       if (run === this.#run) {
@@ -159,15 +157,20 @@ export class Engine implements EngineInternals {
     return this.outbox.add(message, signal, front, state === "stopped" || state === "stopping" ? `The client is ${state}; call start() first.` : undefined) as Promise<T>;
   }
 
+  /** @internal The socket the engine is using now. */
+  current(link: Link): boolean {
+    return link === this.#link;
+  }
+
   /** @internal Writes a message when the link is up; false otherwise (the outbox queues). */
   write(message: WebPubSubMessage): boolean {
-    return this.send(this.#config.protocol.writeMessage(message), false);
+    return this.send(this.protocol.writeMessage(message), false);
   }
 
   /** @internal Writes an encoded frame when the link is up. */
   send(frame: string | ArrayBuffer, answered: boolean): boolean {
     const sent = this.linkUp && this.#link!.send(frame);
-    if (sent && answered) this.#keepAlive.expect();
+    if (sent && answered) this.keepAlive.expect();
     return sent;
   }
 
@@ -176,10 +179,10 @@ export class Engine implements EngineInternals {
   #open(url: string, recover: boolean): Link {
     this.#dropLink();
     this.#rt.logger.info(`${recover ? "recovering through" : "connecting to"} ${redactUrl(url)}`);
-    const link = new Link(this.#rt, url, recover, this.#config.protocol.name, recover ? RECOVERY_ATTEMPT_TIMEOUT_MS : this.#config.connectTimeoutMs, {
+    const link = new Link(this.#rt, url, recover, this.protocol.name, recover ? RECOVERY_ATTEMPT_TIMEOUT_MS : this.#config.connectTimeoutMs, {
       // Ask for a frame at once: its answer is what confirms a recovered session.
-      onOpen: (l) => void (l === this.#link && recover && l.send(this.#config.protocol.writeMessage({ kind: "ping" }))),
-      onFrame: (l, data) => void (l === this.#link && this.#onData(l, data)),
+      onOpen: (l) => void (l === this.#link && recover && l.send(this.protocol.writeMessage({ kind: "ping" }))),
+      onFrame: (l, data) => void (l === this.#link && onFrame(this, l, data)),
       onClose: (l, code, reason) => {
         if (l !== this.#link) return;
         this.#link = undefined;
@@ -212,15 +215,12 @@ export class Engine implements EngineInternals {
 
   /** Tries to recover a snapshot's session; false when the service refused it. */
   async #resume(run: Run, s: SessionSnapshot): Promise<boolean> {
-    this.connectionId = s.connectionId;
-    this.userId = s.userId;
-    this.#token = s.reconnectionToken;
-    this.#url = s.url;
-    this.#acker.reset(s.lastSequenceId);
+    this.session.restore(s);
+    this.acker.reset(s.lastSequenceId);
     for (const g of s.groups) this.groups.joined(g);
     for (const id of s.usedAckIds) this.outbox.usedAckId(id);
     try {
-      await Promise.race([this.#open(recoveryUrl(s.url, s.connectionId, s.reconnectionToken), true).ready, run.halt]);
+      await Promise.race([this.#open(this.session.recoveryUrl(), true).ready, run.halt]);
       return true;
     } catch (error) {
       if (run !== this.#run) throw error;
@@ -229,81 +229,32 @@ export class Engine implements EngineInternals {
     }
   }
 
-  /** Every frame: the keep-alive's proof of life, then the session's confirmation, then routing. */
-  #onData(link: Link, data: string | ArrayBuffer): void {
-    this.#keepAlive.seen();
-    this.#acker.received(typeof data === "string" ? data.length : data.byteLength);
-    let parsed: WebPubSubMessage | WebPubSubMessage[] | null;
-    try {
-      parsed = this.#config.protocol.parseMessages(data);
-    } catch {
-      return; // a frame the protocol cannot read is ignored
-    }
-    for (const m of Array.isArray(parsed) ? parsed : parsed ? [parsed] : []) {
-      if (link === this.#link) this.#onMessage(link, m);
-    }
-  }
-
-  #onMessage(link: Link, m: WebPubSubMessage): void {
-    if (m === null || typeof m !== "object") return;
-    // Any frame but a farewell on a recovery socket proves the service kept the session.
-    if (link.recover && !link.confirmed && m.kind !== "disconnected") this.#confirmed(link);
-    switch (m.kind) {
-      case "groupData":
-      case "serverData":
-        if (this.#reliable && m.sequenceId !== undefined && !this.#acker.accept(m.sequenceId)) return;
-        if (this.#x.tell("onMessage", m)) return;
-        if (m.kind === "groupData") this.#emit("group-message", { message: m });
-        else this.#emit("server-message", { message: m });
-        return;
-      case "ack":
-        this.outbox.onAck(m);
-        break;
-      case "invokeResponse":
-        this.outbox.onInvokeResponse(m);
-        break;
-      case "connected":
-        if (!link.confirmed && !link.recover) {
-          this.connectionId = m.connectionId;
-          this.userId = m.userId;
-          this.#token = m.reconnectionToken;
-          this.#acker.reset();
-          this.#confirmed(link);
-        } else if (m.connectionId === this.connectionId && m.reconnectionToken) {
-          this.#token = m.reconnectionToken; // a recovered link may hand out a fresh token
-        }
-        break;
-      case "disconnected":
-        this.#lastDisconnected = m;
-        link.farewell = m.message;
-    }
-    this.#x.tell("onMessage", m); // control frames: the engine's own handling comes first
-  }
-
   // ---- link up / down ----------------------------------------------------------------
 
   /** The service confirmed the session on `link`: a brand-new connection, a resumed or a recovered one. */
-  #confirmed(link: Link): void {
+  /** @internal */
+  confirmed(link: Link): void {
     link.confirm();
     const now = this.#rt.clock.now();
     this.#policy.up(now);
-    const connectionId = this.connectionId!;
+    const { session } = this;
+    const connectionId = session.connectionId!;
     if (this.#fsm.state === "recovering") {
       this.#fire("recovered");
-      this.#lastDisconnected = undefined; // it was about the link that is now recovered
+      session.farewell = undefined; // it was about the link that is now recovered
       this.#linkUp(true);
-      this.#emit("recovered", { connectionId });
+      this.emit("recovered", { connectionId });
       return;
     }
     // A brand-new connection (or a resumed session): rejoin groups first, then drain the queue.
     this.#fire("connected");
-    this.#url = link.url;
+    session.url = link.url;
     this.#policy.connected(now);
     const rejoins = this.#config.autoRejoinGroups && !link.recover ? this.groups.list().reverse().map((g) => this.#rejoin(g)) : [];
     this.#linkUp(link.recover);
     void Promise.all(rejoins).then(() => {
-      if (this.connectionId === connectionId && this.#fsm.state === "connected") {
-        this.#emit("connected", { connectionId, userId: this.userId });
+      if (session.connectionId === connectionId && this.#fsm.state === "connected") {
+        this.emit("connected", { connectionId, userId: session.userId });
       }
     });
   }
@@ -315,24 +266,24 @@ export class Engine implements EngineInternals {
       (error: Error) => {
         if (this.#fsm.state === "stopping" || this.#fsm.state === "stopped") return;
         this.groups.left(group);
-        this.#emit("rejoin-group-failed", { group, error });
+        this.emit("rejoin-group-failed", { group, error });
       },
     );
   }
 
   #linkUp(recovered: boolean): void {
     this.#up = true;
-    this.#keepAlive.start();
+    this.keepAlive.start();
     this.outbox.resume();
-    this.#acker.flush(recovered);
-    this.#x.tell("onLinkUp", { connectionId: this.connectionId!, recovered });
+    this.acker.flush(recovered);
+    this.extensions.tell("onLinkUp", { connectionId: this.session.connectionId!, recovered });
   }
 
   #linkDown(): void {
-    this.#keepAlive.stop();
-    this.#acker.cancel();
+    this.keepAlive.stop();
+    this.acker.cancel();
     this.outbox.pause();
-    if (this.#up) this.#x.tell("onLinkDown");
+    if (this.#up) this.extensions.tell("onLinkDown");
     this.#up = false;
   }
 
@@ -349,7 +300,7 @@ export class Engine implements EngineInternals {
     if (state === "stopping") return this.#finishStop(code, reason);
     if (state !== "connected") return;
     this.#policy.up(this.#rt.clock.now()); // it was up until now: the service's 30 s start here
-    if (this.#reliable && this.connectionId && this.#token && code !== 1008) {
+    if (this.reliable && this.session.token && code !== 1008) {
       this.#fire("drop");
       void this.#recover(code, reason);
     } else this.#sessionLost(code, reason);
@@ -362,26 +313,25 @@ export class Engine implements EngineInternals {
   #sessionLost(code: number | undefined, reason: string | undefined): void {
     this.#policy.lost(this.#rt.clock.now());
     if (!this.#config.autoReconnect) return this.#finishStop(code, reason);
-    const connectionId = this.connectionId;
-    const message = this.#lastDisconnected;
+    const { connectionId, farewell: message } = this.session;
     this.#forgetSession();
-    this.#x.tell("onSessionLost", new ConnectionError("Session lost.", code, reason));
+    this.extensions.tell("onSessionLost", new ConnectionError("Session lost.", code, reason));
     this.outbox.sessionLost();
     this.#fire("lost");
-    this.#emit("disconnected", { connectionId, message, code, reason });
+    this.emit("disconnected", { connectionId, message, code, reason });
     if (this.#fsm.state === "reconnecting") void this.#reconnect(); // unless a listener stopped it
   }
 
   #forgetSession(): void {
-    this.connectionId = this.#token = this.#lastDisconnected = undefined;
-    this.#acker.reset();
+    this.session.forget();
+    this.acker.reset();
   }
 
   // ---- recovery and reconnection -----------------------------------------------------
 
   async #recover(code: number | undefined, reason: string | undefined): Promise<void> {
     const run = (this.#run = newRun());
-    const connectionId = this.connectionId!;
+    const connectionId = this.session.connectionId!;
     const { clock } = this.#rt;
     for (let attempt = 1; ; attempt++) {
       const wait = this.#policy.recoveryDelay(clock.now());
@@ -389,10 +339,10 @@ export class Engine implements EngineInternals {
       if (wait < 0 && this.#waiter.online) break;
       await this.#waiter.pause(wait);
       if (run !== this.#run) return;
-      this.#emit("recovering", { connectionId, attempt });
+      this.emit("recovering", { connectionId, attempt });
       if (run !== this.#run) return; // a listener stopped the client
       try {
-        await Promise.race([this.#open(recoveryUrl(this.#url!, connectionId, this.#token!), true).ready, run.halt]);
+        await Promise.race([this.#open(this.session.recoveryUrl(), true).ready, run.halt]);
         return; // confirmed: #confirmed() has run
       } catch (error) {
         if (run !== this.#run) return;
@@ -432,7 +382,7 @@ export class Engine implements EngineInternals {
     this.#waiter.online = network.isOnline();
     this.#unsubscribe = network.subscribe((online) => {
       this.#waiter.setOnline(online);
-      if (online) this.#keepAlive.probe();
+      if (online) this.keepAlive.probe();
     });
   }
 
@@ -444,10 +394,9 @@ export class Engine implements EngineInternals {
     this.#run = newRun();
     this.#dropLink();
     this.#linkDown();
-    const connectionId = this.connectionId;
-    const message = this.#lastDisconnected;
+    const { connectionId, farewell: message } = this.session;
     this.#forgetSession();
-    if (connectionId) this.#x.tell("onSessionLost", new ConnectionError(STOPPED, code, reason));
+    if (connectionId) this.extensions.tell("onSessionLost", new ConnectionError(STOPPED, code, reason));
     this.outbox.failAll(STOPPED);
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
@@ -455,29 +404,15 @@ export class Engine implements EngineInternals {
     const stopped = this.#stopped;
     this.#stopped = undefined;
     this.#fire(this.#fsm.state === "stopping" ? "closed" : "giveUp");
-    if (connectionId) this.#emit("disconnected", { connectionId, message, code, reason });
-    this.#emit("stopped", {});
+    if (connectionId) this.emit("disconnected", { connectionId, message, code, reason });
+    this.emit("stopped", {});
     stopped?.();
   }
 
-  // ---- snapshot (for another engine to recover this session) -----------------------
-
+  /** What another engine needs to recover this session (session.ts). */
   snapshot(): SessionSnapshot | undefined {
-    const { connectionId, userId } = this;
-    const token = this.#token;
-    if (!connectionId || !token || !this.#url) return undefined;
-    return {
-      url: withoutToken(this.#url),
-      protocol: this.#config.protocol.name,
-      connectionId,
-      reconnectionToken: token,
-      userId,
-      lastSequenceId: this.#acker.lastReceived,
-      groups: this.groups.list(),
-      usedAckIds: [this.outbox.ackCounter],
-      pending: this.outbox.messages(),
-      takenAt: this.#rt.clock.wall(),
-    };
+    const { outbox } = this;
+    return this.session.snapshot(this.protocol.name, this.acker.lastReceived, this.groups.list(), outbox.ackCounter, outbox.messages(), this.#rt.clock.wall());
   }
 
   #fire(trigger: Trigger): void {
@@ -485,7 +420,8 @@ export class Engine implements EngineInternals {
   }
 
   /** Calls each listener; one that throws is logged and cannot break the client. */
-  #emit<K extends keyof Events>(type: K, event: Events[K]): void {
+  /** @internal */
+  emit<K extends keyof Events>(type: K, event: Events[K]): void {
     for (const handler of this.emitter.all.get(type)?.slice() ?? []) {
       try {
         (handler as unknown as (e: Events[K]) => void)(event);

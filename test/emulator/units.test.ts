@@ -4,6 +4,7 @@ import { audienceMatches, signJwt, stringListClaim, verifyJwt } from "../../emul
 import { compileFilter, FilterError } from "../../emulator/rest/odata";
 import { dataTypeFromContentType, payloadFromFrameData, payloadJsonFragment } from "../../emulator/protocol/payload";
 import { PermissionSet } from "../../emulator/auth/permissions";
+import { pageOf } from "../../emulator/rest/paging";
 import { ReliableSession } from "../../emulator/sessions/reliable-session";
 
 describe("connection strings", () => {
@@ -90,5 +91,21 @@ describe("permissions and sessions", () => {
     expect(s.unacked()).toEqual(["m999", "m1000"]);
     expect(s.tokenMatches(s.reconnectionToken)).toBe(true);
     expect(s.tokenMatches("x")).toBe(false);
+  });
+
+  test("paging: sorted by connection id, pages of maxPageSize, top over all pages, tokens survive members leaving", () => {
+    const m = (ids: string[]): Array<{ connectionId: string }> => ids.map((connectionId) => ({ connectionId }));
+    const all = m(["d", "a", "c", "b", "e"]);
+    const p1 = pageOf(all, { maxPageSize: 2 });
+    expect(p1.items.map((x) => x.connectionId)).toEqual(["a", "b"]);
+    const p2 = pageOf(m(["a", "c", "d", "e"]), { maxPageSize: 2, continuationToken: p1.continuationToken! }); // b left
+    expect(p2.items.map((x) => x.connectionId)).toEqual(["c", "d"]);
+    const p3 = pageOf(all, { maxPageSize: 2, continuationToken: p2.continuationToken! });
+    expect([p3.items.map((x) => x.connectionId), p3.continuationToken]).toEqual([["e"], undefined]);
+    const t1 = pageOf(all, { maxPageSize: 2, top: 3 });
+    const t2 = pageOf(all, { maxPageSize: 2, continuationToken: t1.continuationToken! });
+    expect([t2.items.map((x) => x.connectionId), t2.continuationToken]).toEqual([["c"], undefined]);
+    expect(pageOf(all, { top: 0 }).items).toEqual([]);
+    expect(() => pageOf(all, { continuationToken: "garbage" })).toThrow(/continuationToken/);
   });
 });

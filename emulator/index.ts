@@ -89,6 +89,8 @@ export interface EmulatorOptions {
   sessionTtlMs?: number;
   /** WebSocket-level pings to every client this often (default 20000, as Azure; 0 turns them off). */
   pingIntervalMs?: number;
+  /** A request (or WebSocket upgrade) whose headers have not all arrived by then gets 408 (default 10000; slowloris). */
+  headersTimeoutMs?: number;
   logger?: (line: string) => void;
 }
 
@@ -143,6 +145,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const sessionTtlMs = options.sessionTtlMs ?? 30_000;
   if (!Number.isFinite(sessionTtlMs) || sessionTtlMs < 0) throw new RangeError("sessionTtlMs must be a non-negative number");
   const pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  if (!Number.isFinite(headersTimeout) || headersTimeout <= 0) throw new RangeError("headersTimeoutMs must be a positive number");
   if (!Number.isFinite(pingIntervalMs) || pingIntervalMs < 0) throw new RangeError("pingIntervalMs must be a non-negative number");
   const service = new Service({ accessKey, sessionTtlMs, pingIntervalMs, log: options.logger ?? (() => undefined), handleMessage: handleClientMessage });
   const wss = new WebSocketServer({
@@ -156,7 +160,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   wss.on("error", (err) => service.log(`websocket server error: ${err.message}`));
 
   const sockets = new Set<Socket>();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  // slowloris: headers must arrive within 10 s, checked every second (Node's default check is every 30 s)
+  const server = createServer({ headersTimeout, requestTimeout: Math.max(REQUEST_TIMEOUT_MS, headersTimeout), connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path === "/api" || path.startsWith("/api/")) {
       void handleRestRequest(service, req, res);
@@ -170,8 +175,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => answerClientError(err, socket));
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     handleClientUpgrade(service, wss, req, socket, head).catch((err: unknown) => {

@@ -11,6 +11,7 @@ import type { Hub } from "../sessions/hub";
 import type { Service } from "../sessions/service";
 import { BodyTooLargeError, readBody, sendEmpty, sendError, sendJson } from "./http";
 import { compileFilter, FilterError } from "./odata";
+import { intParam, pageOf, PagingError } from "./paging";
 
 export const MAX_REST_MESSAGE_BYTES = 1024 * 1024;
 const MAX_REST_JSON_BYTES = 64 * 1024;
@@ -132,6 +133,9 @@ function methodNotAllowed(ctx: RestContext): never {
 async function sendTo(ctx: RestContext, targets: Iterable<Connection>, withFilter: boolean, source: MessageSource = { from: "server" }): Promise<void> {
   const match = withFilter ? filterOf(ctx.url.searchParams.get("filter")) : () => true;
   const excluded = excludedOf(ctx.url);
+  // (as Microsoft's emulator) messageTtlSeconds is validated, 0-300, but delivery is immediate: nothing is kept for offline clients
+  const ttl = intParam(ctx.url.searchParams.get("messageTtlSeconds"), "messageTtlSeconds", 0, 300);
+  if (typeof ttl === "string") throw new RestError(400, "InvalidMessageTtl", ttl);
   const payload = await readPayload(ctx);
   ctx.hub.deliver([...targets].filter(match), source, payload, excluded);
   sendEmpty(ctx.res, 202);
@@ -247,10 +251,24 @@ async function route(ctx: RestContext, seg: string[]): Promise<void> {
     }
     if (n === 3 && c === "connections") {
       if (method !== "GET") methodNotAllowed(ctx);
-      const top = Number(url.searchParams.get("top") ?? "NaN");
-      let members = hub.groupMembers(group).map((m) => (m.userId === undefined ? { connectionId: m.id } : { connectionId: m.id, userId: m.userId }));
-      if (Number.isInteger(top) && top >= 0) members = members.slice(0, top);
-      return sendJson(req, res, 200, { value: members });
+      const top = intParam(url.searchParams.get("top"), "top", 0, 1e9);
+      const maxPageSize = intParam(url.searchParams.get("maxpagesize"), "maxpagesize", 1, 1e9);
+      for (const p of [top, maxPageSize]) if (typeof p === "string") throw new RestError(400, "InvalidPaging", p);
+      const members = hub.groupMembers(group).map((m) => (m.userId === undefined ? { connectionId: m.id } : { connectionId: m.id, userId: m.userId }));
+      const token = url.searchParams.get("continuationToken");
+      let page;
+      try {
+        page = pageOf(members, { ...(typeof top === "number" ? { top } : {}), ...(typeof maxPageSize === "number" ? { maxPageSize } : {}), ...(token === null ? {} : { continuationToken: token }) });
+      } catch (err) {
+        if (err instanceof PagingError) throw new RestError(400, "InvalidPaging", err.message);
+        throw err;
+      }
+      if (!page.continuationToken) return sendJson(req, res, 200, { value: page.items });
+      const next = new URL(`http://${req.headers.host ?? "localhost"}${url.pathname}`);
+      next.searchParams.set("api-version", url.searchParams.get("api-version") ?? "2024-01-01");
+      if (typeof maxPageSize === "number") next.searchParams.set("maxpagesize", String(maxPageSize));
+      next.searchParams.set("continuationToken", page.continuationToken);
+      return sendJson(req, res, 200, { value: page.items, nextLink: next.toString() });
     }
     if (n === 4 && c === "connections" && d !== undefined) {
       if (method === "PUT") {

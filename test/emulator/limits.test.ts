@@ -1,6 +1,6 @@
 /** The service's bounds and Azure-like refusals (issue 10): each is what a client sees at the limit. */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect as connectTcp, type AddressInfo } from "node:net";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { DEFAULT_ACCESS_KEY, signJwt, testHooks } from "../../emulator/index";
 import { parseCliArgs } from "../../emulator/cli";
@@ -102,6 +102,19 @@ describe("tokens and REST requests", () => {
     expect((refused as HandshakeError).status).toBe(401);
     expect((refused as HandshakeError).body).toMatch(/exp/);
     expect((await restCall(restUrl(emu.endpoint, "h/:send"), "POST", {}, "x")).status).toBe(401);
+  });
+
+  test("slowloris: headers that do not all arrive in time get 408 and the socket closes", async () => {
+    const emu = await withEmulator(onTestFinished, { headersTimeoutMs: 300 });
+    const { port } = new URL(emu.endpoint);
+    const socket = connectTcp(Number(port), "127.0.0.1");
+    let answer = "";
+    socket.on("data", (d: Buffer) => void (answer += d.toString()));
+    socket.write("GET /client/hubs/h?access_token=x HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    const dribble = setInterval(() => socket.writable && socket.write("x"), 50);
+    await new Promise((resolve) => socket.once("close", resolve));
+    clearInterval(dribble);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   test("api-versions outside the documented list are 400", async () => {

@@ -157,6 +157,9 @@ describe("group stream writer", () => {
     socket.receive({ type: "streamClosed", streamId: "t", error: { name: "Forbidden", message: "no" } });
     await expect(refused).rejects.toMatchObject({ name: "Forbidden", acknowledged: 0 });
     await expect(client.openGroupStream("  ")).rejects.toBeInstanceOf(RangeError);
+    for (const idleTimeoutInMs of [0, -1, 1.5, "10"]) {
+      await expect(client.openGroupStream("g", { idleTimeoutInMs } as never)).rejects.toBeInstanceOf(RangeError);
+    }
     await client.stop();
     await expect(client.openGroupStream("g")).rejects.toMatchObject({ name: "NotConnected" });
   });

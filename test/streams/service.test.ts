@@ -92,6 +92,8 @@ describe("group streams in the service", () => {
     expect(await pub.next()).toMatchObject({ type: "streamClosed", streamId: "s", error: { name: "Forbidden" } });
     pub.send({ type: "sendToGroup", group: "   ", stream: { streamId: "t" } });
     expect(await pub.next()).toMatchObject({ type: "streamClosed", streamId: "t", error: { name: "BadRequest" } });
+    pub.send({ type: "sendToGroup", group: "g", stream: { streamId: "x".repeat(129) } });
+    expect(await pub.next()).toMatchObject({ type: "streamClosed", error: { name: "BadRequest", message: expect.stringMatching(/128/) } });
     // Granted for one group, then revoked mid-stream: the next fragment ends the stream.
     const { pub: p2, sub, pubId } = await pubSub(emu, ["webpubsub.sendToGroup.g"]);
     p2.send(start("r"));

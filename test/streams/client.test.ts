@@ -278,6 +278,12 @@ describe("group stream reader", () => {
     expect(datas(socket)).toEqual([{ type: "streamData", streamId: "s", streamSequenceId: 1, dataType: "text", data: "next" }]);
   });
 
+  it("a client that never used streams gets fragments as group-messages, as the official client does", async () => {
+    const { socket, events } = await liveClient(rt, URL_);
+    deliver(socket, frag(1, "a"));
+    expect(events.filter(([n]) => n === "group-message").map(([, e]) => [e.message.data, e.message.stream])).toEqual([["a", { streamId: "s", streamSequenceId: 1 }]]);
+  });
+
   it("a lost session ends its inbound streams with SessionLost", async () => {
     const { client, socket } = await liveClient(rt, URL_);
     const { streams } = collect(client);

@@ -22,23 +22,24 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { buildConnectionString } from "./connection-string";
-import { createFaults, type Faults } from "./faults";
-import { chosenProtocols, handleClientUpgrade, refuse } from "./handshake";
-import { sendError } from "./http-util";
-import { signJwt } from "./jwt";
-import { isValidHubName } from "./names";
-import { handleRestRequest } from "./rest";
-import { Service } from "./service";
-import { registerTestHooks } from "./testing";
-import { Upstream } from "./upstream";
+import { buildConnectionString } from "./auth/connection-string";
+import { signJwt } from "./auth/jwt";
+import { isValidHubName } from "./protocol/names";
+import { handleClientMessage } from "./requests/dispatch";
+import { handleRestRequest } from "./rest/handler";
+import { sendError } from "./rest/http";
+import { chosenProtocols, handleClientUpgrade, refuse } from "./sessions/handshake";
+import { Service } from "./sessions/service";
+import { createFaults, type Faults } from "./testing/faults";
+import { registerTestHooks } from "./testing/hooks";
+import { Upstream } from "./upstream/upstream";
 
-export { parseConnectionString, buildConnectionString, type ParsedConnectionString } from "./connection-string";
-export type { Faults } from "./faults";
-export type { ConnectionEvent } from "./service";
-export { signJwt, verifyJwt } from "./jwt";
-/** Test/bench hook (in-process only): see emulator/testing.ts. */
-export { testHooks, type TestHooks } from "./testing";
+export { parseConnectionString, buildConnectionString, type ParsedConnectionString } from "./auth/connection-string";
+export type { Faults } from "./testing/faults";
+export type { ConnectionEvent } from "./sessions/service";
+export { signJwt, verifyJwt } from "./auth/jwt";
+/** Test/bench hook (in-process only): see emulator/testing/hooks.ts. */
+export { testHooks, type TestHooks } from "./testing/hooks";
 
 /** The access key used when none is given. For local development only. */
 export const DEFAULT_ACCESS_KEY = "webpubsub-emulator-dev-key-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -109,7 +110,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
   const sessionTtlMs = options.sessionTtlMs ?? 30_000;
   if (!Number.isFinite(sessionTtlMs) || sessionTtlMs < 0) throw new RangeError("sessionTtlMs must be a non-negative number");
-  const service = new Service({ accessKey, sessionTtlMs, log: options.logger ?? (() => undefined) });
+  const service = new Service({ accessKey, sessionTtlMs, log: options.logger ?? (() => undefined), handleMessage: handleClientMessage });
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -209,6 +210,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     events: service.events,
     faults: createFaults(service),
   };
-  registerTestHooks(emulator, service); // test/bench hook: emulator/testing.ts
+  registerTestHooks(emulator, service); // test/bench hook: emulator/testing/hooks.ts
   return emulator;
 }

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { buildConnectionString, parseConnectionString } from "../../emulator/connection-string";
-import { audienceMatches, signJwt, stringListClaim, verifyJwt } from "../../emulator/jwt";
-import { compileFilter, FilterError } from "../../emulator/odata";
-import { dataTypeFromContentType, payloadFromFrameData, payloadJsonFragment } from "../../emulator/payload";
-import { PermissionSet } from "../../emulator/permissions";
-import { ReliableSession } from "../../emulator/session";
+import { buildConnectionString, parseConnectionString } from "../../emulator/auth/connection-string";
+import { audienceMatches, signJwt, stringListClaim, verifyJwt } from "../../emulator/auth/jwt";
+import { compileFilter, FilterError } from "../../emulator/rest/odata";
+import { dataTypeFromContentType, payloadFromFrameData, payloadJsonFragment } from "../../emulator/protocol/payload";
+import { PermissionSet } from "../../emulator/auth/permissions";
+import { ReliableSession } from "../../emulator/sessions/reliable-session";
 
 describe("connection strings", () => {
   test("parse: case-insensitive keys, https assumed, Port overrides", () => {

@@ -3,9 +3,9 @@
 // service parses to the same values; base64 round-trips any bytes; no input makes a parser throw.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseClientFrame } from "../../emulator/frames";
-import type { Payload } from "../../emulator/payload";
-import { ackFrame, connectedFrame, disconnectedFrame, invokeResponseFrame, messageFrame } from "../../emulator/server-frames";
+import { parseClientFrame } from "../../emulator/protocol/json-requests";
+import type { Payload } from "../../emulator/protocol/payload";
+import { ackFrame, connectedFrame, disconnectedFrame, invokeResponseFrame, messageFrame } from "../../emulator/protocol/json-frames";
 import { decodeBase64, encodeBase64 } from "../../src/protocol/base64.js";
 import { WebPubSubJsonProtocol, WebPubSubJsonReliableProtocol } from "../../src/index.js";
 import type { WebPubSubMessage } from "../../src/types/messages.js";

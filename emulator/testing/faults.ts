@@ -1,6 +1,6 @@
 /** Fault injection for tests of clients' reliability. */
-import type { Connection } from "./connection";
-import type { Service } from "./service";
+import type { Connection } from "../sessions/connection";
+import type { Service } from "../sessions/service";
 
 export interface Faults {
   /** Destroys the TCP socket abruptly (no close frame); a reliable session is kept. */

@@ -1,6 +1,6 @@
 /** One WebSocket of a connection (a reliable connection may have several over its life, one at a time). */
 import { WebSocket } from "ws";
-import { disconnectedFrame } from "./server-frames";
+import type { Codec, WireData } from "../protocol/codec";
 
 /** What the service decided when it started closing this socket. */
 export type SocketFate = "open" | "keepSession" | "endSession" | "replaced";
@@ -17,8 +17,8 @@ export class ClientSocket {
 
   constructor(
     readonly ws: WebSocket,
-    /** JSON subprotocols get system frames; simple clients only raw payloads. */
-    readonly framed: boolean,
+    /** Encodes the `disconnected` frame (simple clients get none). */
+    readonly codec: Codec,
   ) {}
 
   get isOpen(): boolean {
@@ -29,18 +29,19 @@ export class ClientSocket {
     return this.ws.bufferedAmount;
   }
 
-  send(data: string | Buffer): void {
+  send(data: WireData): void {
     if (this.isOpen) this.ws.send(data);
   }
 
-  /** Sends the `disconnected` system frame (JSON subprotocols), then a close frame. */
+  /** Sends the `disconnected` system frame (PubSub subprotocols), then a close frame. */
   close(code: number, message: string, fate: SocketFate): void {
     if (this.fate === "open") this.fate = fate;
     if (!this.isOpen) {
       if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
       return;
     }
-    if (this.framed) this.ws.send(disconnectedFrame(message));
+    const disconnected = this.codec.encode({ type: "disconnected", message });
+    if (disconnected !== undefined) this.ws.send(disconnected);
     this.ws.close(code, closeReason(message));
   }
 

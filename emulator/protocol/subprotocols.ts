@@ -1,5 +1,7 @@
 /** Choosing the subprotocol a client gets (PROTOCOL §1). */
-import type { ProtocolKind } from "./connection";
+
+/** What a connection speaks: the JSON subprotocols, reliable or not, or raw frames (a simple client). */
+export type ProtocolKind = "json" | "json.reliable" | "simple";
 
 export const JSON_PROTOCOL = "json.webpubsub.azure.v1";
 export const JSON_RELIABLE_PROTOCOL = "json.reliable.webpubsub.azure.v1";

@@ -1,6 +1,7 @@
 /** Upstream events (PROTOCOL §8): CloudEvents in binary mode, POSTed to the configured event handler. */
 import { createHmac, randomUUID } from "node:crypto";
-import { httpSend, type HttpResult } from "./http-post";
+import { httpSend, type HttpResult } from "./http-client";
+import { encodeStates } from "./states";
 
 export type UpstreamEventKind = "connect" | "connected" | "disconnected" | "user";
 
@@ -17,22 +18,6 @@ export const MAX_UPSTREAM_RESPONSE_BYTES = 2 * 1024 * 1024;
 
 function ceType(kind: UpstreamEventKind, eventName: string): string {
   return kind === "user" ? `azure.webpubsub.user.${eventName}` : `azure.webpubsub.sys.${kind}`;
-}
-
-export function encodeStates(states: Record<string, unknown>): string | undefined {
-  return Object.keys(states).length === 0 ? undefined : Buffer.from(JSON.stringify(states)).toString("base64");
-}
-
-/** Reads a `ce-connectionState` response header (base64 JSON object); undefined when absent or invalid. */
-export function decodeStates(header: string | string[] | undefined): Record<string, unknown> | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, "base64").toString("utf8"));
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

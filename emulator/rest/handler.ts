@@ -1,14 +1,14 @@
 /** The data-plane REST API under `/api/hubs/{hub}` (PROTOCOL §7), authenticated with a JWT. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Connection } from "./connection";
-import { BodyTooLargeError, readBody, sendEmpty, sendError, sendJson } from "./http-util";
-import type { Hub } from "./hub";
-import { audienceMatches, signJwt, verifyJwt } from "./jwt";
-import { groupNameError, isValidHubName } from "./names";
+import { audienceMatches, signJwt, verifyJwt } from "../auth/jwt";
+import { isPermission } from "../auth/permissions";
+import { groupNameError, isValidHubName } from "../protocol/names";
+import { payloadFromHttpBody, type Payload } from "../protocol/payload";
+import type { Connection } from "../sessions/connection";
+import type { Hub } from "../sessions/hub";
+import type { Service } from "../sessions/service";
+import { BodyTooLargeError, readBody, sendEmpty, sendError, sendJson } from "./http";
 import { compileFilter, FilterError } from "./odata";
-import { payloadFromHttpBody, type Payload } from "./payload";
-import { isPermission } from "./permissions";
-import type { Service } from "./service";
 
 export const MAX_REST_MESSAGE_BYTES = 1024 * 1024;
 const MAX_REST_JSON_BYTES = 64 * 1024;

@@ -1,10 +1,8 @@
 /** Builders for the frames the service sends on the JSON subprotocols (PROTOCOL §4). */
+import type { AckError, MessageSource } from "./codec";
 import { payloadJsonFragment, type Payload } from "./payload";
 
-export interface AckError {
-  name: string;
-  message: string;
-}
+export type { AckError } from "./codec";
 
 export function connectedFrame(connectionId: string, userId: string | undefined, reconnectionToken: string | undefined): string {
   return JSON.stringify({ type: "system", event: "connected", userId, connectionId, reconnectionToken });
@@ -25,7 +23,7 @@ export function pongFrame(): string {
 /** A message frame; `sequenceId` only on reliable subprotocols. */
 export function messageFrame(
   sequenceId: number | undefined,
-  source: { from: "server" } | { from: "group"; group: string; fromUserId?: string },
+  source: MessageSource,
   payload: Payload,
 ): string {
   const head: Record<string, unknown> = sequenceId === undefined ? {} : { sequenceId };

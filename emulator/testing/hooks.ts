@@ -10,10 +10,10 @@
  *   hooks.unacked(id);                               // reliable buffer size now
  *   const off = hooks.onSequenceAck(id, (seq, unacked) => { ... });
  */
-import type { Connection } from "./connection";
-import type { DataType, Payload } from "./payload";
-import type { Service } from "./service";
-import { MAX_UNACKED_MESSAGES } from "./session";
+import type { DataType, Payload } from "../protocol/payload";
+import type { Connection } from "../sessions/connection";
+import { MAX_UNACKED_MESSAGES } from "../sessions/reliable-session";
+import type { Service } from "../sessions/service";
 
 const services = new WeakMap<object, Service>();
 

@@ -1,16 +1,17 @@
 /** A logical client connection: identity, groups, permissions, ackIds, reliable session, outbound path. */
-import { ClientSocket } from "./client-socket";
-import type { Payload } from "./payload";
-import { PermissionSet } from "./permissions";
-import { ackFrame, messageFrame, type AckError } from "./server-frames";
-import { MAX_UNACKED_BYTES, MAX_UNACKED_MESSAGES, ReliableSession } from "./session";
+import { PermissionSet } from "../auth/permissions";
+import type { AckError, Codec, DownstreamFrame, MessageSource, WireData } from "../protocol/codec";
+import { codecFor } from "../protocol/codecs";
+import type { Payload } from "../protocol/payload";
+import type { ProtocolKind } from "../protocol/subprotocols";
+import type { ClientSocket } from "./client-socket";
+import { MAX_UNACKED_BYTES, MAX_UNACKED_MESSAGES, ReliableSession } from "./reliable-session";
 
 /** How many executed ackIds a connection remembers (oldest forgotten first), to bound memory. */
 export const MAX_REMEMBERED_ACK_IDS = 100_000;
 
-export type ProtocolKind = "json" | "json.reliable" | "simple";
-
-export type MessageSource = { from: "server" } | { from: "group"; group: string; fromUserId?: string };
+export type { MessageSource } from "../protocol/codec";
+export type { ProtocolKind } from "../protocol/subprotocols";
 
 export interface ConnectionInit {
   id: string;
@@ -29,6 +30,7 @@ export class Connection {
   readonly hub: string;
   readonly userId: string | undefined;
   readonly kind: ProtocolKind;
+  readonly codec: Codec;
   readonly subprotocol: string | undefined;
   readonly roles: string[];
   readonly permissions: PermissionSet;
@@ -42,7 +44,7 @@ export class Connection {
   ended = false;
   paused = false;
   acksToLose = 0;
-  private held: Array<string | Buffer> = [];
+  private held: WireData[] = [];
   private heldBytes = 0;
   private upstreamChain: Promise<void> = Promise.resolve();
   private readonly onSlow: (connection: Connection) => void;
@@ -52,16 +54,17 @@ export class Connection {
     this.hub = init.hub;
     this.userId = init.userId;
     this.kind = init.kind;
+    this.codec = codecFor(init.kind);
     this.subprotocol = init.subprotocol;
     this.roles = init.roles;
     this.permissions = new PermissionSet(init.roles);
     this.states = init.states ?? {};
-    this.session = init.kind === "json.reliable" ? new ReliableSession() : undefined;
+    this.session = this.codec.reliable ? new ReliableSession() : undefined;
     this.onSlow = init.onSlow;
   }
 
   get framed(): boolean {
-    return this.kind !== "simple";
+    return this.codec.framed;
   }
 
   get reliable(): boolean {
@@ -71,12 +74,9 @@ export class Connection {
   /** Sends a data message; on reliable subprotocols it is numbered and kept until acknowledged. */
   deliver(source: MessageSource, payload: Payload): void {
     if (this.ended) return;
-    if (!this.framed) {
-      this.write(payload.dataType === "text" || payload.dataType === "json" ? payload.body.toString("utf8") : payload.body);
-      return;
-    }
     if (this.session) {
-      const frame = this.session.push((sequenceId) => messageFrame(sequenceId, source, payload));
+      const codec = this.codec;
+      const frame = this.session.push((sequenceId) => codec.encode({ type: "message", sequenceId, source, payload }) ?? Buffer.alloc(0));
       if (frame === undefined) {
         this.onSlow(this);
         return;
@@ -84,7 +84,13 @@ export class Connection {
       this.write(frame);
       return;
     }
-    this.write(messageFrame(undefined, source, payload));
+    this.send({ type: "message", source, payload });
+  }
+
+  /** Encodes a frame with the connection's codec and writes it (frames the subprotocol does not carry are skipped). */
+  send(frame: DownstreamFrame): void {
+    const data = this.codec.encode(frame);
+    if (data !== undefined) this.write(data);
   }
 
   /** Records that `ackId` was executed, forgetting the oldest past {@link MAX_REMEMBERED_ACK_IDS}. */
@@ -106,11 +112,11 @@ export class Connection {
       this.acksToLose--;
       return;
     }
-    this.write(ackFrame(ackId, error));
+    this.send(error ? { type: "ack", ackId, error } : { type: "ack", ackId });
   }
 
   /** Writes to the current socket, or holds the frame while paused. Without a socket it is dropped. */
-  write(data: string | Buffer): void {
+  write(data: WireData): void {
     const socket = this.socket;
     if (!socket || this.ended) return;
     if (this.paused) {

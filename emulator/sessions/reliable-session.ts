@@ -1,12 +1,13 @@
 /** Reliable session state (PROTOCOL §5): sequence ids, the unacknowledged buffer, recovery token and expiry. */
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { wireBytes, type WireData } from "../protocol/codec";
 
 export const MAX_UNACKED_MESSAGES = 1000;
 export const MAX_UNACKED_BYTES = 16 * 1024 * 1024;
 
 interface Unacked {
   sequenceId: number;
-  frame: string;
+  frame: WireData;
   bytes: number;
 }
 
@@ -21,10 +22,10 @@ export class ReliableSession {
    * Numbers and buffers the next message. Returns its frame, or `undefined` when keeping
    * it would exceed the bound (the caller then ends the session as a slow client).
    */
-  push(build: (sequenceId: number) => string): string | undefined {
+  push(build: (sequenceId: number) => WireData): WireData | undefined {
     const sequenceId = this.nextSequenceId++;
     const frame = build(sequenceId);
-    const bytes = Buffer.byteLength(frame);
+    const bytes = wireBytes(frame);
     if (this.buffer.length + 1 > MAX_UNACKED_MESSAGES || this.bufferedBytes + bytes > MAX_UNACKED_BYTES) return undefined;
     this.buffer.push({ sequenceId, frame, bytes });
     this.bufferedBytes += bytes;
@@ -42,7 +43,7 @@ export class ReliableSession {
   }
 
   /** Every unacknowledged frame, oldest first, with its original sequence id. */
-  unacked(): string[] {
+  unacked(): WireData[] {
     return this.buffer.map((m) => m.frame);
   }
 

@@ -2,18 +2,22 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { RawData, WebSocket } from "ws";
+import type { DownstreamFrame } from "../protocol/codec";
+import { hubKey } from "../protocol/names";
+import type { ProtocolKind } from "../protocol/subprotocols";
+import type { Upstream } from "../upstream/upstream";
 import { ClientSocket } from "./client-socket";
-import { Connection, type ProtocolKind } from "./connection";
-import { handleClientMessage } from "./frame-handler";
+import { Connection } from "./connection";
 import { Hub } from "./hub";
-import { hubKey } from "./names";
-import { connectedFrame } from "./server-frames";
-import type { Upstream } from "./upstream";
+
+/** Executes one WebSocket message of a connection (requests/dispatch.ts), injected to keep this file free of request logic. */
+export type MessageHandler = (service: Service, conn: Connection, sock: ClientSocket, data: Buffer, isBinary: boolean) => void;
 
 export interface ServiceOptions {
   accessKey: string;
   sessionTtlMs: number;
   log: (line: string) => void;
+  handleMessage: MessageHandler;
 }
 
 export interface AcceptInit {
@@ -38,6 +42,15 @@ function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
+}
+
+function connectedFrame(conn: Connection): DownstreamFrame {
+  return {
+    type: "connected",
+    connectionId: conn.id,
+    ...(conn.userId === undefined ? {} : { userId: conn.userId }),
+    ...(conn.session ? { reconnectionToken: conn.session.reconnectionToken } : {}),
+  };
 }
 
 export class Service {
@@ -104,7 +117,7 @@ export class Service {
     this.connections.set(conn.id, conn);
     for (const group of init.groups) hub.join(conn, group);
     this.attachSocket(conn, ws);
-    if (conn.framed) conn.write(connectedFrame(conn.id, conn.userId, conn.session?.reconnectionToken));
+    conn.send(connectedFrame(conn));
     this.emit("connect", conn);
     const upstream = this.upstream;
     if (upstream) {
@@ -130,11 +143,11 @@ export class Service {
   }
 
   private attachSocket(conn: Connection, ws: WebSocket): void {
-    const sock = new ClientSocket(ws, conn.framed);
+    const sock = new ClientSocket(ws, conn.codec);
     conn.attach(sock);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       try {
-        handleClientMessage(this, conn, sock, toBuffer(data), isBinary);
+        this.options.handleMessage(this, conn, sock, toBuffer(data), isBinary);
       } catch (err) {
         this.log(`error handling a message from ${conn.id}: ${String(err)}`);
       }
@@ -160,7 +173,7 @@ export class Service {
     }
     session.cancelExpiry();
     this.attachSocket(conn, ws);
-    conn.write(connectedFrame(conn.id, conn.userId, session.reconnectionToken));
+    conn.send(connectedFrame(conn));
     for (const frame of session.unacked()) conn.write(frame);
     this.emit("recover", conn);
   }

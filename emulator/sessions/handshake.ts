@@ -2,12 +2,12 @@
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
-import type { ProtocolKind } from "./connection";
-import { audienceMatches, stringListClaim, verifyJwt, type JwtClaims } from "./jwt";
-import { groupNameError, isValidHubName } from "./names";
+import { audienceMatches, stringListClaim, verifyJwt, type JwtClaims } from "../auth/jwt";
+import { codecFor } from "../protocol/codecs";
+import { groupNameError, isValidHubName } from "../protocol/names";
+import { chooseProtocol, kindOf, parseOfferedProtocols, PROTOBUF_PROTOCOL, PROTOBUF_RELIABLE_PROTOCOL, type ProtocolKind } from "../protocol/subprotocols";
+import { decodeStates } from "../upstream/states";
 import type { Service } from "./service";
-import { chooseProtocol, kindOf, parseOfferedProtocols, PROTOBUF_PROTOCOL, PROTOBUF_RELIABLE_PROTOCOL } from "./subprotocols";
-import { decodeStates } from "./upstream";
 
 /** Subprotocol chosen for each pending handshake, read back by the WebSocketServer's `handleProtocols`. */
 export const chosenProtocols = new WeakMap<IncomingMessage, string | false>();
@@ -176,7 +176,8 @@ function handleRecovery(service: Service, wss: WebSocketServer, req: IncomingMes
   else if (subprotocol?.toLowerCase() !== conn.subprotocol?.toLowerCase()) failure = "The connection cannot be recovered with a different subprotocol.";
   complete(wss, req, socket, head, subprotocol, (ws) => {
     if (failure !== undefined || !conn || conn.ended) {
-      if (subprotocol !== undefined) ws.send(JSON.stringify({ type: "system", event: "disconnected", message: failure ?? "The session has ended." }));
+      const disconnected = choice.kind === "unsupported" ? undefined : codecFor(choice.kind).encode({ type: "disconnected", message: failure ?? "The session has ended." });
+      if (disconnected !== undefined) ws.send(disconnected);
       ws.close(1008, "Recovery failed: session unknown, expired or token invalid.");
       return;
     }

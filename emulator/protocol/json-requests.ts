@@ -1,16 +1,9 @@
 /** Parsing and validating frames that clients send on the JSON subprotocols (PROTOCOL §3). */
+import type { ClientRequest } from "./codec";
 import { isDataType, payloadFromFrameData, type DataType, type Payload } from "./payload";
 
-export type ClientFrame =
-  | { type: "joinGroup"; group: string; ackId?: number }
-  | { type: "leaveGroup"; group: string; ackId?: number }
-  | { type: "sendToGroup"; group: string; ackId?: number; noEcho: boolean; payload: Payload }
-  | { type: "event"; event: string; ackId?: number; payload: Payload }
-  | { type: "sequenceAck"; sequenceId: number }
-  | { type: "ping" }
-  | { type: "invoke"; invocationId: string; target: string; event: string; payload: Payload }
-  | { type: "cancelInvocation"; invocationId: string }
-  | { type: "invokeResponse"; invocationId: string };
+/** A request on the JSON subprotocols: every {@link ClientRequest} but a simple client's raw `message`. */
+export type ClientFrame = Exclude<ClientRequest, { type: "message" }>;
 
 export type FrameParseResult = { ok: true; frame: ClientFrame } | { ok: false; reason: string };
 

@@ -1,6 +1,7 @@
 /** A hub: its connections, groups, users, and the user→group relations made through REST. */
-import type { Connection, MessageSource } from "./connection";
-import type { Payload } from "./payload";
+import type { MessageSource } from "../protocol/codec";
+import type { Payload } from "../protocol/payload";
+import type { Connection } from "./connection";
 
 export class Hub {
   readonly connections = new Map<string, Connection>();

@@ -1,0 +1,16 @@
+/** The codec each kind of connection uses. */
+import type { Codec } from "./codec";
+import { jsonCodec, reliableJsonCodec } from "./json-codec";
+import { rawCodec } from "./raw-codec";
+import type { ProtocolKind } from "./subprotocols";
+
+export function codecFor(kind: ProtocolKind): Codec {
+  switch (kind) {
+    case "json":
+      return jsonCodec;
+    case "json.reliable":
+      return reliableJsonCodec;
+    case "simple":
+      return rawCodec;
+  }
+}

@@ -1,0 +1,124 @@
+/** Executes the requests clients send (PROTOCOL §3, §6): groups, messages, events, invocations, acks. */
+import type { ClientRequest } from "../protocol/codec";
+import { groupNameError } from "../protocol/names";
+import type { Payload } from "../protocol/payload";
+import type { ClientSocket } from "../sessions/client-socket";
+import type { Connection } from "../sessions/connection";
+import type { Service } from "../sessions/service";
+import { runAcked, type Outcome } from "./acked";
+import { callUserEvent } from "./user-events";
+
+/** One message from a client: 1 MB. Larger ones close the connection with 1009 (a reliable session is kept). */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+function groupOp(service: Service, conn: Connection, frame: Extract<ClientRequest, { type: "joinGroup" | "leaveGroup" }>): Outcome {
+  const invalid = groupNameError(frame.group);
+  if (invalid) return { name: "BadRequest", message: invalid };
+  if (!conn.permissions.allows("joinLeaveGroup", frame.group)) {
+    return { name: "Forbidden", message: `The connection has no permission to join or leave group '${frame.group}'.` };
+  }
+  const hub = service.hubOf(conn);
+  if (frame.type === "joinGroup") hub.join(conn, frame.group);
+  else hub.leave(conn, frame.group);
+  return undefined;
+}
+
+function sendToGroupOp(service: Service, conn: Connection, frame: Extract<ClientRequest, { type: "sendToGroup" }>): Outcome {
+  const invalid = groupNameError(frame.group);
+  if (invalid) return { name: "BadRequest", message: invalid };
+  if (!conn.permissions.allows("sendToGroup", frame.group)) {
+    return { name: "Forbidden", message: `The connection has no permission to send to group '${frame.group}'.` };
+  }
+  const hub = service.hubOf(conn);
+  const source = conn.userId === undefined ? { from: "group" as const, group: frame.group } : { from: "group" as const, group: frame.group, fromUserId: conn.userId };
+  hub.deliver(hub.groupMembers(frame.group), source, frame.payload, frame.noEcho ? new Set([conn.id]) : undefined);
+  return undefined;
+}
+
+function eventOp(service: Service, conn: Connection, frame: Extract<ClientRequest, { type: "event" }>): Promise<Outcome> {
+  return callUserEvent(service, conn, frame.event, frame.payload).then((result) => {
+    if (!result.ok) return result.error;
+    if (result.payload) conn.deliver({ from: "server" }, result.payload);
+    return undefined;
+  });
+}
+
+function invoke(service: Service, conn: Connection, frame: Extract<ClientRequest, { type: "invoke" }>): void {
+  const id = frame.invocationId;
+  if (conn.invocations.has(id)) {
+    conn.send({ type: "invokeResponse", invocationId: id, result: { error: { name: "BadRequest", message: `Invocation '${id}' is already in progress.` } } });
+    return;
+  }
+  if (frame.target !== "event") {
+    conn.send({ type: "invokeResponse", invocationId: id, result: { error: { name: "BadRequest", message: `Unsupported invoke target '${frame.target}'.` } } });
+    return;
+  }
+  const controller = new AbortController();
+  conn.invocations.set(id, controller);
+  void callUserEvent(service, conn, frame.event, frame.payload, controller.signal).then((result) => {
+    if (conn.invocations.get(id) !== controller) return;
+    conn.invocations.delete(id);
+    if (controller.signal.aborted) return; // cancelled: the client has already given up on it
+    conn.send({ type: "invokeResponse", invocationId: id, result: result.ok ? (result.payload ? { payload: result.payload } : {}) : { error: result.error } });
+  });
+}
+
+function simpleMessage(service: Service, conn: Connection, payload: Payload): void {
+  const upstream = service.upstream;
+  if (!upstream) {
+    service.closeConnection(conn, 1000, "No event handler is configured to receive messages from simple WebSocket clients.");
+    return;
+  }
+  void callUserEvent(service, conn, "message", payload).then((result) => {
+    if (result.ok && result.payload) conn.deliver({ from: "server" }, result.payload);
+    else if (!result.ok) service.log(`message event of ${conn.id}: ${result.error.message}`);
+  });
+}
+
+export function handleClientMessage(service: Service, conn: Connection, sock: ClientSocket, data: Buffer, isBinary: boolean): void {
+  if (conn.socket !== sock || conn.ended) return;
+  if (data.length > MAX_MESSAGE_BYTES) {
+    service.closeConnection(conn, 1009, `The message is ${data.length} bytes; the limit is ${MAX_MESSAGE_BYTES} bytes (1 MB).`);
+    return;
+  }
+  const decoded = conn.codec.decode(data, isBinary);
+  if (!decoded.ok) {
+    service.closeConnection(conn, 1008, `Invalid message: ${decoded.reason}`);
+    return;
+  }
+  const request = decoded.request;
+  switch (request.type) {
+    case "joinGroup":
+    case "leaveGroup":
+      runAcked(service, conn, request.ackId, () => groupOp(service, conn, request));
+      return;
+    case "sendToGroup":
+      runAcked(service, conn, request.ackId, () => sendToGroupOp(service, conn, request));
+      return;
+    case "event":
+      runAcked(service, conn, request.ackId, () => eventOp(service, conn, request));
+      return;
+    case "invoke":
+      invoke(service, conn, request);
+      return;
+    case "cancelInvocation": {
+      const controller = conn.invocations.get(request.invocationId);
+      if (controller) {
+        conn.invocations.delete(request.invocationId);
+        controller.abort();
+      }
+      return;
+    }
+    case "sequenceAck":
+      conn.session?.ack(request.sequenceId);
+      return;
+    case "ping":
+      conn.send({ type: "pong" });
+      return;
+    case "invokeResponse":
+      return; // answers to service-initiated invocations, which this service never makes
+    case "message":
+      simpleMessage(service, conn, request.payload);
+      return;
+  }
+}

@@ -22,7 +22,7 @@ function readAny(bytes: Uint8Array, out?: ProtobufAny): void {
     const b = r.bytes();
     if (!out) return true;
     if (no === 1) out.typeUrl = decodeUtf8(b);
-    else out.value = b.slice();
+    else out.value = new Uint8Array(b);
     return true;
   });
 }

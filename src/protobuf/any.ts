@@ -2,8 +2,7 @@
 // the serialized Any: the same bytes travel as `protobuf_data` on the protobuf
 // subprotocols and as base64 on the JSON ones, so every subscriber gets the same bytes.
 import { bytesOf } from "../protocol/base64.js";
-import { decodeUtf8 } from "../protocol/utf8.js";
-import { utf8 } from "./utf8-encode.js";
+import { fromUtf8, utf8 } from "./utf8.js";
 import { encodeMessage, expect, Reader, type Field } from "./wire.js";
 
 /** An unpacked `google.protobuf.Any`. */
@@ -14,14 +13,13 @@ export interface ProtobufAny {
   value: Uint8Array;
 }
 
-/** Reads the fields of a serialized Any; throws for bytes that are not one. */
-function readAny(bytes: Uint8Array, out?: ProtobufAny): void {
+/** Reads the fields of a serialized Any; throws ProtobufFrameError for bytes that are not one. */
+export function readAny(bytes: Uint8Array, out: ProtobufAny = { typeUrl: "", value: bytes }): void {
   new Reader(bytes).fields((no, wt, r) => {
     if (no !== 1 && no !== 2) return false;
     expect(wt, 2);
     const b = r.bytes();
-    if (!out) return true;
-    if (no === 1) out.typeUrl = decodeUtf8(b);
+    if (no === 1) out.typeUrl = fromUtf8(b);
     else out.value = new Uint8Array(b);
     return true;
   });

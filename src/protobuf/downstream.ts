@@ -3,8 +3,9 @@
 // protobuf, has a known field with the wrong wire type, an integer above 2^53 or
 // `json_data` that is not JSON throws `ProtobufFrameError`, which the client logs and
 // drops, so nothing wrong is ever delivered.
-import { decodeUtf8 } from "../protocol/utf8.js";
 import type { JSONTypes, StreamInfo, WebPubSubDataType, WebPubSubMessage } from "../types/messages.js";
+import { readAny } from "./any.js";
+import { fromUtf8 } from "./utf8.js";
 import { expect, ProtobufFrameError, Reader } from "./wire.js";
 
 type Value = number | boolean | string | Uint8Array;
@@ -26,7 +27,7 @@ function read(bytes: Uint8Array, kinds: string): Fields {
     } else if (k === "s" || k === "m") {
       expect(wt, 2);
       const b = r.bytes();
-      out[no] = k === "s" ? decodeUtf8(b) : b;
+      out[no] = k === "s" ? fromUtf8(b) : b;
     } else return false;
     out.last = no;
     return true;
@@ -50,6 +51,7 @@ function messageData(bytes: Uint8Array): { dataType: WebPubSubDataType; data: JS
     case 2:
       return { dataType: "binary", data: own(v as Uint8Array) };
     case 3:
+      readAny(v as Uint8Array); // a malformed Any makes the frame malformed
       return { dataType: "protobuf", data: own(v as Uint8Array) };
     case 4:
       try {

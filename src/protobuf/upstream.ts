@@ -4,7 +4,7 @@
 import { bytesOf } from "../protocol/base64.js";
 import type { MessageContent, WebPubSubDataType, WebPubSubMessage } from "../types/messages.js";
 import { checkAny } from "./any.js";
-import { utf8 } from "./utf8-encode.js";
+import { utf8 } from "./utf8.js";
 import { encodeMessage, uint, type Field } from "./wire.js";
 
 /** Appends `[no, value]` when `value` is set. */

@@ -34,7 +34,7 @@ describe.each(RELIABLE_PROTOCOLS)("on %s", (_name, protocol) => {
     emu.faults.loseAcks(sender.connectionId, 1);
     const send = sender.sendToGroup("g", "lost ack and link", "text");
     await got.until(2); // executed by the service, its ack lost
-    const recovered = once(sender, "recovered");
+    const recovered = new Promise((r) => sender.once("recovered", r));
     emu.faults.drop(sender.connectionId);
     await recovered;
     await expect(send).resolves.toEqual({ ackId: 2, isDuplicated: false });
@@ -54,7 +54,7 @@ describe.each(RELIABLE_PROTOCOLS)("on %s", (_name, protocol) => {
     for (let i = 1; i <= 3; i++) hooks.sendToConnection(id, JSON.stringify({ i }));
     await got.until(3);
     const dropped = once(emu.events, "drop");
-    const recovered = once(c, "recovered");
+    const recovered = new Promise((r) => c.once("recovered", r));
     emu.faults.drop(id);
     await dropped;
     for (let i = 4; i <= 8; i++) expect(hooks.sendToConnection(id, JSON.stringify({ i }))).toBe(true);

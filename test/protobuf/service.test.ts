@@ -79,7 +79,7 @@ describe("REST and upstream paths", () => {
     const serverGot = recorder<OnServerDataMessageArgs>((l) => pb.on("server-message", l));
     await server.sendToAll("plain", { contentType: "text/plain" });
     await server.sendToUser("u1", { x: 1 });
-    await server.sendToConnection(pb.connectionId!, Buffer.from([1, 2, 3]), { contentType: "application/octet-stream" });
+    await server.sendToConnection(pb.connectionId!, Buffer.from([1, 2, 3])); // application/octet-stream
     const s = (await serverGot.until(3)).map((e) => e.message);
     expect(s.map((m) => [m.dataType, m.data instanceof ArrayBuffer ? bytes(m.data) : m.data])).toEqual([
       ["text", "plain"],

@@ -38,7 +38,7 @@ function read(bytes: Uint8Array, kinds: string): Fields {
 const S = (v: Value | undefined): string => (v as string | undefined) ?? "";
 const N = (v: Value | undefined): number => (v as number | undefined) ?? 0;
 const M = (v: Value | undefined): Uint8Array => (v as Uint8Array | undefined) ?? new Uint8Array(0);
-/** A copy in an ArrayBuffer of its own (`new Uint8Array(view)` copies; a Buffer's `slice` would not). */
+/** A copy in an ArrayBuffer of its own (`new Uint8Array(view)` copies; Node's pooled views' `slice` would not). */
 const own = (b: Uint8Array): ArrayBuffer => new Uint8Array(b).buffer as ArrayBuffer;
 
 /** `MessageData`: its oneof case, or undefined when no known case is set. */

@@ -230,6 +230,14 @@ export class Engine {
         due: 0,
       };
       if (refused) return reject(operationError(op, refused, refused === ABORTED ? ABORT_DETAIL : undefined));
+      // [protobuf] A protocol with no invoke (protobuf) refuses it now, not once the link is back.
+      if (message.kind === "invoke") {
+        try {
+          this.#config.protocol.writeMessage(message);
+        } catch (e) {
+          return reject(operationError(op, `The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`));
+        }
+      }
       if (signal) {
         const onAbort = (): void => void this.#outbox.abort(op, ABORTED);
         signal.addEventListener("abort", onAbort, { once: true });

@@ -15,14 +15,17 @@ export interface ProtobufAny {
 
 /** Reads the fields of a serialized Any; throws ProtobufFrameError for bytes that are not one. */
 export function readAny(bytes: Uint8Array, out: ProtobufAny = { typeUrl: "", value: bytes }): void {
-  new Reader(bytes).fields((no, wt, r) => {
-    if (no !== 1 && no !== 2) return false;
-    expect(wt, 2);
-    const b = r.bytes();
-    if (no === 1) out.typeUrl = fromUtf8(b);
-    else out.value = new Uint8Array(b);
-    return true;
-  });
+  const r = new Reader(bytes);
+  for (let tag; (tag = r.next()) >= 0; ) {
+    const no = Math.floor(tag / 8);
+    if (no !== 1 && no !== 2) r.skip(tag);
+    else {
+      expect(tag, 2);
+      const b = r.bytes();
+      if (no === 1) out.typeUrl = fromUtf8(b);
+      else out.value = new Uint8Array(b);
+    }
+  }
 }
 
 /** `bytes` if they are a well-formed Any, else a TypeError (nothing is sent). */

@@ -18,20 +18,24 @@ type Fields = Record<number, Value | undefined> & { last?: number };
  */
 function read(bytes: Uint8Array, kinds: string): Fields {
   const out: Fields = {};
-  new Reader(bytes).fields((no, wt, r) => {
+  const r = new Reader(bytes);
+  for (let tag; (tag = r.next()) >= 0; ) {
+    const no = Math.floor(tag / 8);
     const k = kinds[no];
     if (k === "i" || k === "b") {
-      expect(wt, 0);
+      expect(tag, 0);
       const v = r.int();
       out[no] = k === "b" ? v !== 0 : v;
     } else if (k === "s" || k === "m") {
-      expect(wt, 2);
+      expect(tag, 2);
       const b = r.bytes();
       out[no] = k === "s" ? fromUtf8(b) : b;
-    } else return false;
+    } else {
+      r.skip(tag);
+      continue;
+    }
     out.last = no;
-    return true;
-  });
+  }
   return out;
 }
 
@@ -77,14 +81,21 @@ function streamInfo(bytes: Uint8Array): StreamInfo {
 function dataMessage(bytes: Uint8Array, reliable: boolean): WebPubSubMessage | null {
   const f = read(bytes, " ssmi m");
   const payload = f[3] ? messageData(f[3] as Uint8Array) : undefined;
+  const sequenceId = reliable && f[4] ? (f[4] as number) : undefined;
+  if (f[1] === "server") {
+    return payload ? { kind: "serverData", dataType: payload.dataType, data: payload.data, sequenceId } : null;
+  }
   const stream = f[6] ? streamInfo(f[6] as Uint8Array) : undefined;
   // Only a stream fragment (e.g. the end of a stream) may come without data.
-  if (!payload && !stream) return null;
-  const sequenceId = reliable && f[4] ? (f[4] as number) : undefined;
-  const body = { ...(payload ?? {}), sequenceId } as { dataType: WebPubSubDataType; data: JSONTypes | ArrayBuffer; sequenceId?: number };
-  if (f[1] === "server") return payload ? { kind: "serverData", ...body } : null;
-  if (f[1] !== "group" || f[2] === undefined) return null;
-  const m: WebPubSubMessage = { kind: "groupData", group: f[2] as string, fromUserId: undefined as unknown as string, ...body };
+  if (f[1] !== "group" || f[2] === undefined || (!payload && !stream)) return null;
+  const m: WebPubSubMessage = {
+    kind: "groupData",
+    group: f[2] as string,
+    fromUserId: undefined as unknown as string,
+    dataType: payload?.dataType as WebPubSubDataType,
+    data: payload?.data as JSONTypes,
+    sequenceId,
+  };
   if (stream) m.stream = stream;
   return m;
 }

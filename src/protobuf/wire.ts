@@ -72,34 +72,27 @@ export function uint(v: number, name: string): number {
 }
 
 /**
- * Reads the fields of one message, calling `visit(no, wireType, reader)` for each. The
- * visitor reads the value it knows with `int`/`bytes` and returns true; for anything it
- * does not know it returns false and the field is skipped. A truncated message, an
- * invalid wire type or field number 0 throws `ProtobufFrameError`.
+ * Reads one message field by field: `next()` gives each field's tag (number × 8 + wire
+ * type) or -1 at the end; the caller reads a value it knows with `int`/`bytes`, or
+ * `skip(tag)`s it. A truncated message, an invalid wire type or field number 0 throws
+ * `ProtobufFrameError`.
  */
 export class Reader {
-  #buf: Uint8Array;
-  #pos: number;
-  #end: number;
-
-  constructor(buf: Uint8Array, start = 0, end = buf.length) {
-    this.#buf = buf;
-    this.#pos = start;
-    this.#end = end;
-  }
+  constructor(
+    private readonly buf: Uint8Array,
+    private pos = 0,
+    private readonly end = buf.length,
+  ) {}
 
   /** A varint as a number; one above 2^53 - 1 is refused rather than rounded. */
   int(): number {
     let v = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
-      if (this.#pos >= this.#end) malformed("truncated varint");
-      const b = this.#buf[this.#pos++];
+      if (this.pos >= this.end) malformed("truncated varint");
+      const b = this.buf[this.pos++];
       v += (b & 127) * scale;
-      if (b < 128) {
-        if (v > Number.MAX_SAFE_INTEGER) malformed("integer above 2^53");
-        return v;
-      }
+      if (b < 128) return v > Number.MAX_SAFE_INTEGER ? malformed("integer above 2^53") : v;
       scale *= 128;
     }
     return malformed("varint longer than 10 bytes");
@@ -108,54 +101,45 @@ export class Reader {
   /** A length-delimited value as a view (no copy). */
   bytes(): Uint8Array {
     const n = this.int();
-    if (n > this.#end - this.#pos) malformed("length beyond the frame");
-    return this.#buf.subarray(this.#pos, (this.#pos += n));
+    if (n > this.end - this.pos) malformed("length beyond the frame");
+    return this.buf.subarray(this.pos, (this.pos += n));
   }
 
-  /** A sub-message read in place. */
-  sub(): Reader {
-    const b = this.bytes();
-    return new Reader(b);
+  next(): number {
+    if (this.pos >= this.end) return -1;
+    const tag = this.int();
+    return tag < 8 ? malformed("field number 0") : tag;
   }
 
-  fields(visit: (no: number, wireType: number, r: Reader) => boolean | void): void {
-    while (this.#pos < this.#end) {
-      const tag = this.int();
-      const no = Math.floor(tag / 8);
-      const wt = tag % 8;
-      if (no === 0) malformed("field number 0");
-      if (!visit(no, wt, this)) this.#skip(wt, no, 0);
-    }
-  }
-
-  #skip(wt: number, no: number, depth: number): void {
+  skip(tag: number, depth = 0): void {
+    const wt = tag % 8;
     if (wt === 0) {
       // any 64-bit varint, even one this schema would refuse
       for (let i = 0; ; i++) {
-        if (i === 10 || this.#pos >= this.#end) malformed("truncated varint");
-        if (this.#buf[this.#pos++] < 128) return;
+        if (i === 10 || this.pos >= this.end) malformed("truncated varint");
+        if (this.buf[this.pos++] < 128) return;
       }
     }
     if (wt === 2) return void this.bytes();
     if (wt === 1 || wt === 5) {
-      this.#pos += wt === 1 ? 8 : 4;
-      if (this.#pos > this.#end) malformed("truncated fixed-width field");
+      this.pos += wt === 1 ? 8 : 4;
+      if (this.pos > this.end) malformed("truncated fixed-width field");
       return;
     }
     if (wt === 3 && depth < 32) {
       // a (deprecated) group: skip up to its end tag
       for (;;) {
-        if (this.#pos >= this.#end) malformed("unterminated group");
-        const tag = this.int();
-        if (tag % 8 === 4) return tag === no * 8 + 4 ? undefined : malformed("mismatched end group");
-        this.#skip(tag % 8, Math.floor(tag / 8), depth + 1);
+        const t = this.next();
+        if (t < 0) malformed("unterminated group");
+        if (t % 8 === 4) return t === tag + 1 ? undefined : malformed("mismatched end group");
+        this.skip(t, depth + 1);
       }
     }
     malformed(`wire type ${wt}`);
   }
 }
 
-/** The wire type a known field must have; another one is a malformed frame. */
-export function expect(wireType: number, wanted: 0 | 2): void {
-  if (wireType !== wanted) malformed(`wire type ${wireType} where ${wanted} was expected`);
+/** The wire type a known field (of `tag`) must have; another one is a malformed frame. */
+export function expect(tag: number, wanted: 0 | 2): void {
+  if (tag % 8 !== wanted) malformed(`wire type ${tag % 8} where ${wanted} was expected`);
 }

@@ -157,7 +157,7 @@ export async function runProtobufRows({ log = console.log, rounds = Number(proce
   return { table, failures };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { failures } = await runProtobufRows();
   process.exit(failures.length ? 1 : 0);
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { KINDS } from "./adapters.mjs";
+import { runProtobufRows } from "./protobuf.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -266,4 +267,5 @@ if (process.env.BENCH_NO_WRITE !== "1" && full) {
   writeFileSync(join(here, "results.json"), JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, bundles, samples, failures }, null, 2) + "\n");
   console.log("wrote bench/RESULTS.md and bench/results.json");
 }
+await runProtobufRows({ log }); // protobuf rows: bench/protobuf.mjs, bench/PROTOBUF-RESULTS.md
 process.exit(failures.length ? 1 : 0);

@@ -12,6 +12,7 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { KINDS } from "./adapters.mjs";
 import { runProtobufRows } from "./protobuf.mjs";
+import { streamRows } from "./streams.mjs"; // group-stream row (issue 11)
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -234,6 +235,7 @@ for (const m of METRICS) {
   const rr = m.key === "bundle" ? "n/a" : fmt(ratio("raw"));
   lines.push(`| ${m.label} | ${show(m, v.ours)} | ${show(m, v.official)} | ${raw} | ${fmt(ratio("official"))} | ${rr} | ${targetText} | ${holds} |`);
 }
+lines.push(...(await streamRows({ rounds: Math.min(ROUNDS, 3), log }))); // group-stream row (issue 11)
 const table = lines.join("\n");
 console.log(`\nMedians of ${ROUNDS} rounds:\n`);
 console.log(table);

@@ -1,7 +1,10 @@
 // The public facade: argument checks and the official API's shape over the core engine.
 import { Engine, type EngineConfig } from "./core/engine.js";
+import { registerHost } from "./core/engine-access.js";
 import { MESSAGE_RETRY_DEFAULTS, RECONNECT_RETRY_DEFAULTS, RetryPolicy } from "./core/retry-policy.js";
 import type { Runtime } from "./core/runtime.js";
+import { groupStreams, type GroupStreams } from "./streams/streams.js";
+import type { GroupStream, GroupStreamSubscription, GroupStreamWriter, OnGroupStreamOptions, OpenGroupStreamOptions } from "./types/streams.js";
 import { defaultRuntime } from "./platform/default-runtime.js";
 import { WebPubSubJsonReliableProtocol } from "./protocol/json-protocol.js";
 import type {
@@ -55,6 +58,10 @@ export class WebPubSubClient {
   readonly #engine: Engine;
   /** once() registrations, by event and original listener; made on first use. */
   #onceWrappers?: Map<string, Map<Listener<never>, Listener<never>>>;
+  // --- group streams (issue 11): made on first use
+  readonly #rt: Runtime;
+  #gs?: GroupStreams;
+  // --- end group streams
 
   constructor(clientAccessUrl: string, options?: WebPubSubClientOptions);
   constructor(credential: WebPubSubClientCredential, options?: WebPubSubClientOptions);
@@ -85,6 +92,8 @@ export class WebPubSubClient {
       },
       rt,
     );
+    registerHost(this, this.#engine);
+    this.#rt = rt; // group streams (issue 11)
   }
 
   /** `stopped`, `connecting`, `connected`, `recovering`, `reconnecting` or `stopping`. */
@@ -211,6 +220,18 @@ export class WebPubSubClient {
     );
     return { invocationId: result.invocationId, dataType: result.dataType, data: result.data };
   }
+
+  // --- group streams (issue 11; PROTOCOL.md §10)
+  /** Opens a stream to a group; resolves once the service accepted it. */
+  openGroupStream(groupName: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter> {
+    return (this.#gs ??= groupStreams(this.#engine, this.#rt)).open(groupName, options);
+  }
+
+  /** Calls `callback` once for each new inbound stream; its fragments are not `group-message`s. */
+  onGroupStream(callback: (stream: GroupStream) => void | Promise<void>, options?: OnGroupStreamOptions): GroupStreamSubscription {
+    return (this.#gs ??= groupStreams(this.#engine, this.#rt)).on(callback, options, asyncDispose);
+  }
+  // --- end group streams
 
   #joinOrLeave(kind: "joinGroup" | "leaveGroup", group: string, options: JoinGroupOptions | undefined): Promise<WebPubSubResult> {
     checkGroup(group);

@@ -7,3 +7,5 @@ export { AbortError } from "./errors/abort-error.js";
 export type * from "./types/messages.js";
 export type * from "./types/options.js";
 export type * from "./types/events.js";
+export { GroupStreamError } from "./errors/group-stream-error.js";
+export type * from "./types/streams.js";

@@ -16,7 +16,36 @@ export interface AckError {
 }
 
 /** Who a data message is from, as its recipients see it (PROTOCOL §4). */
-export type MessageSource = { from: "server" } | { from: "group"; group: string; fromUserId?: string };
+export type MessageSource = { from: "server" } | { from: "group"; group: string; fromUserId?: string; stream?: StreamInfo };
+
+// ---- group streams (PROTOCOL §10)
+/** Why a stream ended badly, as subscribers and the publisher see it. */
+export interface StreamError {
+  name: string;
+  message?: string;
+  userErrorCode?: string;
+}
+
+/** The `stream` object of a fragment delivered to subscribers; the last one has `endOfStream` (and no payload). */
+export interface StreamInfo {
+  streamId: string;
+  streamSequenceId: number;
+  endOfStream?: boolean;
+  error?: StreamError;
+}
+
+/** The stream requests a publisher sends. A `streamData` without `streamSequenceId` is a keep-alive. */
+export type StreamRequest =
+  | { type: "streamStart"; group: string; noEcho: boolean; streamId: string; idleTimeoutMs?: number }
+  | { type: "streamData"; streamId: string; streamSequenceId?: number; payload?: Payload }
+  | { type: "streamEnd"; streamId: string; error?: { message?: string; userErrorCode?: string } };
+
+/** What the service answers a publisher. */
+export type StreamFrame =
+  | { type: "streamAck"; streamId: string; expectedSequenceId: number }
+  | { type: "streamNack"; streamId: string; expectedSequenceId: number; name: string; message: string }
+  | { type: "streamClosed"; streamId: string; error?: AckError };
+// ---- end group streams
 
 /** A request a client sent, decoded. `message` is what a simple WebSocket client sends (raw data). */
 export type ClientRequest =
@@ -29,7 +58,8 @@ export type ClientRequest =
   | { type: "invoke"; invocationId: string; target: string; event: string; payload: Payload }
   | { type: "cancelInvocation"; invocationId: string }
   | { type: "invokeResponse"; invocationId: string }
-  | { type: "message"; payload: Payload };
+  | { type: "message"; payload: Payload }
+  | StreamRequest;
 
 /** A decoded request, or why the message is a protocol violation (the service closes with 1008). */
 export type DecodeResult = { ok: true; request: ClientRequest } | { ok: false; reason: string };
@@ -41,7 +71,8 @@ export type DownstreamFrame =
   | { type: "ack"; ackId: number; error?: AckError }
   | { type: "message"; sequenceId?: number; source: MessageSource; payload: Payload }
   | { type: "pong" }
-  | { type: "invokeResponse"; invocationId: string; result: { payload?: Payload } | { error: AckError } };
+  | { type: "invokeResponse"; invocationId: string; result: { payload?: Payload } | { error: AckError } }
+  | StreamFrame;
 
 /** What goes on the socket: a string is sent as a text frame, a Buffer as a binary frame. */
 export type WireData = string | Buffer;

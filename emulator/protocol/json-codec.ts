@@ -2,6 +2,7 @@
 import type { Codec, DownstreamFrame, WireData } from "./codec";
 import { ackFrame, connectedFrame, disconnectedFrame, invokeResponseFrame, messageFrame, pongFrame } from "./json-frames";
 import { parseClientFrame } from "./json-requests";
+import { streamFrameJson } from "./json-streams";
 
 function encode(frame: DownstreamFrame): WireData {
   switch (frame.type) {
@@ -17,6 +18,10 @@ function encode(frame: DownstreamFrame): WireData {
       return pongFrame();
     case "invokeResponse":
       return invokeResponseFrame(frame.invocationId, frame.result);
+    case "streamAck":
+    case "streamNack":
+    case "streamClosed":
+      return streamFrameJson(frame);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Builders for the frames the service sends on the JSON subprotocols (PROTOCOL §4). */
 import type { AckError, MessageSource } from "./codec";
+import { streamInfoJson } from "./json-streams";
 import { payloadJsonFragment, type Payload } from "./payload";
 
 export type { AckError } from "./codec";
@@ -32,6 +33,12 @@ export function messageFrame(
   if (source.from === "group") {
     head.group = source.group;
     if (source.fromUserId !== undefined) head.fromUserId = source.fromUserId;
+    // group streams: a fragment names its stream; the last one carries no data, but a
+    // dataType (@azure/web-pubsub-client 1.1.0 drops group messages that have none)
+    if (source.stream) {
+      head.stream = streamInfoJson(source.stream);
+      if (source.stream.endOfStream) return JSON.stringify({ ...head, dataType: "json" });
+    }
   }
   head.dataType = payload.dataType;
   const headJson = JSON.stringify(head);

@@ -1,5 +1,6 @@
 /** Parsing and validating frames that clients send on the JSON subprotocols (PROTOCOL §3). */
 import type { ClientRequest } from "./codec";
+import { parseStreamRequest } from "./json-streams";
 import { isDataType, payloadFromFrameData, type DataType, type Payload } from "./payload";
 
 /** A request on the JSON subprotocols: every {@link ClientRequest} but a simple client's raw `message`. */
@@ -48,6 +49,12 @@ function payloadOf(obj: Record<string, unknown>, type: string, optionalData: boo
   return payload;
 }
 
+function streamRequest(obj: Record<string, unknown>, group: string | undefined, noEcho: boolean): ClientFrame {
+  const request = parseStreamRequest(obj, group, noEcho);
+  if (typeof request === "string") fail(request);
+  return request;
+}
+
 function toFrame(obj: Record<string, unknown>): ClientFrame {
   const type = obj.type;
   if (typeof type !== "string") fail("'type' is required and must be a string.");
@@ -58,6 +65,7 @@ function toFrame(obj: Record<string, unknown>): ClientFrame {
     case "sendToGroup": {
       const noEcho = obj.noEcho ?? false;
       if (typeof noEcho !== "boolean") fail("'noEcho' must be a boolean in a 'sendToGroup' message.");
+      if (obj.stream !== undefined) return streamRequest(obj, requireString(obj, "group", type), noEcho); // group streams
       return { type, group: requireString(obj, "group", type), ...optionalAckId(obj), noEcho, payload: payloadOf(obj, type, false) };
     }
     case "event":
@@ -83,6 +91,9 @@ function toFrame(obj: Record<string, unknown>): ClientFrame {
     case "cancelInvocation":
     case "invokeResponse":
       return { type, invocationId: requireNonEmpty(obj, "invocationId", type) };
+    case "streamData": // group streams
+    case "streamEnd":
+      return streamRequest(obj, undefined, false);
     default:
       fail(`Unknown message type '${type}'.`);
   }

@@ -12,7 +12,7 @@ export const rawCodec: Codec = {
     return { ok: true, request: { type: "message", payload: { dataType: isBinary ? "binary" : "text", body: data } } };
   },
   encode(frame) {
-    if (frame.type !== "message") return undefined;
+    if (frame.type !== "message" || (frame.source.from === "group" && frame.source.stream?.endOfStream)) return undefined;
     const { payload } = frame;
     return payload.dataType === "text" || payload.dataType === "json" ? payload.body.toString("utf8") : payload.body;
   },

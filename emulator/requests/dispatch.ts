@@ -5,6 +5,7 @@ import type { Payload } from "../protocol/payload";
 import type { ClientSocket } from "../sessions/client-socket";
 import type { Connection } from "../sessions/connection";
 import type { Service } from "../sessions/service";
+import { handleStreamRequest } from "../sessions/streams";
 import { runAcked, type Outcome } from "./acked";
 import { callUserEvent } from "./user-events";
 
@@ -119,6 +120,11 @@ export function handleClientMessage(service: Service, conn: Connection, sock: Cl
       return; // answers to service-initiated invocations, which this service never makes
     case "message":
       simpleMessage(service, conn, request.payload);
+      return;
+    case "streamStart": // group streams
+    case "streamData":
+    case "streamEnd":
+      handleStreamRequest(service, conn, request);
       return;
   }
 }

@@ -9,6 +9,7 @@ import type { Upstream } from "../upstream/upstream";
 import { ClientSocket } from "./client-socket";
 import { Connection } from "./connection";
 import { Hub } from "./hub";
+import { endStreamsOf } from "./streams";
 
 /** Executes one WebSocket message of a connection (requests/dispatch.ts), injected to keep this file free of request logic. */
 export type MessageHandler = (service: Service, conn: Connection, sock: ClientSocket, data: Buffer, isBinary: boolean) => void;
@@ -197,6 +198,7 @@ export class Service {
     conn.session?.cancelExpiry();
     for (const controller of conn.invocations.values()) controller.abort();
     conn.invocations.clear();
+    endStreamsOf(this, conn); // group streams: a publisher's open streams end with it
     this.hubOf(conn).remove(conn);
     this.connections.delete(conn.id);
     const sock = conn.socket;

@@ -17,6 +17,7 @@ import { ABORT_DETAIL, ABORTED, operationError, Outbox, type Operation } from ".
 import type { RetryPolicy } from "./retry-policy.js";
 import type { Runtime, Timers, Transport } from "./runtime.js";
 import type { TransportHandlers } from "../transport/transport.js";
+import type { EngineExtension, EngineHost } from "./extension.js";
 import { SequenceAcker } from "./sequence-acker.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
 
@@ -67,7 +68,7 @@ class ClampedTimers implements Timers {
 /** A recovery socket that has not opened by then is abandoned, and the next attempt made. */
 const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
 
-export class Engine {
+export class Engine implements EngineHost {
   readonly emitter = mitt<Events>();
   readonly groups = new GroupMemory();
   connectionId?: string;
@@ -95,12 +96,14 @@ export class Engine {
   #lastRecoveryAttempt = -Infinity;
   #recoveryStartedAt?: number;
   #linkUpAt = 0;
+  #up = false;
   /** Attempts in the current recovery window (kept across recoveries that drop at once). */
   #recoveryAttempts = 0;
   #ackCounter = 0;
   /** Bumped by every start(); a start() that is no longer the latest gives up. */
   #startRun = 0;
   #invocationCounter = 0;
+  #extensions: EngineExtension[] = [];
 
   readonly #config: EngineConfig;
   readonly #rt: Runtime;
@@ -118,6 +121,33 @@ export class Engine {
 
   get state(): WebPubSubClientState {
     return this.#fsm.state;
+  }
+
+  // ---- the extension seam (extension.ts) -------------------------------------------
+
+  get linkUp(): boolean {
+    return this.#socket !== undefined && this.#fsm.state === "connected";
+  }
+
+  sendRaw(message: WebPubSubMessage): boolean {
+    return this.write(message);
+  }
+
+  addExtension(extension: EngineExtension): () => void {
+    this.#extensions = [...this.#extensions, extension];
+    return () => void (this.#extensions = this.#extensions.filter((x) => x !== extension));
+  }
+
+  /** Calls `hook` on every extension; one that throws is logged and cannot break the client. */
+  #tell<K extends keyof EngineExtension>(hook: K, ...args: Parameters<NonNullable<EngineExtension[K]>>): boolean {
+    for (const x of this.#extensions) {
+      try {
+        if ((x[hook] as ((...a: unknown[]) => unknown) | undefined)?.apply(x, args) === true) return true;
+      } catch (error) {
+        this.#rt.logger.error(`an extension's ${hook} threw: ${String(error)}`);
+      }
+    }
+    return false;
   }
 
   // ---- public lifecycle ------------------------------------------------------------
@@ -365,24 +395,23 @@ export class Engine {
       case "groupData":
       case "serverData":
         if (this.#reliable && typeof m.sequenceId === "number" && !this.#acker.accept(m.sequenceId)) return;
+        if (this.#tell("onMessage", m)) return;
         if (m.kind === "groupData") this.#emit("group-message", { message: m });
         else this.#emit("server-message", { message: m });
         return;
       case "ack":
         this.#outbox.onAck(m);
-        return;
+        break;
       case "invokeResponse":
         this.#outbox.onInvokeResponse(m);
-        return;
+        break;
       case "connected":
         this.#onConnectedFrame(m.connectionId, m.userId, m.reconnectionToken);
-        return;
+        break;
       case "disconnected":
         this.#lastDisconnected = m;
-        return;
-      default:
-        return; // pong and anything unknown
     }
+    this.#tell("onMessage", m); // control frames: the engine's own handling comes first
   }
 
   #onConnectedFrame(connectionId: string, userId: string | undefined, token: string | undefined): void {
@@ -405,7 +434,7 @@ export class Engine {
     this.#fire("connected");
     const connectionId = this.connectionId!;
     const rejoins = this.#config.autoRejoinGroups ? this.groups.list().reverse().map((g) => this.#rejoin(g)) : [];
-    this.#linkUp();
+    this.#linkUp(false);
     this.#rt.logger.info(`connected as ${connectionId}`);
     void Promise.all(rejoins).then(() => {
       if (this.connectionId === connectionId && this.#fsm.state === "connected") {
@@ -426,13 +455,17 @@ export class Engine {
     );
   }
 
-  #linkUp(): void {
+  #linkUp(recovered: boolean): void {
     this.#linkUpAt = this.#rt.clock.now();
+    this.#up = true;
     this.#keepAlive.start();
     this.#outbox.resume();
+    this.#tell("onLinkUp", { connectionId: this.connectionId!, recovered });
   }
 
   #linkDown(): void {
+    if (this.#up) this.#tell("onLinkDown");
+    this.#up = false;
     this.#keepAlive.stop();
     this.#acker.cancel();
     this.#outbox.pause();
@@ -467,6 +500,7 @@ export class Engine {
     const connectionId = this.connectionId;
     const message = this.#lastDisconnected;
     this.#forgetSession();
+    this.#tell("onSessionLost", new ConnectionError(`The session ${connectionId} was lost.`, code, reason));
     this.#outbox.sessionLost();
     this.#fire("lost");
     this.#emit("disconnected", { connectionId, message, code, reason });
@@ -506,7 +540,7 @@ export class Engine {
         if (this.#fsm.state !== "recovering") return;
         this.#fire("recovered");
         this.#lastDisconnected = undefined; // it was about the link that is now recovered
-        this.#linkUp();
+        this.#linkUp(true);
         this.#acker.flush(true);
         this.#rt.logger.info(`recovered ${connectionId} after ${attempt} attempt(s)`);
         this.#emit("recovered", { connectionId });
@@ -599,6 +633,7 @@ export class Engine {
     const connectionId = this.connectionId;
     const message = this.#lastDisconnected;
     this.#forgetSession();
+    if (connectionId) this.#tell("onSessionLost", new ConnectionError("The client stopped.", code, reason));
     this.#outbox.failAll("The client stopped before the operation completed.");
     this.#unsubscribeNetwork?.();
     this.#unsubscribeNetwork = undefined;

@@ -5,6 +5,8 @@ import type {
   AckMessageError,
   JSONTypes,
   MessageContent,
+  StreamDataMessage,
+  StreamInfo,
   WebPubSubClientProtocol,
   WebPubSubDataType,
   WebPubSubMessage,
@@ -52,8 +54,11 @@ function dataTypeOf(v: unknown): WebPubSubDataType | undefined {
 function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null {
   const dataType = dataTypeOf(f.dataType);
   if (!dataType) return null;
-  const data = decodeData(dataType, f.data);
-  if (data === undefined) return null;
+  // group streams: a fragment carries `stream`; the last one may carry no data
+  const stream = f.stream as StreamInfo | undefined;
+  if (stream !== undefined && !isStreamInfo(stream as unknown as Frame)) return null;
+  const data = decodeData(dataType, f.data) as JSONTypes | ArrayBuffer;
+  if (data === undefined && !(stream?.endOfStream && f.data === undefined)) return null;
   const sequenceId = reliable && isSequenceId(f.sequenceId) ? f.sequenceId : undefined;
   if (f.from === "server") return { kind: "serverData", dataType, data, sequenceId };
   if (f.from === "group" && isString(f.group)) {
@@ -64,10 +69,24 @@ function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null 
       dataType,
       data,
       sequenceId,
+      stream,
     };
   }
   return null;
 }
+
+// ---- group streams (PROTOCOL.md §10): malformed stream frames are dropped whole
+const isOptString = (v: unknown): boolean => v === undefined || isString(v);
+/** An absent or well-formed stream error ({ name, message?, userErrorCode? }). */
+const isStreamError = (e: Frame | undefined): boolean =>
+  e === undefined || (isString(e?.name) && isOptString(e.message) && isOptString(e.userErrorCode));
+const isStreamInfo = (s: Frame): boolean =>
+  isString(s?.streamId) && isSequenceId(s.streamSequenceId) && typeof (s.endOfStream ?? false) === "boolean" && isStreamError(s.error as Frame);
+const isStreamFrame = (f: Frame): boolean =>
+  isString(f.streamId) &&
+  isStreamError(f.error as Frame) &&
+  (f.type === "streamClosed" || (isSequenceId(f.expectedSequenceId) && (f.type === "streamAck" || (isString(f.name) && isOptString(f.message)))));
+// ---- end group streams
 
 function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
   switch (f.type) {
@@ -103,6 +122,10 @@ function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
       }
       return out;
     }
+    case "streamAck":
+    case "streamNack":
+    case "streamClosed":
+      return isStreamFrame(f) ? ({ ...f, kind: f.type } as unknown as WebPubSubMessage) : null;
     default:
       return null;
   }
@@ -121,7 +144,11 @@ function toFrame(m: WebPubSubMessage): Frame {
         noEcho: m.noEcho,
         dataType: m.dataType,
         data: encodeData(m.dataType, m.data),
+        stream: m.stream && { streamId: m.stream.streamId, idleTimeoutMs: m.stream.idleTimeoutInMs },
       };
+    case "streamData": // with no dataType: a keep-alive, just type and streamId
+    case "streamEnd":
+      return { type: m.kind, ...m, kind: undefined, data: encodeData((m as StreamDataMessage).dataType, (m as StreamDataMessage).data) };
     case "sendEvent":
       return { type: "event", event: m.event, ackId: m.ackId, dataType: m.dataType, data: encodeData(m.dataType, m.data) };
     case "invoke":

@@ -1,0 +1,13 @@
+import { AbortError } from "../errors/abort-error.js";
+import type { AbortSignalLike } from "../types/options.js";
+
+/** `p`, or an AbortError as soon as `signal` aborts (what `p` stands for carries on). */
+export function abortable<T>(p: Promise<T>, signal?: AbortSignalLike): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((res, rej) => {
+    const stop = (): void => rej(new AbortError());
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
+    p.then(res, rej).finally(() => signal.removeEventListener("abort", stop));
+  });
+}

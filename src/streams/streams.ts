@@ -1,0 +1,49 @@
+// Group streams over the engine's extension seam: routes stream frames to their writer and
+// stream fragments to the `onGroupStream` registrations (never on as `group-message`), and
+// tells both about recoveries and lost sessions.
+import type { EngineHost } from "../core/extension.js";
+import type { Runtime } from "../core/runtime.js";
+import type { GroupStream, GroupStreamSubscription, GroupStreamWriter, OnGroupStreamOptions, OpenGroupStreamOptions } from "../types/streams.js";
+import { checkGroup, checkOptions } from "../utils/validate.js";
+import { subscribe, type ReaderHook } from "./reader.js";
+import { openWriter, type WriterHook } from "./writer.js";
+
+export interface GroupStreams {
+  open(group: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter>;
+  on(callback: (stream: GroupStream) => void | Promise<void>, options: OnGroupStreamOptions | undefined, asyncDispose: typeof Symbol.asyncDispose): GroupStreamSubscription;
+}
+
+export function groupStreams(host: EngineHost, rt: Runtime): GroupStreams {
+  const writers = new Map<string, WriterHook>();
+  const readers = new Set<ReaderHook>();
+  let n = 0;
+  host.addExtension({
+    onMessage(m) {
+      if (m.kind === "groupData") {
+        if (m.stream) readers.forEach((r) => r(m));
+        return !!m.stream;
+      }
+      if (m.kind === "streamAck" || m.kind === "streamNack" || m.kind === "streamClosed") {
+        writers.get(m.streamId)?.(m);
+        return true;
+      }
+      return false;
+    },
+    onLinkUp(info) {
+      if (info.recovered) writers.forEach((w) => w());
+    },
+    onSessionLost(error) {
+      [...writers.values(), ...readers].forEach((h) => h(error));
+    },
+  });
+  return {
+    async open(group, options) {
+      checkGroup(group);
+      const o = checkOptions<OpenGroupStreamOptions>(options, "options");
+      const id = o.streamId ?? `${++n}-${rt.random().toString(36).slice(2)}`;
+      if (typeof id !== "string" || !id || writers.has(id)) throw new RangeError(`streamId ${id} is not a new non-empty string`);
+      return openWriter(host, rt.timers, group, id, o, writers);
+    },
+    on: (callback, options, asyncDispose) => subscribe(rt, callback, checkOptions(options, "options"), readers, asyncDispose),
+  };
+}

@@ -7,7 +7,8 @@
  * are a serialized `google.protobuf.Any`, the same bytes JSON clients get as base64).
  */
 import protobuf from "protobufjs";
-import type { ClientRequest, Codec, DecodeResult, DownstreamFrame, WireData } from "./codec";
+import type { ClientRequest, Codec, DecodeResult, DownstreamFrame, StreamInfo, StreamRequest, WireData } from "./codec";
+import { MAX_STREAM_ID_LENGTH, MAX_STREAM_IDLE_TIMEOUT_MS } from "./json-streams";
 import type { Payload } from "./payload";
 import { WEBPUBSUB_PROTO } from "./protobuf-schema";
 
@@ -76,12 +77,55 @@ function ackId(m: Obj): { ackId?: number } {
   return id === undefined ? {} : { ackId: id };
 }
 
+const has = (m: Obj, field: string): boolean => Object.hasOwn(m, field);
+
+function streamIdOf(m: Obj, where: string): string {
+  const id = m.stream_id as string;
+  if (id.length === 0 || id.length > MAX_STREAM_ID_LENGTH) invalid(`'stream_id' must be 1 to ${MAX_STREAM_ID_LENGTH} characters in ${where}.`);
+  return id;
+}
+
+/** Group-stream requests (PROTOCOL §10), with the JSON subprotocols' rules. */
+function streamRequest(kind: string, m: Obj): StreamRequest {
+  switch (kind) {
+    case "send_to_group_message": {
+      if (m.data || has(m, "ack_id")) invalid("a stream start (a 'send_to_group_message' with 'stream') carries no 'data' or 'ack_id'.");
+      const s = m.stream as Obj;
+      const start: StreamRequest = { type: "streamStart", group: m.group as string, noEcho: m.no_echo === true, streamId: streamIdOf(s, "a stream start") };
+      if (has(s, "idle_timeout_ms")) {
+        const idle = s.idle_timeout_ms as number;
+        if (idle < 1 || idle > MAX_STREAM_IDLE_TIMEOUT_MS) invalid(`'idle_timeout_ms' must be from 1 to ${MAX_STREAM_IDLE_TIMEOUT_MS}.`);
+        start.idleTimeoutMs = idle;
+      }
+      return start;
+    }
+    case "stream_data_message": {
+      const streamId = streamIdOf(m, "a 'stream_data_message'");
+      const payload = payloadOf(m.data as Obj);
+      if (!has(m, "stream_sequence_id") && !m.data) return { type: "streamData", streamId }; // keep-alive
+      const seq = has(m, "stream_sequence_id") ? uint(m.stream_sequence_id, "stream_sequence_id") : undefined;
+      if (seq === undefined || seq < 1) invalid("'stream_sequence_id' must be a positive integer in a 'stream_data_message' that carries data.");
+      if (!payload) invalid("'data' is required in a 'stream_data_message' with a 'stream_sequence_id'.");
+      return { type: "streamData", streamId, streamSequenceId: seq, payload };
+    }
+    default: {
+      const streamId = streamIdOf(m, "a 'stream_end_message'");
+      const e = m.error as Obj | undefined;
+      if (!e) return { type: "streamEnd", streamId };
+      return { type: "streamEnd", streamId, error: { message: (e.message as string) || undefined, userErrorCode: (e.user_error_code as string) || undefined } };
+    }
+  }
+}
+
 function toRequest(up: Obj): ClientRequest {
   const m = up[up.message as string] as Obj | undefined;
   if (!m) return invalid("the UpstreamMessage has no known message case.");
   switch (up.message) {
+    case "stream_data_message":
+    case "stream_end_message":
+      return streamRequest(up.message, m);
     case "send_to_group_message":
-      if (m.stream) invalid("group streams are not supported on the protobuf subprotocols by this service yet.");
+      if (m.stream) return streamRequest(up.message, m);
       return { type: "sendToGroup", group: m.group as string, ...ackId(m), noEcho: m.no_echo === true, payload: requirePayload(m.data as Obj, "sendToGroup") };
     case "event_message": {
       if (!m.event) invalid("'event' must not be empty in an 'event' message.");
@@ -96,7 +140,7 @@ function toRequest(up: Obj): ClientRequest {
     case "ping_message":
       return { type: "ping" };
     default:
-      return invalid(`'${String(up.message)}' is not supported by this service yet.`);
+      return invalid(`'${String(up.message)}' is not a request this service knows.`);
   }
 }
 
@@ -141,6 +185,13 @@ function messageData(p: Payload): Obj {
   }
 }
 
+function streamInfo(info: StreamInfo): Obj {
+  const s: Obj = { stream_id: info.streamId, stream_sequence_id: info.streamSequenceId };
+  if (info.endOfStream) s.end_of_stream = true;
+  if (info.error) s.error = { name: info.error.name, message: info.error.message ?? "", user_error_code: info.error.userErrorCode ?? "" };
+  return s;
+}
+
 function downstream(frame: DownstreamFrame): Obj | undefined {
   switch (frame.type) {
     case "connected": {
@@ -154,13 +205,23 @@ function downstream(frame: DownstreamFrame): Obj | undefined {
     case "ack":
       return { ack_message: frame.error ? { ack_id: frame.ackId, success: false, error: frame.error } : { ack_id: frame.ackId, success: true } };
     case "message": {
-      const d: Obj = { from: frame.source.from, data: messageData(frame.payload) };
+      const d: Obj = { from: frame.source.from };
+      const stream = frame.source.from === "group" ? frame.source.stream : undefined;
+      // the last fragment of a group stream carries no data (as on JSON)
+      if (!stream?.endOfStream) d.data = messageData(frame.payload);
       if (frame.source.from === "group") d.group = frame.source.group;
       if (frame.sequenceId !== undefined) d.sequence_id = frame.sequenceId;
+      if (stream) d.stream = streamInfo(stream);
       return { data_message: d };
     }
     case "pong":
       return { pong_message: {} };
+    case "streamAck":
+      return { stream_ack_message: { stream_id: frame.streamId, expected_sequence_id: frame.expectedSequenceId } };
+    case "streamNack":
+      return { stream_nack_message: { stream_id: frame.streamId, name: frame.name, message: frame.message, expected_sequence_id: frame.expectedSequenceId } };
+    case "streamClosed":
+      return { stream_closed_message: frame.error ? { stream_id: frame.streamId, error: frame.error } : { stream_id: frame.streamId } };
     default:
       return undefined; // invokeResponse: the protobuf subprotocols define no invoke
   }

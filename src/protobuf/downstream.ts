@@ -73,7 +73,9 @@ function streamInfo(bytes: Uint8Array): StreamInfo {
   if (s[3]) info.endOfStream = true;
   if (s[4]) {
     const e = read(M(s[4]), " sss");
-    info.error = { name: S(e[1]), message: S(e[2]), userErrorCode: S(e[3]) };
+    info.error = { name: S(e[1]) };
+    if (e[2]) info.error.message = e[2] as string;
+    if (e[3]) info.error.userErrorCode = e[3] as string;
   }
   return info;
 }

@@ -13,6 +13,7 @@ const client = WebPubSubProtobufReliableProtocol();
 const RUNS = { numRuns: 300, seed: 1212 } as const;
 
 const str = fc.string({ unit: "binary", maxLength: 12 });
+const streamId = fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 20 });
 const id = fc.oneof(fc.nat({ max: 1000 }), fc.constant(Number.MAX_SAFE_INTEGER), fc.integer({ min: 2 ** 32, max: Number.MAX_SAFE_INTEGER }));
 const bytes = fc.uint8Array({ maxLength: 24 });
 const optional = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
@@ -33,6 +34,11 @@ const upstreamMessage: fc.Arbitrary<WebPubSubMessage> = fc.oneof(
   fc.tuple(str, optional(id), data).map(([event, ackId, d]) => ({ kind: "sendEvent" as const, event, ackId, ...d })),
   fc.record({ kind: fc.constant("sequenceAck" as const), sequenceId: id }),
   fc.constant({ kind: "ping" as const }),
+  // group streams (PROTOCOL §10); ids of 1-128 characters, sequence ids from 1
+  fc.tuple(str, fc.boolean(), streamId, optional(fc.integer({ min: 1, max: 3_600_000 }))).map(([group, noEcho, sid, idle]) => ({ kind: "sendToGroup" as const, group, noEcho, stream: { streamId: sid, idleTimeoutInMs: idle } })),
+  fc.tuple(streamId, fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), data).map(([sid, seq, d]) => ({ kind: "streamData" as const, streamId: sid, streamSequenceId: seq, ...d })),
+  streamId.map((sid) => ({ kind: "streamData" as const, streamId: sid })),
+  fc.tuple(streamId, optional(fc.record({ message: optional(str.filter((x) => x !== "")), userErrorCode: optional(str.filter((x) => x !== "")) }))).map(([sid, error]) => ({ kind: "streamEnd" as const, streamId: sid, error })),
 ) as fc.Arbitrary<WebPubSubMessage>;
 
 /** What the service must make of `m` (its request shape). */
@@ -47,12 +53,20 @@ function expectedRequest(m: WebPubSubMessage): unknown {
     case "leaveGroup":
       return { ok: true, request: { type: m.kind, group: m.group, ...ack(m.ackId) } };
     case "sendToGroup":
+      if (m.stream) {
+        const idle = m.stream.idleTimeoutInMs === undefined ? {} : { idleTimeoutMs: m.stream.idleTimeoutInMs };
+        return { ok: true, request: { type: "streamStart", group: m.group, noEcho: m.noEcho, streamId: m.stream.streamId, ...idle } };
+      }
       return { ok: true, request: { type: "sendToGroup", group: m.group, ...ack(m.ackId), noEcho: m.noEcho, payload: payload(m as unknown as Data) } };
     case "sendEvent":
       return m.event === "" ? { ok: false, reason: expect.stringMatching(/'event' must not be empty/) } : { ok: true, request: { type: "event", event: m.event, ...ack(m.ackId), payload: payload(m as unknown as Data) } };
     case "sequenceAck":
       return { ok: true, request: { type: "sequenceAck", sequenceId: m.sequenceId } };
-    default:
+    case "streamData":
+      return { ok: true, request: m.streamSequenceId === undefined ? { type: "streamData", streamId: m.streamId } : { type: "streamData", streamId: m.streamId, streamSequenceId: m.streamSequenceId, payload: payload(m as unknown as Data) } };
+    case "streamEnd":
+      return { ok: true, request: m.error ? { type: "streamEnd", streamId: m.streamId, error: m.error } : { type: "streamEnd", streamId: m.streamId } };
+    case "ping":
       return { ok: true, request: { type: "ping" } };
   }
 }
@@ -71,6 +85,12 @@ const frame: fc.Arbitrary<DownstreamFrame> = fc.oneof(
   fc.record({ type: fc.constant("ack" as const), ackId: id, error: optional(ackError) }),
   fc.record({ type: fc.constant("message" as const), sequenceId: optional(id.filter((n) => n > 0)), source, payload }),
   fc.constant({ type: "pong" as const }),
+  fc.record({ type: fc.constant("streamAck" as const), streamId, expectedSequenceId: id }),
+  fc.record({ type: fc.constant("streamNack" as const), streamId, expectedSequenceId: id, name: str, message: str }),
+  fc.record({ type: fc.constant("streamClosed" as const), streamId, error: optional(ackError) }),
+  fc.tuple(optional(id.filter((n) => n > 0)), str, fc.record({ streamId, streamSequenceId: id.filter((n) => n > 0), endOfStream: fc.boolean(), error: optional(fc.record({ name: str, message: optional(str.filter((x) => x !== "")), userErrorCode: optional(str.filter((x) => x !== "")) })) }), payload).map(
+    ([sequenceId, group, stream, p]) => ({ type: "message" as const, sequenceId, source: { from: "group" as const, group, stream: { ...stream, endOfStream: stream.endOfStream || undefined, error: stream.endOfStream ? stream.error : undefined } }, payload: p }),
+  ),
 ) as fc.Arbitrary<DownstreamFrame>;
 
 /** What the client must make of a frame the service encoded. */
@@ -86,7 +106,18 @@ function expectedMessage(f: DownstreamFrame): unknown {
       const p = f.payload;
       const body = p.dataType === "text" ? p.body.toString() : p.dataType === "json" ? JSON.parse(p.body.toString()) : new Uint8Array(p.body).buffer;
       const d = { dataType: p.dataType, data: body, sequenceId: f.sequenceId };
-      return f.source.from === "server" ? { kind: "serverData", ...d } : { kind: "groupData", group: f.source.group, fromUserId: undefined, ...d };
+      if (f.source.from === "server") return { kind: "serverData", ...d };
+      const stream = f.source.stream;
+      if (!stream) return { kind: "groupData", group: f.source.group, fromUserId: undefined, ...d };
+      const info = JSON.parse(JSON.stringify(stream)); // without the undefined keys
+      // the last fragment carries no data
+      return { kind: "groupData", group: f.source.group, fromUserId: undefined, ...(stream.endOfStream ? { sequenceId: f.sequenceId } : d), stream: info };
+    }
+    case "streamAck":
+    case "streamNack":
+    case "streamClosed": {
+      const { type, ...rest } = f;
+      return JSON.parse(JSON.stringify({ kind: type, ...rest }));
     }
     default:
       return { kind: "pong" };

@@ -16,7 +16,8 @@ describe.each(RELIABLE_PROTOCOLS)("on %s", (_name, protocol) => {
     await expect(c.sendEvent("e", "x", "text", { ackId: 50 })).rejects.toThrow(); // no event handler: InvocationFailed
     const err = (await c.sendToGroup("g", "x", "text").catch((e: unknown) => e)) as SendMessageError;
     expect(err).toBeInstanceOf(SendMessageError);
-    expect([err.ackId, err.errorDetail?.name]).toEqual([2, "Forbidden"]);
+    expect(err.errorDetail?.name).toBe("Forbidden");
+    expect(err.ackId).toEqual(expect.any(Number)); // the automatic ackId it was sent with, for a retry
     await expect(c.leaveGroup("g", { ackId: 7 })).resolves.toEqual({ ackId: 7, isDuplicated: false });
     await expect(c.leaveGroup("g", { ackId: 7 })).resolves.toEqual({ ackId: 7, isDuplicated: true });
   });

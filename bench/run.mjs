@@ -13,6 +13,8 @@ import { build } from "esbuild";
 import { KINDS } from "./adapters.mjs";
 import { runProtobufRows } from "./protobuf.mjs";
 import { streamRows } from "./streams.mjs"; // group-stream row (issue 11)
+import { resilienceOnly, resilienceSection, runOnly } from "./resilience.mjs"; // issue 9 rows: bench/resilience.mjs
+if (resilienceOnly) process.exit(await runOnly(resilienceOnly)); // npm run bench -- --only flapping,blackhole,storm
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -236,7 +238,7 @@ for (const m of METRICS) {
   lines.push(`| ${m.label} | ${show(m, v.ours)} | ${show(m, v.official)} | ${raw} | ${fmt(ratio("official"))} | ${rr} | ${targetText} | ${holds} |`);
 }
 lines.push(...(await streamRows({ rounds: Math.min(ROUNDS, 3), log }))); // group-stream row (issue 11)
-const table = lines.join("\n");
+const table = lines.join("\n") + (await resilienceSection(log)); // issue 9 rows
 console.log(`\nMedians of ${ROUNDS} rounds:\n`);
 console.log(table);
 if (failures.length) console.log(`\nFailures:\n${failures.map((f) => `- ${f}`).join("\n")}`);

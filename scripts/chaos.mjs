@@ -1,67 +1,110 @@
 #!/usr/bin/env node
-// npm run chaos -- [--seed N] [--seconds 300] [--receivers 4] [--publishers 2]
-//                  [--fault-min 50] [--fault-max 500] [--client both|ours|official] [--sequential]
-// Runs the chaos scenario (test/chaos/scenario.ts) against our client and, as a comparison,
-// the official @azure/web-pubsub-client with the same seed. Exits 1 when ours lost,
-// duplicated or reordered anything, or a session ended unexpectedly.
+// npm run chaos -- [--scenario random|flapping|both] [--seed N] [--seconds S] [--client both|ours|official]
+//                  [--protocol json-reliable] [--sequential]
+//   random:   [--receivers 4] [--publishers 2] [--fault-min 50] [--fault-max 500]   (default 300 s)
+//   flapping: [--rate 1000] [--cut-min 100] [--cut-max 500]   (3 receivers; default 60 s)
+// Runs the chaos scenarios (test/chaos/scenario.ts: random faults; test/chaos/flapping.ts:
+// every link cut 100–500 ms after it opens) against our client and, as a comparison, the
+// official @azure/web-pubsub-client with the same seed. Exits 1 when ours abandoned a session
+// the service still held, lost, duplicated or reordered anything, or a session ended unexpectedly.
 import { parseArgs } from "node:util";
 import { importTs } from "./bundle-ts.mjs";
 
+const USAGE =
+  "npm run chaos -- [--scenario random|flapping|both] [--seed N] [--seconds S] [--client both|ours|official] [--protocol json-reliable] [--sequential]\n" +
+  "  random:   [--receivers 4] [--publishers 2] [--fault-min 50] [--fault-max 500]  (default 300 s)\n" +
+  "  flapping: [--rate 1000] [--cut-min 100] [--cut-max 500]  (3 receivers; default 60 s)";
 const { values: a } = parseArgs({
   options: {
+    scenario: { type: "string", default: "random" },
     seed: { type: "string" },
-    seconds: { type: "string", default: "300" },
-    receivers: { type: "string", default: "4" },
+    seconds: { type: "string" },
+    receivers: { type: "string" },
     publishers: { type: "string", default: "2" },
     "fault-min": { type: "string", default: "50" },
     "fault-max": { type: "string", default: "500" },
+    rate: { type: "string", default: "1000" },
+    "cut-min": { type: "string", default: "100" },
+    "cut-max": { type: "string", default: "500" },
+    protocol: { type: "string", default: "json-reliable" },
     client: { type: "string", default: "both" },
     sequential: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (a.help) {
-  console.log("npm run chaos -- [--seed N] [--seconds 300] [--receivers 4] [--publishers 2] [--fault-min 50] [--fault-max 500] [--client both|ours|official] [--sequential]");
+  console.log(USAGE);
   process.exit(0);
 }
+const fail = (msg) => {
+  console.error(`${msg}\n${USAGE}`);
+  process.exit(2);
+};
 const int = (name, v, min) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} must be an integer >= ${min}`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}`);
   return n;
 };
+if (!["random", "flapping", "both"].includes(a.scenario)) fail("--scenario must be random, flapping or both");
+if (!["both", "ours", "official"].includes(a.client)) fail("--client must be both, ours or official");
 const seed = a.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int("seed", a.seed, 0);
-const common = {
-  seed,
-  seconds: int("seconds", a.seconds, 1),
-  receivers: int("receivers", a.receivers, 1),
-  publishers: int("publishers", a.publishers, 1),
-  faultMinMs: int("fault-min", a["fault-min"], 1),
-  faultMaxMs: int("fault-max", a["fault-max"], 1),
-  log: (line) => console.log(line),
-};
-if (common.faultMaxMs < common.faultMinMs) {
-  console.error("--fault-max must be >= --fault-min");
-  process.exit(2);
-}
-if (!["both", "ours", "official"].includes(a.client)) {
-  console.error("--client must be both, ours or official");
-  process.exit(2);
-}
+const log = (line) => console.log(line);
 
 const chaos = await importTs("test/chaos/scenario.ts", "chaos");
+const flapping = await importTs("test/chaos/flapping.ts", "chaos-flapping");
+if (!chaos.CHAOS_PROTOCOLS[a.protocol]) fail(`--protocol must be one of ${Object.keys(chaos.CHAOS_PROTOCOLS).join(", ")}`);
 const adapters = a.client === "both" ? [chaos.oursAdapter, chaos.officialAdapter] : [a.client === "ours" ? chaos.oursAdapter : chaos.officialAdapter];
-console.log(`chaos: seed ${seed} (replay with --seed ${seed}); ${common.seconds} s; clients: ${adapters.map((x) => x.name).join(", ")}${adapters.length > 1 ? (a.sequential ? " (one after the other)" : " (side by side, each on its own emulator)") : ""}`);
+const run = async (fn) => {
+  if (a.sequential) {
+    const out = [];
+    for (const adapter of adapters) out.push(await fn(adapter));
+    return out;
+  }
+  return Promise.all(adapters.map(fn));
+};
+const how = adapters.length > 1 ? (a.sequential ? " (one after the other)" : " (side by side, each on its own emulator)") : "";
+console.log(`chaos: seed ${seed} (replay with --seed ${seed}); scenario ${a.scenario}; protocol ${a.protocol}; clients: ${adapters.map((x) => x.name).join(", ")}${how}`);
 
-const reports = [];
-if (a.sequential) for (const adapter of adapters) reports.push(await chaos.runChaos({ ...common, adapter }));
-else reports.push(...(await Promise.all(adapters.map((adapter) => chaos.runChaos({ ...common, adapter })))));
-
-for (const r of reports) console.log(`\n${chaos.formatReport(r)}`);
-console.log(`\n${chaos.formatComparison(reports)}`);
-const ours = reports.find((r) => r.client === "ours");
-const failed = ours && (ours.lost || ours.duplicated || ours.outOfOrder || ours.unexpectedSessionEnds || !ours.settled || ours.required === 0);
-console.log(ours ? `\nours: ${failed ? "FAILED" : "PASSED"} (zero lost, duplicated, out of order and unexpected session ends required)` : "");
+const verdicts = [];
+if (a.scenario === "random" || a.scenario === "both") {
+  const common = {
+    seed,
+    protocol: a.protocol,
+    seconds: int("seconds", a.seconds ?? "300", 1),
+    receivers: int("receivers", a.receivers ?? "4", 1),
+    publishers: int("publishers", a.publishers, 1),
+    faultMinMs: int("fault-min", a["fault-min"], 1),
+    faultMaxMs: int("fault-max", a["fault-max"], 1),
+    log,
+  };
+  if (common.faultMaxMs < common.faultMinMs) fail("--fault-max must be >= --fault-min");
+  const reports = await run((adapter) => chaos.runChaos({ ...common, adapter }));
+  for (const r of reports) console.log(`\n${chaos.formatReport(r)}`);
+  console.log(`\nrandom faults, side by side:\n${chaos.formatComparison(reports)}`);
+  const ours = reports.find((r) => r.client === "ours");
+  if (ours) {
+    const failed = ours.abandonedSessions || ours.lost || ours.duplicated || ours.outOfOrder || ours.unexpectedSessionEnds || !ours.settled || ours.required === 0;
+    verdicts.push(`random faults: ours ${failed ? "FAILED" : "PASSED"}`);
+  }
+}
+if (a.scenario === "flapping" || a.scenario === "both") {
+  const common = {
+    seed,
+    protocol: a.protocol,
+    seconds: int("seconds", a.seconds ?? "60", 1),
+    receivers: int("receivers", a.receivers ?? "3", 1),
+    ratePerSec: int("rate", a.rate, 1),
+    cutMinMs: int("cut-min", a["cut-min"], 1),
+    cutMaxMs: int("cut-max", a["cut-max"], 1),
+    log,
+  };
+  if (common.cutMaxMs < common.cutMinMs) fail("--cut-max must be >= --cut-min");
+  const reports = await run((adapter) => flapping.runFlapping({ ...common, adapter }));
+  for (const r of reports) console.log(`\n${flapping.formatFlapping(r)}`);
+  console.log(`\nsustained flapping, side by side:\n${flapping.formatFlappingComparison(reports)}`);
+  const ours = reports.find((r) => r.client === "ours");
+  if (ours) verdicts.push(`flapping: ours ${flapping.flappingFailed(ours) ? "FAILED" : "PASSED"}`);
+}
+const failed = verdicts.some((v) => v.endsWith("FAILED"));
+if (verdicts.length) console.log(`\n${verdicts.join("; ")} (zero abandoned sessions, lost, duplicated, out of order and unexpected session ends required)`);
 process.exit(failed ? 1 : 0);

@@ -35,6 +35,8 @@ import {
 } from "./utils/validate.js";
 
 type Listener<K extends WebPubSubClientEventName> = (event: WebPubSubClientEvents[K]) => void;
+/** A once() wrapper remembers the listener it wraps, so off() can find it. */
+type Once = { l?: unknown };
 
 /** Protocol objects are stateless: clients without a `protocol` option share one. */
 let DEFAULT_PROTOCOL: WebPubSubClientProtocol | undefined;
@@ -56,8 +58,6 @@ function credentialOf(source: string | WebPubSubClientCredential): EngineConfig[
 
 export class WebPubSubClient {
   readonly #engine: Engine;
-  /** once() registrations, by event and original listener; made on first use. */
-  #onceWrappers?: Map<string, Map<Listener<never>, Listener<never>>>;
   // --- group streams (issue 11): made on first use
   readonly #rt: Runtime;
   #gs?: GroupStreams;
@@ -128,28 +128,23 @@ export class WebPubSubClient {
     this.#engine.emitter.on(event, listener);
   }
 
+  /** Removes `listener`: every once() registration of it, and one on() registration. */
   off<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
-    const wrapper = this.#onceWrappers?.get(event)?.get(listener as Listener<never>);
-    if (wrapper) {
-      this.#onceWrappers!.get(event)!.delete(listener as Listener<never>);
-      this.#engine.emitter.off(event, wrapper as Listener<K>);
-    }
-    this.#engine.emitter.off(event, listener);
+    const { emitter } = this.#engine;
+    const list = emitter.all.get(event);
+    if (list) for (let i = list.length; i--; ) if ((list[i] as Once).l === listener) list.splice(i, 1);
+    emitter.off(event, listener);
   }
 
   /** Like `on`, for the next event only. */
   once<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
-    const all = (this.#onceWrappers ??= new Map());
-    let wrappers = all.get(event);
-    if (!wrappers) all.set(event, (wrappers = new Map()));
-    const wrapper: Listener<K> = (e) => {
-      // remove only this once-registration, not an on() registration of the same function
-      if (wrappers.get(listener as Listener<never>) === (wrapper as Listener<never>)) wrappers.delete(listener as Listener<never>);
-      this.#engine.emitter.off(event, wrapper);
+    const { emitter } = this.#engine;
+    const wrapper: Listener<K> & Once = (e) => {
+      emitter.off(event, wrapper);
       listener(e);
     };
-    wrappers.set(listener as Listener<never>, wrapper as Listener<never>);
-    this.#engine.emitter.on(event, wrapper);
+    wrapper.l = listener;
+    emitter.on(event, wrapper);
   }
 
   async joinGroup(groupName: string, options?: JoinGroupOptions): Promise<WebPubSubResult> {
@@ -248,6 +243,8 @@ export class WebPubSubClient {
       return undefined;
     }
     this.#engine.checkKeyFree(ackId);
-    return ackId ?? this.#engine.nextAckId();
+    if (ackId === undefined) return this.#engine.nextAckId();
+    this.#engine.usedAckId(ackId);
+    return ackId;
   }
 }

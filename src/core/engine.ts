@@ -1,25 +1,30 @@
 // The connection lifecycle: start, stop, drop, recover, reconnect, give up. Every state
-// change goes through the table in state-machine.ts; this file decides which trigger to
-// fire and when. It touches no global: the transport, clock, timers and network signal
-// come in through `Runtime`.
+// change goes through the table in state-machine.ts; the rules for when to try again are
+// in recovery-policy.ts, one socket's life in link.ts, dead-link detection in
+// keep-alive.ts. Each start() and each retry loop holds a run token: anything that
+// awaited and finds the token replaced (stop, a newer loop) gives up without acting.
+// It touches no global: transport, clocks, timers and signals come in through `Runtime`.
 import mitt from "mitt";
 import { AbortError } from "../errors/abort-error.js";
 import { ConnectionError } from "../errors/connection-error.js";
 import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
 import type { DisconnectedMessage, WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
-import { deferred, type Deferred } from "../utils/deferred.js";
 import { redactUrl } from "../utils/redact.js";
 import { recoveryUrl } from "../utils/url.js";
+import { frameBytes } from "../utils/validate.js";
+import type { EngineInternals } from "./engine-access.js";
+import type { EngineExtension, SessionSnapshot } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
 import { KeepAlive } from "./keep-alive.js";
+import { Link } from "./link.js";
 import { ABORT_DETAIL, ABORTED, operationError, Outbox, type Operation } from "./outbox.js";
+import { RecoveryPolicy } from "./recovery-policy.js";
 import type { RetryPolicy } from "./retry-policy.js";
-import type { Runtime, Timers, Transport } from "./runtime.js";
-import type { TransportHandlers } from "../transport/transport.js";
-import type { EngineExtension, EngineHost } from "./extension.js";
+import type { Runtime, Timers } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
+import { Waiter } from "./waiter.js";
 
 export interface EngineConfig {
   /** Asked once per brand-new connection, never for a recovery. */
@@ -32,43 +37,42 @@ export interface EngineConfig {
   keepAliveIntervalMs: number;
   keepAliveTimeoutMs: number;
   ackTimeoutMs: number;
-  /** How long a new socket may take to deliver `connected` (or, recovering, to open). */
+  /** How long the credential and a new socket may take to deliver `connected`. */
   connectTimeoutMs: number;
-  /** How long recovery is tried before falling back to a new connection (30 s). */
+  /** How long a session is tried after the link was last known up (30 s). */
   recoveryWindowMs: number;
-  /** The least time between two recovery attempts (1 s). */
+  /** The longest wait between two failing recovery attempts (1 s). */
   recoveryDelayMs: number;
 }
 
-interface PendingOpen {
-  gen: number;
-  mode: "new" | "recover";
-  timer: unknown;
-  finish(error?: Error): void;
+/** A run token: replaced by every start(), stop() and retry loop; `halt` rejects on stop. */
+interface Run {
+  halt: Promise<never>;
+  end(error: Error): void;
 }
 
 type Events = WebPubSubClientEvents;
 
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
-const STOPPED_BEFORE_CONNECTED = "The client was stopped before the connection was established.";
+/** Frames above the service's limit are refused before they are sent. */
+export const MAX_FRAME_BYTES = 1 << 20;
+/** A recovery socket that is not confirmed by then is abandoned, and the next attempt made. */
+const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
+const STOPPED = "The client was stopped.";
+
+function newRun(): Run {
+  let end!: (error: Error) => void;
+  const halt = new Promise<never>((_, reject) => (end = reject));
+  halt.catch(() => {});
+  return { halt, end };
+}
 
 /** Hosts fire a timer set beyond 2^31-1 ms at once; such delays mean "practically never". */
-class ClampedTimers implements Timers {
-  readonly #inner: Timers;
-  constructor(inner: Timers) {
-    this.#inner = inner;
-  }
-  setTimeout(callback: () => void, ms: number): unknown {
-    return this.#inner.setTimeout(callback, Math.min(ms, MAX_TIMER_DELAY_MS));
-  }
-  clearTimeout(handle: unknown): void {
-    this.#inner.clearTimeout(handle);
-  }
-}
-/** A recovery socket that has not opened by then is abandoned, and the next attempt made. */
-const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
+const clamped = (t: Timers): Timers => ({
+  setTimeout: (fn, ms) => t.setTimeout(fn, Math.min(ms, 2 ** 31 - 1)),
+  clearTimeout: (h) => t.clearTimeout(h),
+});
 
-export class Engine implements EngineHost {
+export class Engine implements EngineInternals {
   readonly emitter = mitt<Events>();
   readonly groups = new GroupMemory();
   connectionId?: string;
@@ -78,32 +82,23 @@ export class Engine implements EngineHost {
   readonly #outbox: Outbox;
   readonly #acker: SequenceAcker;
   readonly #keepAlive: KeepAlive;
+  readonly #policy: RecoveryPolicy;
+  readonly #waiter: Waiter;
   readonly #reliable: boolean;
   readonly #timers: Timers;
-  #socket?: Transport;
-  #gen = 0;
-  #pendingOpen?: PendingOpen;
-  #lastClose?: { code: number; reason: string };
-  #reconnectionToken?: string;
+  #link?: Link;
+  #run = newRun();
+  #token?: string;
   #url?: string;
   #lastDisconnected?: DisconnectedMessage;
-  #waiter?: () => void;
-  #stopDone?: Deferred<void>;
+  #stopDone?: Promise<void>;
+  #stopped?: () => void;
   #stopTimer: unknown;
-  #online = true;
-  #offlineEvents = 0;
-  #unsubscribeNetwork?: () => void;
-  #lastRecoveryAttempt = -Infinity;
-  #recoveryStartedAt?: number;
-  #linkUpAt = 0;
-  #up = false;
-  /** Attempts in the current recovery window (kept across recoveries that drop at once). */
-  #recoveryAttempts = 0;
+  #unsubscribe?: () => void;
   #ackCounter = 0;
-  /** Bumped by every start(); a start() that is no longer the latest gives up. */
-  #startRun = 0;
   #invocationCounter = 0;
   #extensions: EngineExtension[] = [];
+  #up = false;
 
   readonly #config: EngineConfig;
   readonly #rt: Runtime;
@@ -111,12 +106,18 @@ export class Engine implements EngineHost {
   constructor(config: EngineConfig, rt: Runtime) {
     this.#config = config;
     this.#rt = rt;
-    const timers = (this.#timers = new ClampedTimers(rt.timers));
+    const timers = (this.#timers = clamped(rt.timers));
     this.#reliable = config.protocol.isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
     this.#outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs);
     this.#acker = new SequenceAcker(timers, this);
-    this.#keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, this);
+    this.#policy = new RecoveryPolicy(config.recoveryWindowMs, config.recoveryDelayMs, config.reconnectRetry, rt.random);
+    this.#waiter = new Waiter(timers);
+    this.#keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
+      ping: () => void this.write({ kind: "ping" }),
+      dead: (why) => this.#dead(why),
+      waiting: () => this.#outbox.waiting(),
+    });
   }
 
   get state(): WebPubSubClientState {
@@ -125,8 +126,9 @@ export class Engine implements EngineHost {
 
   // ---- the extension seam (extension.ts) -------------------------------------------
 
+  /** True while a socket is open and the session confirmed on it. */
   get linkUp(): boolean {
-    return this.#socket !== undefined && this.#fsm.state === "connected";
+    return this.#fsm.state === "connected" && !!this.#link?.confirmed;
   }
 
   sendRaw(message: WebPubSubMessage): boolean {
@@ -138,13 +140,13 @@ export class Engine implements EngineHost {
     return () => void (this.#extensions = this.#extensions.filter((x) => x !== extension));
   }
 
-  /** Calls `hook` on every extension; one that throws is logged and cannot break the client. */
-  #tell<K extends keyof EngineExtension>(hook: K, ...args: Parameters<NonNullable<EngineExtension[K]>>): boolean {
+  /** Calls `hook` on every extension until one returns true; one that throws is logged. */
+  #tell<K extends keyof EngineExtension>(hook: K, arg?: unknown): boolean {
     for (const x of this.#extensions) {
       try {
-        if ((x[hook] as ((...a: unknown[]) => unknown) | undefined)?.apply(x, args) === true) return true;
+        if ((x[hook] as ((a: unknown) => unknown) | undefined)?.call(x, arg) === true) return true;
       } catch (error) {
-        this.#rt.logger.error(`an extension's ${hook} threw: ${String(error)}`);
+        this.#rt.logger.error(`extension ${hook} threw: ${String(error)}`);
       }
     }
     return false;
@@ -152,36 +154,25 @@ export class Engine implements EngineHost {
 
   // ---- public lifecycle ------------------------------------------------------------
 
-  async start(signal?: AbortSignalLike): Promise<void> {
+  /** Connects; with a snapshot, first tries to recover that session instead of a new one. */
+  async start(signal?: AbortSignalLike, snapshot?: SessionSnapshot): Promise<void> {
     if (this.#fsm.state !== "stopped") {
       throw new Error(`start() needs a stopped client, but this one is ${this.#fsm.state}; call stop() first.`);
     }
     if (signal?.aborted) throw new AbortError("start() was aborted before it began.");
-    const run = ++this.#startRun;
+    const run = (this.#run = newRun());
     this.#fire("start");
     this.#subscribeNetwork();
-    const aborted = deferred<never>();
-    aborted.promise.catch(() => {});
-    const onAbort = (): void => {
-      const error = new AbortError("start() was aborted.");
-      aborted.reject(error);
-      if (run === this.#startRun) this.#pendingOpen?.finish(error);
-    };
+    const onAbort = (): void => run.end(new AbortError("start() was aborted."));
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const url = await Promise.race([this.#config.getClientAccessUrl(signal), aborted.promise]);
-      if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl must return a non-empty URL string.");
-      this.#assertStarting(run);
-      await this.#open(url, "new");
-      this.#assertStarting(run);
-      this.#url = url;
-      this.#established();
+      if (snapshot?.protocol === this.#config.protocol.name && (await this.#resume(run, snapshot))) return;
+      await this.#connect(run, signal);
     } catch (error) {
-      if (this.state === "connecting" && run === this.#startRun) {
-        this.#dropSocket();
+      if (run === this.#run) {
+        this.#dropLink();
         this.#forgetSession(); // frames that came before the failure may have armed the acker
-        this.#unsubscribeNetwork?.();
-        this.#unsubscribeNetwork = undefined;
+        this.#unsubscribe?.();
         this.#fire("failed");
         this.#outbox.failAll("The client could not connect; the operation was not sent.");
       }
@@ -191,27 +182,26 @@ export class Engine implements EngineHost {
     }
   }
 
+  resume(snapshot: SessionSnapshot, signal?: AbortSignalLike): Promise<void> {
+    return this.start(signal, snapshot);
+  }
+
   stop(): Promise<void> {
     const state = this.#fsm.state;
     if (state === "stopped") return Promise.resolve();
-    if (state === "stopping") return this.#stopDone!.promise;
-    const done = (this.#stopDone = deferred());
+    if (state === "stopping") return this.#stopDone!;
+    this.#stopDone = new Promise((resolve) => (this.#stopped = resolve));
     this.#fire("stop");
-    this.#wake();
-    this.#pendingOpen?.finish(new ConnectionError(STOPPED_BEFORE_CONNECTED));
-    const socket = this.#socket;
-    if (socket) {
+    this.#run.end(new ConnectionError(STOPPED));
+    this.#run = newRun();
+    this.#waiter.wake();
+    const link = this.#link;
+    if (link?.confirmed) {
       this.#linkDown();
-      try {
-        socket.close(1000, "");
-      } catch {
-        // already closing
-      }
+      link.close();
       this.#stopTimer = this.#timers.setTimeout(() => this.#finishStop(), 3000);
-    } else {
-      this.#finishStop(); // clears this.#stopDone
-    }
-    return done.promise;
+    } else this.#finishStop();
+    return this.#stopDone;
   }
 
   // ---- operations ------------------------------------------------------------------
@@ -220,6 +210,11 @@ export class Engine implements EngineHost {
     do this.#ackCounter++;
     while (this.#outbox.has(this.#ackCounter));
     return this.#ackCounter;
+  }
+
+  /** The caller chose `ackId`: automatic ids never repeat it. */
+  usedAckId(ackId: number): void {
+    if (ackId > this.#ackCounter) this.#ackCounter = ackId;
   }
 
   nextInvocationId(): string {
@@ -241,33 +236,29 @@ export class Engine implements EngineHost {
   submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike, front = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const state = this.#fsm.state;
-      const refused =
-        state === "stopped" || state === "stopping"
-          ? `The client is ${state}; call start() first.`
-          : signal?.aborted
-            ? ABORTED
-            : undefined;
-      const op: Operation = {
+      const op = {
         message,
+        frame: "",
         ackId: (message as { ackId?: number }).ackId,
         invocationId: message.kind === "invoke" ? message.invocationId : undefined,
         idempotent: message.kind === "joinGroup" || message.kind === "leaveGroup",
-        resolve: resolve as unknown as Operation["resolve"],
+        resolve,
         reject,
         attempts: 0,
         retries: 0,
         phase: "queued",
         due: 0,
-      };
-      if (refused) return reject(operationError(op, refused, refused === ABORTED ? ABORT_DETAIL : undefined));
-      // [protobuf] A protocol with no invoke (protobuf) refuses it now, not once the link is back.
-      if (message.kind === "invoke") {
-        try {
-          this.#config.protocol.writeMessage(message);
-        } catch (e) {
-          return reject(operationError(op, `The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`));
-        }
+      } as unknown as Operation;
+      const fail = (why: string, detail?: typeof ABORT_DETAIL): void => reject(operationError(op, why, detail));
+      if (state === "stopped" || state === "stopping") return fail(`The client is ${state}; call start() first.`);
+      if (signal?.aborted) return fail(ABORTED, ABORT_DETAIL);
+      let bytes: number;
+      try {
+        bytes = frameBytes((op.frame = this.#config.protocol.writeMessage(message)));
+      } catch (e) {
+        return fail(`The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`);
       }
+      if (bytes > MAX_FRAME_BYTES) return reject(new RangeError(`The message is ${bytes} bytes; the service takes at most ${MAX_FRAME_BYTES}.`));
       if (signal) {
         const onAbort = (): void => void this.#outbox.abort(op, ABORTED);
         signal.addEventListener("abort", onAbort, { once: true });
@@ -277,106 +268,88 @@ export class Engine implements EngineHost {
     });
   }
 
+  /** @internal Writes a message when the link is up; false otherwise (the outbox queues). */
+  write(message: WebPubSubMessage): boolean {
+    return this.send(this.#config.protocol.writeMessage(message), false);
+  }
+
+  /** @internal Writes an encoded frame when the link is up. */
+  send(frame: string | ArrayBuffer, answered: boolean): boolean {
+    const sent = this.linkUp && this.#link!.send(frame);
+    if (sent && answered) this.#keepAlive.expect();
+    return sent;
+  }
+
   // ---- sockets -----------------------------------------------------------------------
 
-  /** Opens a socket; resolves on `connected` (new) or on open (recover). */
-  #open(url: string, mode: "new" | "recover", timeoutMs = this.#config.connectTimeoutMs): Promise<void> {
-    this.#dropSocket();
-    const gen = ++this.#gen;
-    const done = deferred<void>();
-    const timers = this.#timers;
-    this.#rt.logger.info(`${mode === "new" ? "connecting to" : "recovering through"} ${redactUrl(url)}`);
-    const pending: PendingOpen = {
-      gen,
-      mode,
-      timer: undefined,
-      finish: (error) => {
-        if (this.#pendingOpen !== pending) return;
-        this.#pendingOpen = undefined;
-        timers.clearTimeout(pending.timer);
-        if (error) {
-          this.#dropSocket();
-          done.reject(error);
-        } else done.resolve();
+  #open(url: string, recover: boolean): Link {
+    this.#dropLink();
+    this.#rt.logger.info(`${recover ? "recovering through" : "connecting to"} ${redactUrl(url)}`);
+    const link = new Link(this.#rt, url, recover, this.#config.protocol.name, recover ? RECOVERY_ATTEMPT_TIMEOUT_MS : this.#config.connectTimeoutMs, {
+      // Ask for a frame at once: its answer is what confirms a recovered session.
+      onOpen: (l) => void (l === this.#link && recover && l.send(this.#config.protocol.writeMessage({ kind: "ping" }))),
+      onFrame: (l, data) => void (l === this.#link && this.#onData(l, data)),
+      onClose: (l, code, reason) => {
+        if (l !== this.#link) return;
+        this.#link = undefined;
+        this.#onDrop(code, reason);
       },
-    };
-    this.#pendingOpen = pending;
-    try {
-      this.#socket = this.#rt.transport(url, this.#config.protocol.name, this.#handlers(gen, mode));
-    } catch (error) {
-      const detail = redactUrl(String((error as Error)?.message ?? error)); // errors may quote the URL
-      pending.finish(new ConnectionError(`Cannot open a WebSocket to ${redactUrl(url)}: ${detail}`));
-      return done.promise;
-    }
-    pending.timer = timers.setTimeout(
-      () => pending.finish(new ConnectionError(`No connection within ${timeoutMs} ms.`)),
-      Math.min(timeoutMs, this.#config.connectTimeoutMs),
-    );
-    // The socket may close after it was established but before the caller has taken it
-    // over (a service that opens, then closes at once with 1008): that is a failed open.
-    return done.promise.then(() => {
-      if (gen === this.#gen) return;
-      const closed = this.#lastClose;
-      const why = closed ? ` (code ${closed.code}${closed.reason ? `: ${closed.reason}` : ""})` : "";
-      throw new ConnectionError(`The connection closed as soon as it was established${why}.`, closed?.code, closed?.reason);
     });
+    this.#link = link;
+    return link;
   }
 
-  /** The socket's callbacks: they hold only the engine and the socket's generation. */
-  #handlers(gen: number, mode: "new" | "recover"): TransportHandlers {
-    return {
-      onOpen: () => {
-        if (gen === this.#gen && mode === "recover") this.#pendingOpen?.finish();
-      },
-      onMessage: (data) => {
-        if (gen === this.#gen) this.#onData(data);
-      },
-      onClose: (code, reason) => {
-        if (gen !== this.#gen) return;
-        this.#lastClose = { code, reason };
-        this.#socket = undefined;
-        this.#gen++;
-        const pending = this.#pendingOpen;
-        if (pending?.gen === gen) {
-          const why = this.#lastDisconnected?.message ?? reason;
-          pending.finish(new ConnectionError(`The connection closed before it was established (code ${code}${why ? `: ${why}` : ""}).`, code, reason));
-        } else this.#onDrop(code, reason);
-      },
-    };
+  /** Forgets the current socket; its late events are ignored. */
+  #dropLink(): void {
+    const link = this.#link;
+    this.#link = undefined;
+    link?.abort();
   }
 
-  /** @internal The keep-alive found the link silent for too long. */
-  linkDead(silentForMs: number): void {
-    this.#rt.logger.warn(`no traffic for ${silentForMs} ms: the link is dead`);
-    this.#dropSocket();
-    this.#onDrop(1006, "keep-alive timeout");
-  }
-
-  /** Forgets the current socket; its late callbacks are ignored. */
-  #dropSocket(): void {
-    const socket = this.#socket;
-    this.#socket = undefined;
-    this.#gen++;
-    socket?.abort();
-  }
-
-  /** @internal Writes a frame when connected; false otherwise (the outbox queues). */
-  write(message: WebPubSubMessage): boolean {
-    const socket = this.#socket;
-    if (!socket || this.#fsm.state !== "connected") return false;
-    const data = this.#config.protocol.writeMessage(message); // throws for content it cannot encode
+  /** Opens a brand-new connection: credential (bounded), socket, `connected` frame. */
+  async #connect(run: Run, signal?: AbortSignalLike): Promise<void> {
+    const ms = this.#config.connectTimeoutMs;
+    const ac = signal ? undefined : this.#rt.abortController?.();
+    let timer: unknown;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.#timers.setTimeout(() => reject(new ConnectionError(`No client access URL within ${ms} ms.`)), ms);
+    });
     try {
-      socket.send(data);
+      const url = await Promise.race([this.#config.getClientAccessUrl(signal ?? ac?.signal), timeout, run.halt]);
+      this.#timers.clearTimeout(timer);
+      if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl must return a non-empty URL string.");
+      await Promise.race([this.#open(url, false).ready, run.halt]);
+    } catch (error) {
+      this.#timers.clearTimeout(timer);
+      ac?.abort(); // a credential still at work (timed out, or the client stopped) can stop
+      throw error;
+    }
+  }
+
+  /** Tries to recover a snapshot's session; false when the service refused it. */
+  async #resume(run: Run, s: SessionSnapshot): Promise<boolean> {
+    this.connectionId = s.connectionId;
+    this.userId = s.userId;
+    this.#token = s.reconnectionToken;
+    this.#url = s.url;
+    this.#acker.reset(s.lastSequenceId);
+    for (const g of s.groups) this.groups.joined(g);
+    for (const id of s.usedAckIds) this.usedAckId(id);
+    try {
+      await Promise.race([this.#open(recoveryUrl(s.url, s.connectionId, s.reconnectionToken), true).ready, run.halt]);
       return true;
-    } catch {
+    } catch (error) {
+      if (run !== this.#run) throw error;
+      this.#rt.logger.info(`could not resume ${s.connectionId}: ${(error as Error).message}`);
+      this.#forgetSession();
       return false;
     }
   }
 
-  // ---- inbound -----------------------------------------------------------------------
-
-  #onData(data: string | ArrayBuffer): void {
+  /** Every frame: the keep-alive's proof of life, then the session's confirmation, then routing. */
+  #onData(link: Link, data: string | ArrayBuffer): void {
     this.#keepAlive.seen();
+    this.#acker.received(typeof data === "string" ? data.length : data.byteLength);
     let parsed: WebPubSubMessage | WebPubSubMessage[] | null;
     try {
       parsed = this.#config.protocol.parseMessages(data);
@@ -384,17 +357,19 @@ export class Engine implements EngineHost {
       this.#rt.logger.warn(`ignored a frame the protocol could not parse: ${String(error)}`);
       return;
     }
-    if (parsed == null) return;
-    if (Array.isArray(parsed)) for (const m of parsed) this.#onMessage(m);
-    else this.#onMessage(parsed);
+    for (const m of Array.isArray(parsed) ? parsed : parsed ? [parsed] : []) {
+      if (link === this.#link) this.#onMessage(link, m);
+    }
   }
 
-  #onMessage(m: WebPubSubMessage): void {
+  #onMessage(link: Link, m: WebPubSubMessage): void {
     if (m === null || typeof m !== "object") return;
+    // Any frame but a farewell on a recovery socket proves the service kept the session.
+    if (link.recover && !link.confirmed && m.kind !== "disconnected") this.#confirmed(link);
     switch (m.kind) {
       case "groupData":
       case "serverData":
-        if (this.#reliable && typeof m.sequenceId === "number" && !this.#acker.accept(m.sequenceId)) return;
+        if (this.#reliable && m.sequenceId !== undefined && !this.#acker.accept(m.sequenceId)) return;
         if (this.#tell("onMessage", m)) return;
         if (m.kind === "groupData") this.#emit("group-message", { message: m });
         else this.#emit("server-message", { message: m });
@@ -406,35 +381,45 @@ export class Engine implements EngineHost {
         this.#outbox.onInvokeResponse(m);
         break;
       case "connected":
-        this.#onConnectedFrame(m.connectionId, m.userId, m.reconnectionToken);
+        if (!link.confirmed && !link.recover) {
+          this.connectionId = m.connectionId;
+          this.userId = m.userId;
+          this.#token = m.reconnectionToken;
+          this.#acker.reset();
+          this.#confirmed(link);
+        } else if (m.connectionId === this.connectionId && m.reconnectionToken) {
+          this.#token = m.reconnectionToken; // a recovered link may hand out a fresh token
+        }
         break;
       case "disconnected":
         this.#lastDisconnected = m;
+        link.farewell = m.message;
     }
     this.#tell("onMessage", m); // control frames: the engine's own handling comes first
   }
 
-  #onConnectedFrame(connectionId: string, userId: string | undefined, token: string | undefined): void {
-    const pending = this.#pendingOpen;
-    if (pending?.mode === "new") {
-      this.connectionId = connectionId;
-      this.userId = userId;
-      this.#reconnectionToken = token;
-      this.#acker.reset();
-      pending.finish();
-    } else if (connectionId === this.connectionId && token) {
-      this.#reconnectionToken = token; // a recovered link may hand out a fresh token
-    }
-  }
-
   // ---- link up / down ----------------------------------------------------------------
 
-  /** A brand-new connection is ready: rejoin groups first, then drain the queue. */
-  #established(): void {
-    this.#fire("connected");
+  /** The service confirmed the session on `link`: a brand-new connection, a resumed or a recovered one. */
+  #confirmed(link: Link): void {
+    link.confirm();
+    const now = this.#rt.clock.now();
+    this.#policy.up(now);
     const connectionId = this.connectionId!;
-    const rejoins = this.#config.autoRejoinGroups ? this.groups.list().reverse().map((g) => this.#rejoin(g)) : [];
-    this.#linkUp(false);
+    if (this.#fsm.state === "recovering") {
+      this.#fire("recovered");
+      this.#lastDisconnected = undefined; // it was about the link that is now recovered
+      this.#linkUp(true);
+      this.#rt.logger.info(`recovered ${connectionId}`);
+      this.#emit("recovered", { connectionId });
+      return;
+    }
+    // A brand-new connection (or a resumed session): rejoin groups first, then drain the queue.
+    this.#fire("connected");
+    this.#url = link.url;
+    this.#policy.connected(now);
+    const rejoins = this.#config.autoRejoinGroups && !link.recover ? this.groups.list().reverse().map((g) => this.#rejoin(g)) : [];
+    this.#linkUp(link.recover);
     this.#rt.logger.info(`connected as ${connectionId}`);
     void Promise.all(rejoins).then(() => {
       if (this.connectionId === connectionId && this.#fsm.state === "connected") {
@@ -456,39 +441,40 @@ export class Engine implements EngineHost {
   }
 
   #linkUp(recovered: boolean): void {
-    this.#linkUpAt = this.#rt.clock.now();
     this.#up = true;
     this.#keepAlive.start();
     this.#outbox.resume();
+    this.#acker.flush(recovered);
     this.#tell("onLinkUp", { connectionId: this.connectionId!, recovered });
   }
 
   #linkDown(): void {
-    if (this.#up) this.#tell("onLinkDown");
-    this.#up = false;
     this.#keepAlive.stop();
     this.#acker.cancel();
     this.#outbox.pause();
+    if (this.#up) this.#tell("onLinkDown");
+    this.#up = false;
   }
 
+  /** The keep-alive found the link dead. */
+  #dead(why: string): void {
+    this.#rt.logger.warn(`the link is dead: ${why}`);
+    this.#dropLink();
+    this.#onDrop(1006, why);
+  }
+
+  /** A confirmed link dropped. */
   #onDrop(code: number, reason: string): void {
     this.#linkDown();
     const state = this.#fsm.state;
     if (state === "stopping") return this.#finishStop(code, reason);
     if (state !== "connected") return;
     this.#rt.logger.info(`connection ${this.connectionId} dropped (code ${code}${reason ? `: ${reason}` : ""})`);
-    if (this.#rt.clock.now() - this.#linkUpAt >= this.#config.recoveryDelayMs) {
-      // The link was healthy (up for a retry delay): a fresh recovery window, first attempt at once.
-      // A link that dies sooner keeps the window and the pacing: no storm of open-then-close.
-      this.#recoveryStartedAt = undefined;
-      this.#lastRecoveryAttempt = -Infinity;
-    }
-    if (this.#reliable && this.connectionId && this.#reconnectionToken && code !== 1008) {
+    this.#policy.up(this.#rt.clock.now()); // it was up until now: the service's 30 s start here
+    if (this.#reliable && this.connectionId && this.#token && code !== 1008) {
       this.#fire("drop");
       void this.#recover(code, reason);
-    } else {
-      this.#sessionLost(code, reason);
-    }
+    } else this.#sessionLost(code, reason);
   }
 
   /**
@@ -496,6 +482,7 @@ export class Engine implements EngineHost {
    * emitted, so a listener reading `state` sees `reconnecting` (or `stopped`).
    */
   #sessionLost(code: number | undefined, reason: string | undefined): void {
+    this.#policy.lost(this.#rt.clock.now());
     if (!this.#config.autoReconnect) return this.#finishStop(code, reason);
     const connectionId = this.connectionId;
     const message = this.#lastDisconnected;
@@ -508,119 +495,67 @@ export class Engine implements EngineHost {
   }
 
   #forgetSession(): void {
-    this.connectionId = this.#reconnectionToken = undefined;
-    this.#lastDisconnected = undefined;
-    this.#recoveryStartedAt = undefined;
+    this.connectionId = this.#token = this.#lastDisconnected = undefined;
     this.#acker.reset();
   }
 
   // ---- recovery and reconnection -----------------------------------------------------
 
   async #recover(code: number | undefined, reason: string | undefined): Promise<void> {
+    const run = (this.#run = newRun());
     const connectionId = this.connectionId!;
     const { clock } = this.#rt;
-    if (this.#recoveryStartedAt === undefined) {
-      this.#recoveryStartedAt = clock.now();
-      this.#recoveryAttempts = 0;
-    }
-    const deadline = this.#recoveryStartedAt + this.#config.recoveryWindowMs;
-    while (this.#fsm.state === "recovering") {
-      // Capped: a wall clock set back after the last attempt must not stretch the wait.
-      const delay = this.#config.recoveryDelayMs;
-      const networkWasDown = await this.#pause(Math.min(delay, this.#lastRecoveryAttempt + delay - clock.now()));
-      if (this.#fsm.state !== "recovering") return;
-      // Past the window, stop, but always try once after the network came back.
-      if (this.#recoveryAttempts > 0 && clock.now() >= deadline && !networkWasDown) break;
-      const attempt = ++this.#recoveryAttempts;
-      this.#lastRecoveryAttempt = clock.now();
+    for (let attempt = 1; ; attempt++) {
+      const wait = this.#policy.recoveryDelay(clock.now());
+      // Past the window, give up; but while offline, wait for the network and try once more.
+      if (wait < 0 && this.#waiter.online) break;
+      await this.#waiter.pause(wait);
+      if (run !== this.#run) return;
       this.#emit("recovering", { connectionId, attempt });
-      if (this.#fsm.state !== "recovering") return;
+      if (run !== this.#run) return; // a listener stopped the client
       try {
-        await this.#open(recoveryUrl(this.#url!, connectionId, this.#reconnectionToken!), "recover", RECOVERY_ATTEMPT_TIMEOUT_MS);
-        if (this.#fsm.state !== "recovering") return;
-        this.#fire("recovered");
-        this.#lastDisconnected = undefined; // it was about the link that is now recovered
-        this.#linkUp(true);
-        this.#acker.flush(true);
-        this.#rt.logger.info(`recovered ${connectionId} after ${attempt} attempt(s)`);
-        this.#emit("recovered", { connectionId });
-        return;
+        await Promise.race([this.#open(recoveryUrl(this.#url!, connectionId, this.#token!), true).ready, run.halt]);
+        return; // confirmed: #confirmed() has run
       } catch (error) {
-        if (this.#fsm.state !== "recovering") return;
-        if (error instanceof ConnectionError) {
-          code = error.code;
-          reason = error.reason;
-          if (code === 1008) break; // the service says the session is gone
-        }
+        if (run !== this.#run) return;
+        this.#dropLink();
+        this.#policy.recoveryFailed();
+        const e = error as ConnectionError;
+        if (e.code !== undefined) ({ code, reason } = e);
+        if (code === 1008) break; // the service says the session is gone
       }
     }
-    if (this.#fsm.state === "recovering") this.#sessionLost(code, reason);
+    this.#sessionLost(code, reason);
   }
 
   async #reconnect(): Promise<void> {
-    const policy = this.#config.reconnectRetry;
-    let attempt = 0;
-    while (this.#fsm.state === "reconnecting" && attempt < policy.maxRetries) {
-      attempt++;
-      // The first try goes at once, as the official client does, unless jitter is asked
-      // for (Exponential mode): then even the first is spread out, so a service that
-      // closed many clients together is not hit by all of them in the same instant.
-      await this.#pause(attempt > 1 ? policy.delay(attempt - 1) : policy.jittered ? policy.delay(1) : 0);
-      if (this.#fsm.state !== "reconnecting") return;
+    const run = (this.#run = newRun());
+    const { maxRetries } = this.#config.reconnectRetry;
+    // One attempt plus maxRetries retries, as the official client.
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      await this.#waiter.pause(this.#policy.reconnectDelay());
+      if (run !== this.#run) return;
       try {
-        const url = await this.#config.getClientAccessUrl();
-        if (this.#fsm.state !== "reconnecting") return;
-        await this.#open(url, "new");
-        if (this.#fsm.state !== "reconnecting") return;
-        this.#url = url;
-        this.#established();
-        return;
+        await this.#connect(run);
+        return; // confirmed: #confirmed() has run
       } catch (error) {
-        this.#rt.logger.warn(`reconnect attempt ${attempt} failed: ${(error as Error)?.message ?? error}`);
+        if (run !== this.#run) return;
+        this.#dropLink();
+        this.#policy.connectFailed();
+        this.#rt.logger.warn(`reconnect attempt ${attempt + 1} failed: ${(error as Error)?.message ?? error}`);
       }
     }
-    if (this.#fsm.state === "reconnecting") this.#finishStop();
-  }
-
-  /**
-   * Waits `ms`, then until online; `wake()` (online, stop) ends it at once. Resolves true
-   * when the network was offline at some point during the wait.
-   */
-  #pause(ms: number): Promise<boolean> {
-    const offlineAtStart = !this.#online;
-    const offlineEvents = this.#offlineEvents;
-    return new Promise((resolve) => {
-      let timer: unknown;
-      const done = (): void => {
-        if (timer !== undefined) this.#timers.clearTimeout(timer);
-        if (this.#waiter === done) this.#waiter = undefined;
-        resolve(offlineAtStart || offlineEvents !== this.#offlineEvents || !this.#online);
-      };
-      const elapsed = (): void => {
-        timer = undefined;
-        if (this.#online) done(); // offline: the `online` event calls wake()
-      };
-      this.#waiter = done;
-      if (ms > 0) timer = this.#timers.setTimeout(elapsed, ms);
-      else elapsed();
-    });
-  }
-
-  #wake(): void {
-    this.#waiter?.();
+    this.#finishStop();
   }
 
   #subscribeNetwork(): void {
     const network = this.#rt.network;
     if (!network) return;
-    this.#online = network.isOnline();
-    this.#unsubscribeNetwork = network.subscribe((online) => {
-      this.#online = online;
-      if (!online) this.#offlineEvents++;
+    this.#waiter.online = network.isOnline();
+    this.#unsubscribe = network.subscribe((online) => {
+      this.#waiter.setOnline(online);
       this.#rt.logger.info(`network ${online ? "online" : "offline"}`);
-      if (!online) return;
-      if (this.#fsm.state === "connected") this.#keepAlive.check();
-      this.#wake();
+      if (online) this.#keepAlive.probe();
     });
   }
 
@@ -628,28 +563,44 @@ export class Engine implements EngineHost {
 
   #finishStop(code?: number, reason?: string): void {
     this.#timers.clearTimeout(this.#stopTimer);
-    this.#dropSocket();
+    this.#run.end(new ConnectionError(STOPPED));
+    this.#run = newRun();
+    this.#dropLink();
     this.#linkDown();
     const connectionId = this.connectionId;
     const message = this.#lastDisconnected;
     this.#forgetSession();
-    if (connectionId) this.#tell("onSessionLost", new ConnectionError("The client stopped.", code, reason));
+    if (connectionId) this.#tell("onSessionLost", new ConnectionError(STOPPED, code, reason));
     this.#outbox.failAll("The client stopped before the operation completed.");
-    this.#unsubscribeNetwork?.();
-    this.#unsubscribeNetwork = undefined;
-    this.#online = true;
-    const stopDone = this.#stopDone;
-    this.#stopDone = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#waiter.online = true;
+    const stopped = this.#stopped;
+    this.#stopped = undefined;
     this.#fire(this.#fsm.state === "stopping" ? "closed" : "giveUp");
     if (connectionId) this.#emit("disconnected", { connectionId, message, code, reason });
     this.#emit("stopped", {});
-    stopDone?.resolve();
+    stopped?.();
   }
 
-  #assertStarting(run: number): void {
-    if (this.#fsm.state !== "connecting" || run !== this.#startRun) {
-      throw new ConnectionError(STOPPED_BEFORE_CONNECTED);
-    }
+  // ---- snapshot (for another engine to recover this session) -----------------------
+
+  snapshot(): SessionSnapshot | undefined {
+    const { connectionId, userId } = this;
+    const token = this.#token;
+    if (!connectionId || !token || !this.#url) return undefined;
+    return {
+      url: this.#url.replace(/([?&])access(?:_|%5f)token=[^&#]*&?/gi, "$1").replace(/[?&]$/, ""),
+      protocol: this.#config.protocol.name,
+      connectionId,
+      reconnectionToken: token,
+      userId,
+      lastSequenceId: this.#acker.lastReceived,
+      groups: this.groups.list(),
+      usedAckIds: [this.#ackCounter],
+      pending: this.#outbox.messages(),
+      takenAt: this.#rt.clock.wall(),
+    };
   }
 
   #fire(trigger: Trigger): void {
@@ -658,9 +609,7 @@ export class Engine implements EngineHost {
 
   /** Calls each listener; one that throws is logged and cannot break the client. */
   #emit<K extends keyof Events>(type: K, event: Events[K]): void {
-    const handlers = this.emitter.all.get(type);
-    if (!handlers) return;
-    for (const handler of handlers.slice()) {
+    for (const handler of this.emitter.all.get(type)?.slice() ?? []) {
       try {
         (handler as unknown as (e: Events[K]) => void)(event);
       } catch (error) {

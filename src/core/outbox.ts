@@ -11,9 +11,12 @@ import type { RetryPolicy } from "./retry-policy.js";
 import type { Clock, Timers } from "./runtime.js";
 
 const TRANSIENT = new Set(["InternalServerError", "Timeout"]);
+const TIMEOUT: AckMessageError = { name: "Timeout", message: "no ack" };
 
 export interface Operation {
   readonly message: WebPubSubMessage;
+  /** The message encoded once, at submit. */
+  frame: string | ArrayBuffer;
   readonly ackId?: number;
   readonly invocationId?: string;
   /** join/leave: safe to send again on a brand-new connection. */
@@ -29,8 +32,10 @@ export interface Operation {
 }
 
 export interface Link {
-  /** Writes a frame; false when there is no open link. */
+  /** Writes a message; false when there is no open link. */
   write(message: WebPubSubMessage): boolean;
+  /** Writes an encoded frame; `answered`: the service will answer it (ack, response). */
+  send(frame: string | ArrayBuffer, answered: boolean): boolean;
 }
 
 export class Outbox {
@@ -61,6 +66,15 @@ export class Outbox {
     return this.#live.has(key);
   }
 
+  /** True while an operation waits for its answer. */
+  waiting(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /** Every unfinished operation's message, sent ones first. */
+  messages(): WebPubSubMessage[] {
+    return [...this.#pending.values(), ...this.#queue].map((op) => op.message);
+  }
 
   submit(op: Operation, front = false): void {
     const key = keyOf(op);
@@ -82,10 +96,14 @@ export class Outbox {
     const again: Operation[] = [];
     let next = Infinity;
     for (const [key, op] of this.#pending) {
-      if (op.invocationId === undefined) {
-        again.push(op);
+      if (op.invocationId !== undefined) next = Math.min(next, op.due);
+      else {
         this.#pending.delete(key);
-      } else next = Math.min(next, op.due);
+        // A resend after a recovery is a retry like any other.
+        if (op.phase !== "awaiting") again.push(op);
+        else if (op.retries++ < this.#retry.maxRetries) again.push(op);
+        else this.#fail(op, `No ack for ackId ${op.ackId} after ${op.attempts} attempts.`, TIMEOUT);
+      }
     }
     if (next < Infinity) this.#arm(next);
     let i = 0;
@@ -165,14 +183,9 @@ export class Outbox {
 
   /** Writes `op`; false when the link is down. An op that cannot be encoded fails here. */
   #transmit(op: Operation): boolean {
-    try {
-      if (!this.#link.write(op.message)) return false;
-    } catch (e) {
-      this.#fail(op, `The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`);
-      return true;
-    }
-    op.attempts++;
     const key = keyOf(op);
+    if (!this.#link.send(op.frame, key !== undefined)) return false;
+    op.attempts++;
     if (key === undefined) this.#settle(op, { isDuplicated: false });
     else this.#wait(op, "awaiting", this.#ackTimeoutMs);
     return true;
@@ -229,10 +242,7 @@ export class Outbox {
     if (op.phase === "awaiting") {
       if (op.retries >= this.#retry.maxRetries) {
         this.#pending.delete(key);
-        this.#fail(op, `No ack for ackId ${op.ackId} after ${op.attempts} attempts; it may or may not have been delivered.`, {
-          name: "Timeout",
-          message: "no ack",
-        });
+        this.#fail(op, `No ack for ackId ${op.ackId} after ${op.attempts} attempts.`, TIMEOUT);
         return;
       }
       op.retries++;

@@ -59,7 +59,9 @@ function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null 
   if (stream !== undefined && !isStreamInfo(stream as unknown as Frame)) return null;
   const data = decodeData(dataType, f.data) as JSONTypes | ArrayBuffer;
   if (data === undefined && !(stream?.endOfStream && f.data === undefined)) return null;
-  const sequenceId = reliable && isSequenceId(f.sequenceId) ? f.sequenceId : undefined;
+  // A sequenceId that is not a positive integer is noise: never delivered as if valid.
+  if (reliable && f.sequenceId !== undefined && !isSequenceId(f.sequenceId)) return null;
+  const sequenceId = reliable ? (f.sequenceId as number | undefined) : undefined;
   if (f.from === "server") return { kind: "serverData", dataType, data, sequenceId };
   if (f.from === "group" && isString(f.group)) {
     return {

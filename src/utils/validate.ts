@@ -53,3 +53,11 @@ export function checkOptions<T extends object>(options: unknown, name: string): 
   if (typeof options !== "object") throw new TypeError(`${name} must be an object`);
   return options as T;
 }
+
+/** A frame's size in bytes (UTF-8 for text), counted exactly only when it could be large. */
+export function frameBytes(frame: string | ArrayBuffer): number {
+  if (typeof frame !== "string") return frame.byteLength;
+  let n = frame.length;
+  if (n * 3 > 1 << 20) for (let i = 0, c; i < frame.length; i++) n += (c = frame.charCodeAt(i)) < 0x80 ? 0 : c < 0x800 || (c & 0xf800) === 0xd800 ? 1 : 2;
+  return n;
+}

@@ -10,7 +10,14 @@ it(`our client loses nothing, duplicates nothing and keeps order through ${SECON
   const report = await runChaos({ adapter: oursAdapter, seed: SEED, seconds: SECONDS, receivers: 3, publishers: 2, settleMs: 45_000 });
   console.log(formatReport(report));
   expect(report.settled).toBe(true);
-  expect({ lost: report.lost, duplicated: report.duplicated, outOfOrder: report.outOfOrder, unexpected: report.unexpectedSessionEndDetails }).toEqual({
+  expect({
+    abandoned: report.abandonedSessionDetails,
+    lost: report.lost,
+    duplicated: report.duplicated,
+    outOfOrder: report.outOfOrder,
+    unexpected: report.unexpectedSessionEndDetails,
+  }).toEqual({
+    abandoned: [],
     lost: 0,
     duplicated: 0,
     outOfOrder: 0,

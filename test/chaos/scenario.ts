@@ -36,6 +36,10 @@ import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { WebPubSubClient as OfficialClient } from "@azure/web-pubsub-client";
 import { startEmulator, type Emulator } from "../../emulator/index";
 import { WebPubSubClient } from "../../src/index.js";
+import { watchAbandoned } from "./abandoned";
+import { CHAOS_PROTOCOLS, type ChaosProtocol } from "./protocols";
+
+export { CHAOS_PROTOCOLS, type ChaosProtocol } from "./protocols";
 
 // ---- seeded randomness ------------------------------------------------------------------
 
@@ -58,6 +62,8 @@ export interface ChaosClientInit {
   /** A fresh client access URL; asked once per brand-new connection. */
   getClientAccessUrl: () => Promise<string>;
   ackTimeoutMs: number;
+  /** The reliable subprotocol both sides speak (CHAOS_PROTOCOLS). */
+  protocol: ChaosProtocol;
   onData(data: unknown): void;
   onConnected(connectionId: string): void;
   onDisconnected(connectionId: string | undefined): void;
@@ -82,7 +88,7 @@ export const oursAdapter: ClientAdapter = {
   create(init) {
     const client = new WebPubSubClient(
       { getClientAccessUrl: init.getClientAccessUrl },
-      { ackTimeoutInMs: init.ackTimeoutMs, messageRetryOptions: { retryDelayInMs: 200 } },
+      { ackTimeoutInMs: init.ackTimeoutMs, messageRetryOptions: { retryDelayInMs: 200 }, protocol: CHAOS_PROTOCOLS[init.protocol].ours() },
     );
     client.on("group-message", (e) => init.onData(e.message.data));
     client.on("server-message", (e) => init.onData(e.message.data));
@@ -105,7 +111,10 @@ export const oursAdapter: ClientAdapter = {
 export const officialAdapter: ClientAdapter = {
   name: "official",
   create(init) {
-    const client = new OfficialClient({ getClientAccessUrl: init.getClientAccessUrl }, { messageRetryOptions: { retryDelayInMs: 200 } });
+    const client = new OfficialClient(
+      { getClientAccessUrl: init.getClientAccessUrl },
+      { messageRetryOptions: { retryDelayInMs: 200 }, protocol: CHAOS_PROTOCOLS[init.protocol].official() },
+    );
     client.on("group-message", (e) => init.onData(e.message.data));
     client.on("server-message", (e) => init.onData(e.message.data));
     client.on("connected", (e) => init.onConnected(e.connectionId));
@@ -135,6 +144,8 @@ export const officialAdapter: ClientAdapter = {
 
 export interface ChaosOptions {
   adapter: ClientAdapter;
+  /** Default "json-reliable". */
+  protocol?: ChaosProtocol;
   seed: number;
   /** How long faults are injected. */
   seconds: number;
@@ -184,6 +195,7 @@ export interface PublisherReport {
 
 export interface ChaosReport {
   client: string;
+  protocol: ChaosProtocol;
   seed: number;
   seconds: number;
   faults: Record<FaultKind, number>;
@@ -195,6 +207,9 @@ export interface ChaosReport {
   lost: number;
   duplicated: number;
   outOfOrder: number;
+  /** Brand-new connections a client opened while the service still held its previous session (abandoned.ts). */
+  abandonedSessions: number;
+  abandonedSessionDetails: string[];
   /** Sessions that ended other than by an injected 1008 (expiry, SlowClient, ...). */
   unexpectedSessionEnds: number;
   unexpectedSessionEndDetails: string[];
@@ -229,7 +244,7 @@ interface Inbox {
   disconnectedEvents: number;
 }
 
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
@@ -242,7 +257,7 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(fallback), ms);
     promise.then(
@@ -269,6 +284,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ackTimeoutMs: 1500,
     settleMs: 60_000,
     progressEveryMs: 10_000,
+    protocol: "json-reliable" as ChaosProtocol,
     log: (_: string) => {},
     ...options,
   };
@@ -309,6 +325,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (!injected1008.has(e.connectionId) && !ending) unexpectedEnds.push(`${at()} ${e.userId ?? "?"} ${e.connectionId}`);
   };
   const events = emu.events as EventEmitter;
+  const abandoned = watchAbandoned(emu, hub);
   events.on("connect", onConnect);
   events.on("recover", onRecover);
   events.on("drop", onDrop);
@@ -372,6 +389,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         userId,
         getClientAccessUrl: () => emu.getClientAccessUrl(hub, { userId, roles: ROLES }),
         ackTimeoutMs: o.ackTimeoutMs,
+        protocol: o.protocol,
         onData: (data) => receive(userId, box, data),
         onConnected: () => void box.connectedEvents++,
         onDisconnected: () => void box.disconnectedEvents++,
@@ -599,6 +617,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const t = totals();
     return {
       client: name,
+      protocol: o.protocol,
       seed: o.seed,
       seconds: o.seconds,
       faults,
@@ -610,6 +629,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       lost: sum("lost"),
       duplicated: sum("duplicated"),
       outOfOrder: sum("outOfOrder"),
+      abandonedSessions: abandoned.list.length,
+      abandonedSessionDetails: abandoned.describe(),
       unexpectedSessionEnds: unexpectedEnds.length,
       unexpectedSessionEndDetails: unexpectedEnds.slice(0, 20),
       recoveries,
@@ -627,6 +648,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     stopPublishing.abort();
     for (const timer of paused.values()) clearTimeout(timer);
     await withTimeout(Promise.all([...clients.values()].map((c) => c.stop())), 10_000, []);
+    abandoned.stop();
     events.off("connect", onConnect);
     events.off("recover", onRecover);
     events.off("drop", onDrop);
@@ -637,7 +659,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
 // ---- printing -----------------------------------------------------------------------------
 
-function table(rows: Array<Array<string | number>>): string {
+export function table(rows: Array<Array<string | number>>): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   return rows.map((r) => r.map((c, i) => (typeof c === "number" ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join("  ")).join("\n");
 }
@@ -645,10 +667,10 @@ function table(rows: Array<Array<string | number>>): string {
 /** A multi-line summary of one report. */
 export function formatReport(r: ChaosReport): string {
   const lines = [
-    `== ${r.client}: seed ${r.seed}, ${r.seconds} s of faults ==`,
+    `== ${r.client} (${r.protocol}): seed ${r.seed}, ${r.seconds} s of faults ==`,
     `faults: ${FAULT_KINDS.map((k) => `${k} ${r.faults[k]}`).join(", ")}; new connections ${r.newConnections}, recoveries ${r.recoveries}`,
     `published ${r.published} (acked ${r.acked}, failed ${r.failedSends}); owed deliveries ${r.required}, delivered ${r.delivered}`,
-    `LOST ${r.lost}, DUPLICATED ${r.duplicated}, OUT OF ORDER ${r.outOfOrder}, unexpected session ends ${r.unexpectedSessionEnds}; ${r.settled ? `settled in ${r.settledInMs} ms` : "did NOT settle"}`,
+    `ABANDONED SESSIONS ${r.abandonedSessions}, LOST ${r.lost}, DUPLICATED ${r.duplicated}, OUT OF ORDER ${r.outOfOrder}, unexpected session ends ${r.unexpectedSessionEnds}; ${r.settled ? `settled in ${r.settledInMs} ms` : "did NOT settle"}`,
     table([
       ["client", "sessions", "connected", "disconnected", "owed", "delivered", "lost", "dup", "order"],
       ...r.participants.map((p) => [p.userId, p.sessions, p.connectedEvents, p.disconnectedEvents, p.required, p.delivered, p.lost, p.duplicated, p.outOfOrder]),
@@ -658,6 +680,7 @@ export function formatReport(r: ChaosReport): string {
       ...r.publishers.map((p) => [p.id, p.sent, p.acked, p.failed, p.requiredPairs, p.exactlyOncePairs]),
     ]),
   ];
+  if (r.abandonedSessionDetails.length) lines.push(`abandoned sessions (the service still held them): ${r.abandonedSessionDetails.join("; ")}`);
   if (r.unexpectedSessionEndDetails.length) lines.push(`unexpected session ends: ${r.unexpectedSessionEndDetails.join("; ")}`);
   if (r.examples.length) lines.push(`examples:\n  ${r.examples.join("\n  ")}`);
   return lines.join("\n");
@@ -666,7 +689,7 @@ export function formatReport(r: ChaosReport): string {
 /** Ours beside the official client, same seed. */
 export function formatComparison(reports: ChaosReport[]): string {
   return table([
-    ["client", "seed", "faults", "published", "acked", "owed", "delivered", "lost", "duplicated", "out of order", "unexpected ends"],
+    ["client", "seed", "faults", "published", "acked", "owed", "delivered", "abandoned", "lost", "duplicated", "out of order", "unexpected ends"],
     ...reports.map((r) => [
       r.client,
       r.seed,
@@ -675,6 +698,7 @@ export function formatComparison(reports: ChaosReport[]): string {
       r.acked,
       r.required,
       r.delivered,
+      r.abandonedSessions,
       r.lost,
       r.duplicated,
       r.outOfOrder,

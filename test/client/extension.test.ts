@@ -56,13 +56,14 @@ describe("engine seam", () => {
     expect(host.linkUp).toBe(true);
     await client.stop();
     expect(log).toEqual([
+      ["up", { connectionId: "c1", recovered: false }], // the connected frame confirms the link
       ["message", "connected"],
-      ["up", { connectionId: "c1", recovered: false }],
-      ["message", "groupData"],
+      ["message", "groupData"], // the duplicate never reaches an extension
       ["message", "groupData"],
       ["down"],
+      ["up", { connectionId: "c1", recovered: true }], // the first frame on the recovery socket
       ["message", "connected"],
-      ["up", { connectionId: "c1", recovered: true }],
+      ["message", "pong"], // the answer to the ping sent at open
       ["down"],
       ["lost", true],
     ]);

@@ -84,9 +84,8 @@ try {
   await service("stopPush", { connectionId: c.connectionId });
   await push;
   await c.stop();
-  process.send({
-    result: { rate: count / ((end - first) / 1000), cpuUs: (cpu.user + cpu.system) / count, bytesPerMsg: (bytes1 - bytes0) / count, count },
-  });
+  const result = { rate: count / ((end - first) / 1000), cpuUs: (cpu.user + cpu.system) / count, bytesPerMsg: (bytes1 - bytes0) / count, count };
+  process.send({ result }, () => process.exit(0));
 } catch (e) {
-  process.send({ error: String(e?.stack ?? e) });
+  process.send({ error: String(e?.stack ?? e) }, () => process.exit(1));
 }

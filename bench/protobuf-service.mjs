@@ -9,9 +9,14 @@ const pushes = new Map();
 
 const commands = {
   url: () => emu.getClientAccessUrl("pbbench", { roles: ["webpubsub.sendToGroup", "webpubsub.joinLeaveGroup"] }),
-  /** Pushes `payload` to one reliable connection as fast as its sequence acks allow (never past the service's bound). */
+  /**
+   * Pushes `payload` to one reliable connection as fast as its sequence acks allow, never past
+   * the service's bounds: 1000 messages, and (whatever the subprotocol, so every client gets the
+   * same cap) at most ~12 MB of frames in flight counting base64 growth (the bound is 16 MB).
+   */
   push({ connectionId, payload, total, maxMs }) {
     const { dataType, body } = PAYLOADS[payload];
+    const cap = Math.min(hooks.maxUnacked, Math.floor(12e6 / (body.length * 1.4 + 256)));
     return new Promise((resolve) => {
       let pushed = 0;
       let done = false;
@@ -25,7 +30,7 @@ const commands = {
       };
       const pump = () => {
         if (done) return;
-        let room = hooks.maxUnacked - hooks.unacked(connectionId);
+        let room = cap - hooks.unacked(connectionId);
         while (room-- > 0 && pushed < total) {
           if (!hooks.sendToConnection(connectionId, body, dataType)) return finish("gone");
           pushed++;

@@ -9,15 +9,15 @@ import { fromUtf8 } from "./utf8.js";
 import { expect, ProtobufFrameError, Reader } from "./wire.js";
 
 type Value = number | boolean | string | Uint8Array;
-/** A decoded message by field number; `last` is the last known field seen (the oneof case). */
-type Fields = Record<number, Value | undefined> & { last?: number };
+/** A decoded message by field number; [0] (no field has number 0) is the last known field seen: the oneof case. */
+type Fields = Array<Value | undefined>;
 
 /**
  * Reads a message whose schema is `kinds`: the character at index n is the kind of field
  * n: `i` uint (varint), `b` bool, `s` string, `m` bytes or a sub-message; others unknown.
  */
 function read(bytes: Uint8Array, kinds: string): Fields {
-  const out: Fields = {};
+  const out: Fields = [];
   const r = new Reader(bytes);
   for (let tag; (tag = r.next()) >= 0; ) {
     const no = Math.floor(tag / 8);
@@ -34,7 +34,7 @@ function read(bytes: Uint8Array, kinds: string): Fields {
       r.skip(tag);
       continue;
     }
-    out.last = no;
+    out[0] = no;
   }
   return out;
 }
@@ -48,8 +48,8 @@ const own = (b: Uint8Array): ArrayBuffer => new Uint8Array(b).buffer as ArrayBuf
 /** `MessageData`: its oneof case, or undefined when no known case is set. */
 function messageData(bytes: Uint8Array): { dataType: WebPubSubDataType; data: JSONTypes | ArrayBuffer } | undefined {
   const d = read(bytes, " smms");
-  const v = d[d.last!];
-  switch (d.last) {
+  const v = d[d[0] as number];
+  switch (d[0]) {
     case 1:
       return { dataType: "text", data: v as string };
     case 2:
@@ -111,8 +111,8 @@ const errorOf = (bytes: Uint8Array): { name: string; message: string } => {
 export function readDownstream(input: string | ArrayBuffer | Uint8Array, reliable: boolean): WebPubSubMessage | null {
   if (typeof input === "string") throw new ProtobufFrameError("malformed protobuf frame: a text frame");
   const top = read(input instanceof Uint8Array ? input : new Uint8Array(input), " mmmm mmm");
-  const body = M(top[top.last!]);
-  switch (top.last) {
+  const body = M(top[top[0] as number]);
+  switch (top[0]) {
     case 1: {
       const a = read(body, " ibm");
       const ack: WebPubSubMessage = { kind: "ack", ackId: N(a[1]), success: a[2] === true };
@@ -123,7 +123,7 @@ export function readDownstream(input: string | ArrayBuffer | Uint8Array, reliabl
       return dataMessage(body, reliable);
     case 3: {
       const sys = read(body, " mm");
-      if (sys.last === 1) {
+      if (sys[0] === 1) {
         const c = read(M(sys[1]), " sss");
         if (!c[1]) return null;
         return {
@@ -133,7 +133,7 @@ export function readDownstream(input: string | ArrayBuffer | Uint8Array, reliabl
           reconnectionToken: (c[3] || undefined) as string,
         };
       }
-      return sys.last === 2 ? { kind: "disconnected", message: S(read(M(sys[2]), "  s")[2]) } : null;
+      return sys[0] === 2 ? { kind: "disconnected", message: S(read(M(sys[2]), "  s")[2]) } : null;
     }
     case 4:
       return { kind: "pong" };

@@ -90,12 +90,15 @@ describe("REST and upstream paths", () => {
 
   it("events from a protobuf client reach the event handler with their Content-Type and subprotocol; the answer comes back", async () => {
     const seen: Array<{ headers: IncomingHttpHeaders; body: Buffer }> = [];
+    // a minimal event handler: abuse-protection OPTIONS, system events answered 204, user events echoed
     const handler = createServer((req, res) => {
+      if (req.method === "OPTIONS") return void res.writeHead(200, { "WebHook-Allowed-Origin": "*" }).end();
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         const body = Buffer.concat(chunks);
         seen.push({ headers: req.headers, body });
+        if (!String(req.headers["ce-type"]).startsWith("azure.webpubsub.user.")) return void res.writeHead(204).end();
         res.writeHead(200, { "Content-Type": req.headers["content-type"] ?? "application/octet-stream" }).end(body);
       });
     });

@@ -11,9 +11,10 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { KINDS } from "./adapters.mjs";
+import { runProtobufRows } from "./protobuf.mjs";
+import { streamRows } from "./streams.mjs"; // group-stream row (issue 11)
 import { resilienceOnly, resilienceSection, runOnly } from "./resilience.mjs"; // issue 9 rows: bench/resilience.mjs
 if (resilienceOnly) process.exit(await runOnly(resilienceOnly)); // npm run bench -- --only flapping,blackhole,storm
-import { streamRows } from "./streams.mjs"; // group-stream row (issue 11)
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -270,4 +271,5 @@ if (process.env.BENCH_NO_WRITE !== "1" && full) {
   writeFileSync(join(here, "results.json"), JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, bundles, samples, failures }, null, 2) + "\n");
   console.log("wrote bench/RESULTS.md and bench/results.json");
 }
+await runProtobufRows({ log }); // protobuf rows: bench/protobuf.mjs, bench/PROTOBUF-RESULTS.md
 process.exit(failures.length ? 1 : 0);

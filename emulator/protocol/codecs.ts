@@ -1,6 +1,7 @@
 /** The codec each kind of connection uses. */
 import type { Codec } from "./codec";
 import { jsonCodec, reliableJsonCodec } from "./json-codec";
+import { protobufCodec, reliableProtobufCodec } from "./protobuf-codec";
 import { rawCodec } from "./raw-codec";
 import type { ProtocolKind } from "./subprotocols";
 
@@ -10,6 +11,10 @@ export function codecFor(kind: ProtocolKind): Codec {
       return jsonCodec;
     case "json.reliable":
       return reliableJsonCodec;
+    case "protobuf":
+      return protobufCodec;
+    case "protobuf.reliable":
+      return reliableProtobufCodec;
     case "simple":
       return rawCodec;
   }

@@ -6,7 +6,7 @@ import { audienceMatches, stringListClaim, verifyJwt, type JwtClaims } from "../
 import { clip, MAX_QUOTED_CHARS } from "../protocol/clip";
 import { codecFor } from "../protocol/codecs";
 import { groupNameError, isValidHubName } from "../protocol/names";
-import { chooseProtocol, kindOf, parseOfferedProtocols, PROTOBUF_PROTOCOL, PROTOBUF_RELIABLE_PROTOCOL, type ProtocolKind } from "../protocol/subprotocols";
+import { chooseProtocol, kindOf, parseOfferedProtocols, type ProtocolKind } from "../protocol/subprotocols";
 import { decodeStates } from "../upstream/states";
 import { MAX_GROUPS_PER_CONNECTION } from "./limits";
 import type { Service } from "./service";
@@ -170,7 +170,7 @@ function handleRecovery(service: Service, wss: WebSocketServer, req: IncomingMes
   const token = target.url.searchParams.get("awps_reconnection_token") ?? "";
   const conn = service.connections.get(connectionId);
   const choice = chooseProtocol(offered);
-  const subprotocol = choice.kind === "unsupported" ? undefined : choice.subprotocol;
+  const subprotocol = choice.subprotocol;
   let failure: string | undefined;
   if (!conn || !conn.session || conn.ended) failure = "The connection cannot be recovered: its session is unknown or has expired.";
   else if (!conn.session.tokenMatches(token)) failure = "The connection cannot be recovered: the reconnection token is not valid for it.";
@@ -178,7 +178,7 @@ function handleRecovery(service: Service, wss: WebSocketServer, req: IncomingMes
   else if (subprotocol?.toLowerCase() !== conn.subprotocol?.toLowerCase()) failure = "The connection cannot be recovered with a different subprotocol.";
   complete(wss, req, socket, head, subprotocol, (ws) => {
     if (failure !== undefined || !conn || conn.ended) {
-      const disconnected = choice.kind === "unsupported" ? undefined : codecFor(choice.kind).encode({ type: "disconnected", message: failure ?? "The session has ended." });
+      const disconnected = codecFor(choice.kind).encode({ type: "disconnected", message: failure ?? "The session has ended." });
       if (disconnected !== undefined) ws.send(disconnected);
       ws.close(1008, "Recovery failed: session unknown, expired or token invalid.");
       return;
@@ -198,7 +198,6 @@ export async function handleClientUpgrade(service: Service, wss: WebSocketServer
     return handleRecovery(service, wss, req, socket, head, target, offered);
   }
   const choice = chooseProtocol(offered);
-  if (choice.kind === "unsupported") return refuse(socket, 400, choice.reason);
 
   const token = bearerToken(req, target.url);
   if (!token) return refuse(socket, 401, "An access token is required: pass access_token in the query or an Authorization: Bearer header.");
@@ -224,7 +223,7 @@ export async function handleClientUpgrade(service: Service, wss: WebSocketServer
   let kind: ProtocolKind = choice.kind;
   let subprotocol = choice.subprotocol;
   const picked = decision.subprotocol;
-  if (picked !== undefined && offered.includes(picked) && ![PROTOBUF_PROTOCOL, PROTOBUF_RELIABLE_PROTOCOL].includes(picked.toLowerCase())) {
+  if (picked !== undefined && offered.includes(picked)) {
     subprotocol = picked;
     kind = kindOf(picked);
   }

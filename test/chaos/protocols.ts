@@ -6,11 +6,19 @@
  */
 import { WebPubSubJsonReliableProtocol as OfficialJsonReliable } from "@azure/web-pubsub-client";
 import { WebPubSubJsonReliableProtocol } from "../../src/index.js";
+import { WebPubSubProtobufReliableProtocol } from "../../src/protobuf/index.js"; // [protobuf]
 
 export const CHAOS_PROTOCOLS = {
   "json-reliable": {
     ours: () => WebPubSubJsonReliableProtocol(),
     official: () => OfficialJsonReliable(),
+  },
+  // [protobuf] the official client has no protobuf subprotocol: run it with the "ours" client only
+  "protobuf-reliable": {
+    ours: () => WebPubSubProtobufReliableProtocol(),
+    official: (): never => {
+      throw new Error("@azure/web-pubsub-client has no protobuf subprotocol; use --client ours");
+    },
   },
 };
 

@@ -83,20 +83,20 @@ describe("connecting", () => {
     expect(await c.request({ type: "joinGroup", group: "g4", ackId: 1 })).toMatchObject({ success: true });
   });
 
-  test("subprotocols: protobuf refused with 400, unknown one echoed as a simple client, none is a simple client", async () => {
+  test("subprotocols: the first PubSub one offered wins (protobuf too), unknown one echoed as a simple client, none is a simple client", async () => {
     const emu = await withEmulator(onTestFinished);
     const url = await emu.getClientAccessUrl("chat");
-    const err = await refused(open(url, "protobuf.reliable.webpubsub.azure.v1"));
-    expect(err.status).toBe(400);
-    expect(err.body).toMatch(/not supported/);
-    const both = await open(url, ["protobuf.webpubsub.azure.v1", JSON_PROTOCOL]);
-    expect(both.ws.protocol).toBe(JSON_PROTOCOL);
+    const pb = await open(url, "protobuf.reliable.webpubsub.azure.v1");
+    expect(pb.ws.protocol).toBe("protobuf.reliable.webpubsub.azure.v1");
+    const both = await open(url, ["made.up", "protobuf.webpubsub.azure.v1", JSON_PROTOCOL]);
+    expect(both.ws.protocol).toBe("protobuf.webpubsub.azure.v1");
     const custom = await open(url, "my.protocol");
     expect(custom.ws.protocol).toBe("my.protocol");
     const simple = await open(url);
     expect(simple.ws.protocol).toBe("");
     const info = emu.connections("chat");
     expect(info.filter((c) => c.subprotocol === undefined)).toHaveLength(1);
+    expect(info.filter((c) => c.subprotocol?.startsWith("protobuf."))).toHaveLength(2);
     expect(info.find((c) => c.subprotocol === "my.protocol")).toBeDefined();
   });
 

@@ -97,7 +97,7 @@ async function runHostile(sessions: Array<{ protocol?: string; roles: string[]; 
     try {
       c = await open(await emu.getClientAccessUrl(HUB, { roles: s.roles }), s.protocol);
     } catch (err) {
-      expect(err).toBeInstanceOf(HandshakeError); // protobuf is refused with 400
+      expect(err).toBeInstanceOf(HandshakeError);
       continue;
     }
     opened.push(c);

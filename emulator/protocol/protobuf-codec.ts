@@ -8,7 +8,7 @@
  */
 import protobuf from "protobufjs";
 import type { ClientRequest, Codec, DecodeResult, DownstreamFrame, StreamInfo, StreamRequest, WireData } from "./codec";
-import { MAX_STREAM_ID_LENGTH, MAX_STREAM_IDLE_TIMEOUT_MS } from "./json-streams";
+import { MAX_STREAM_IDLE_TIMEOUT_MS } from "./json-streams";
 import type { Payload } from "./payload";
 import { WEBPUBSUB_PROTO } from "./protobuf-schema";
 
@@ -81,7 +81,8 @@ const has = (m: Obj, field: string): boolean => Object.hasOwn(m, field);
 
 function streamIdOf(m: Obj, where: string): string {
   const id = m.stream_id as string;
-  if (id.length === 0 || id.length > MAX_STREAM_ID_LENGTH) invalid(`'stream_id' must be 1 to ${MAX_STREAM_ID_LENGTH} characters in ${where}.`);
+  // As on JSON: an empty id is a protocol violation; a too-long one is refused at start (sessions/streams.ts).
+  if (id.length === 0) invalid(`'stream_id' must be a non-empty string in ${where}.`);
   return id;
 }
 

@@ -25,21 +25,7 @@ try {
   chat = await startChat({ port: 0, host, log });
 }
 
-const where = chat.emulator
-  ? `local Web PubSub service at ${chat.emulator.endpoint}\n  connection string: ${chat.connectionString}`
-  : `Azure Web PubSub (${/endpoint=([^;]+)/i.exec(chat.connectionString)?.[1] ?? "from WebPubSubConnectionString"})`;
-console.log(`
-Web PubSub chat is running.
-
-  Open  ${chat.url}  in two browser windows and chat.
-
-  service: ${where}
-  hub: ${chat.hub}, group: room
-  command-line client: node examples/node/chat.mjs ${chat.url}negotiate --user carol
-
-Press Ctrl-C to stop.
-`);
-
+// Handlers first: the test (and a quick Ctrl-C) may signal as soon as the banner is out.
 let stopping = false;
 async function shutdown(signal) {
   if (stopping) {
@@ -54,3 +40,18 @@ async function shutdown(signal) {
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+const where = chat.emulator
+  ? `local Web PubSub service at ${chat.emulator.endpoint}\n  connection string: ${chat.connectionString}`
+  : `Azure Web PubSub (${/endpoint=([^;]+)/i.exec(chat.connectionString)?.[1] ?? "from WebPubSubConnectionString"})`;
+console.log(`
+Web PubSub chat is running.
+
+  Open  ${chat.url}  in two browser windows and chat.
+
+  service: ${where}
+  hub: ${chat.hub}, group: room
+  command-line client: node examples/node/chat.mjs ${chat.url}negotiate --user carol
+
+Press Ctrl-C to stop.
+`);

@@ -25,7 +25,7 @@ import { Session } from "./session.js";
 import { onFrame, type InboundHost } from "./inbound.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
 import { Extensions } from "./extensions.js";
-import { clamped, newRun, within, type Run } from "./run.js";
+import { newRun, within, type Run } from "./run.js";
 import { Waiter } from "./waiter.js";
 
 type Events = WebPubSubClientEvents;
@@ -63,7 +63,7 @@ export class Engine implements EngineInternals, InboundHost {
   constructor(config: EngineConfig, rt: Runtime) {
     this.#config = config;
     this.#rt = rt;
-    const timers = (this.#timers = clamped(rt.timers));
+    const timers = (this.#timers = rt.timers);
     this.reliable = (this.protocol = config.protocol).isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
     this.extensions = new Extensions(rt.logger);
@@ -86,7 +86,7 @@ export class Engine implements EngineInternals, InboundHost {
 
   /** True while a socket is open and the session confirmed on it. */
   get linkUp(): boolean {
-    return this.#fsm.state === "connected" && !!this.#link?.confirmed;
+    return this.state === "connected" && !!this.#link?.confirmed;
   }
 
   sendRaw(message: WebPubSubMessage): boolean {
@@ -101,8 +101,8 @@ export class Engine implements EngineInternals, InboundHost {
 
   /** Connects; with a snapshot, first tries to recover that session instead of a new one. */
   async start(signal?: AbortSignalLike, snapshot?: SessionSnapshot): Promise<void> {
-    if (this.#fsm.state !== "stopped") {
-      throw new Error(`start() needs a stopped client; it is ${this.#fsm.state}`);
+    if (this.state !== "stopped") {
+      throw new Error(`start() needs a stopped client; it is ${this.state}`);
     }
     if (signal?.aborted) throw new AbortError();
     const run = (this.#run = newRun());
@@ -132,7 +132,7 @@ export class Engine implements EngineInternals, InboundHost {
   }
 
   stop(): Promise<void> {
-    const state = this.#fsm.state;
+    const state = this.state;
     if (state === "stopped") return Promise.resolve();
     if (state === "stopping") return this.#stopDone!;
     this.#stopDone = new Promise((resolve) => (this.#stopped = resolve));
@@ -153,7 +153,7 @@ export class Engine implements EngineInternals, InboundHost {
 
   /** Sends `message` now or once the link is back (outbox.ts); refused while stopped. */
   submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike, front = false): Promise<T> {
-    const state = this.#fsm.state;
+    const state = this.state;
     return this.outbox.add(message, signal, front, state === "stopped" || state === "stopping" ? `The client is ${state}; call start() first.` : undefined) as Promise<T>;
   }
 
@@ -239,7 +239,7 @@ export class Engine implements EngineInternals, InboundHost {
     this.#policy.up(now);
     const { session } = this;
     const connectionId = session.connectionId!;
-    if (this.#fsm.state === "recovering") {
+    if (this.state === "recovering") {
       this.#fire("recovered");
       session.farewell = undefined; // it was about the link that is now recovered
       this.#linkUp(true);
@@ -253,7 +253,7 @@ export class Engine implements EngineInternals, InboundHost {
     const rejoins = this.#config.autoRejoinGroups && !link.recover ? this.groups.list().reverse().map((g) => this.#rejoin(g)) : [];
     this.#linkUp(link.recover);
     void Promise.all(rejoins).then(() => {
-      if (session.connectionId === connectionId && this.#fsm.state === "connected") {
+      if (session.connectionId === connectionId && this.state === "connected") {
         this.emit("connected", { connectionId, userId: session.userId });
       }
     });
@@ -264,7 +264,7 @@ export class Engine implements EngineInternals, InboundHost {
     return this.submit({ kind: "joinGroup", group, ackId }, undefined, true).then(
       () => {},
       (error: Error) => {
-        if (this.#fsm.state === "stopping" || this.#fsm.state === "stopped") return;
+        if (this.state === "stopping" || this.state === "stopped") return;
         this.groups.left(group);
         this.emit("rejoin-group-failed", { group, error });
       },
@@ -296,7 +296,7 @@ export class Engine implements EngineInternals, InboundHost {
   /** A confirmed link dropped. */
   #onDrop(code: number, reason: string): void {
     this.#linkDown();
-    const state = this.#fsm.state;
+    const state = this.state;
     if (state === "stopping") return this.#finishStop(code, reason);
     if (state !== "connected") return;
     this.#policy.up(this.#rt.clock.now()); // it was up until now: the service's 30 s start here
@@ -319,7 +319,7 @@ export class Engine implements EngineInternals, InboundHost {
     this.outbox.sessionLost();
     this.#fire("lost");
     this.emit("disconnected", { connectionId, message, code, reason });
-    if (this.#fsm.state === "reconnecting") void this.#reconnect(); // unless a listener stopped it
+    if (this.state === "reconnecting") void this.#reconnect(); // unless a listener stopped it
   }
 
   #forgetSession(): void {
@@ -403,7 +403,7 @@ export class Engine implements EngineInternals, InboundHost {
     this.#waiter.online = true;
     const stopped = this.#stopped;
     this.#stopped = undefined;
-    this.#fire(this.#fsm.state === "stopping" ? "closed" : "giveUp");
+    this.#fire(this.state === "stopping" ? "closed" : "giveUp");
     if (connectionId) this.emit("disconnected", { connectionId, message, code, reason });
     this.emit("stopped", {});
     stopped?.();
@@ -416,7 +416,7 @@ export class Engine implements EngineInternals, InboundHost {
   }
 
   #fire(trigger: Trigger): void {
-    if (!this.#fsm.fire(trigger)) this.#rt.logger.error(`no transition for "${trigger}" from ${this.#fsm.state}`);
+    if (!this.#fsm.fire(trigger)) this.#rt.logger.error(`no transition for "${trigger}" from ${this.state}`);
   }
 
   /** Calls each listener; one that throws is logged and cannot break the client. */

@@ -76,11 +76,6 @@ export class Outbox {
     this.#ackTimeoutMs = ackTimeoutMs;
   }
 
-  /** True when `key` (an ackId or invocationId) belongs to an unfinished operation. */
-  has(key: number | string): boolean {
-    return this.#live.has(key);
-  }
-
   /** True while an operation waits for its answer. */
   waiting(): boolean {
     return this.#pending.size > 0;

@@ -26,9 +26,3 @@ export function within<T>(p: Promise<T>, run: Run, timers: Timers, ms: number, w
   const done = (): void => timers.clearTimeout(timer);
   return Promise.race([p, late, run.halt]).finally(done);
 }
-
-/** Hosts fire a timer set beyond 2^31-1 ms at once; such delays mean "practically never". */
-export const clamped = (t: Timers): Timers => ({
-  setTimeout: (fn, ms) => t.setTimeout(fn, Math.min(ms, 2 ** 31 - 1)),
-  clearTimeout: (h) => t.clearTimeout(h),
-});

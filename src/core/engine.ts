@@ -415,6 +415,10 @@ export class Engine implements EngineInternals, InboundHost {
     return this.session.snapshot(this.protocol.name, this.acker.lastReceived, this.groups.list(), outbox.ackCounter, outbox.messages(), this.#rt.clock.wall());
   }
 
+  warn(message: string): void {
+    this.#rt.logger.warn(message);
+  }
+
   #fire(trigger: Trigger): void {
     if (!this.#fsm.fire(trigger)) this.#rt.logger.error(`no transition for "${trigger}" from ${this.state}`);
   }

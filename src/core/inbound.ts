@@ -23,6 +23,8 @@ export interface InboundHost {
   /** The service confirmed the session on `link`. */
   confirmed(link: Link): void;
   emit<K extends keyof WebPubSubClientEvents>(type: K, event: WebPubSubClientEvents[K]): void;
+  /** Tells the application's logger that a frame was dropped. */
+  warn(message: string): void;
 }
 
 /** Every frame: the keep-alive's proof of life, then the session's confirmation, then routing. */
@@ -32,8 +34,9 @@ export function onFrame(h: InboundHost, link: Link, data: string | ArrayBuffer):
   let parsed: WebPubSubMessage | WebPubSubMessage[] | null;
   try {
     parsed = h.protocol.parseMessages(data);
-  } catch {
-    return; // a frame the protocol cannot read is ignored
+  } catch (error) {
+    h.warn(`ignored a frame the protocol could not parse: ${error}`);
+    return;
   }
   for (const m of Array.isArray(parsed) ? parsed : parsed ? [parsed] : []) {
     if (h.current(link)) onMessage(h, link, m);

@@ -8,7 +8,13 @@ import { fileURLToPath } from "node:url";
 
 const self = fileURLToPath(import.meta.url);
 const FRAGMENT = 16 * 1024;
-const N = Number(process.env.BENCH_STREAM_FRAGMENTS ?? 2000);
+// 600 fragments: ~13 MB of JSON frames, under the service's reliable buffer per reader
+// (1000 messages / 16 MB). A writer faster than its reader overflows that bound on a longer
+// stream and the reader's session is closed (SlowClient): there is no flow control from
+// subscribers back to the publisher in the protocol.
+const N = Number(process.env.BENCH_STREAM_FRAGMENTS ?? 600);
+/** Fragment types measured: binary (base64 in JSON frames) and text (no base64); BENCH_STREAM_TYPES=binary to narrow. */
+const TYPES = (process.env.BENCH_STREAM_TYPES ?? "binary,text").split(",");
 const ROLES = ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"];
 
 async function clientClass(kind) {
@@ -46,13 +52,13 @@ async function readerMain(kind, url) {
           first = performance.now();
           cpu0 = process.cpuUsage();
         }
-        if (m.data.byteLength !== FRAGMENT) throw new Error(`fragment ${count} has ${m.data.byteLength} bytes`);
+        if ((m.data.byteLength ?? m.data.length) !== FRAGMENT) throw new Error(`fragment ${count} has the wrong size`);
       }
       const ms = performance.now() - first;
       const cpu = process.cpuUsage(cpu0);
       process.send({ result: { count, ms, cpuUs: cpu.user + cpu.system } });
     } catch (e) {
-      process.send({ error: String(e?.stack ?? e) });
+      process.send({ error: e instanceof Error ? String(e.stack) : JSON.stringify(e) });
     }
     await client.stop();
     process.exit(0);
@@ -60,41 +66,53 @@ async function readerMain(kind, url) {
   process.send({ ready: true });
 }
 
-async function writerMain(kind, url) {
+async function writerMain(kind, url, type) {
   const Client = await clientClass(kind);
   const client = new Client(url);
   await client.start();
   const w = await client.openGroupStream("g");
   const payload = new Uint8Array(FRAGMENT).fill(7);
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < N; i++) await w.write(kind === "ours" ? payload : payload.buffer.slice(0), "binary");
+  const text = "x".repeat(FRAGMENT);
+  for (let i = 0; i < N; i++) {
+    if (type === "text") await w.write(text, "text");
+    else await w.write(kind === "ours" ? payload : payload.buffer.slice(0), "binary");
+  }
   await w.end();
   const cpu = process.cpuUsage(cpu0);
   process.send({ result: { cpuUs: cpu.user + cpu.system } });
-  await client.stop();
-  process.exit(0);
+  // Stay connected until the reader has everything: the official end() resolves once the end
+  // is handed to the socket, and a stop() right away may cut the stream short.
+  process.once("message", async () => {
+    await client.stop();
+    process.exit(0);
+  });
 }
 
 // ---- the parent ----------------------------------------------------------------------------
 
 function child(args) {
   const p = fork(self, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const waiting = new Set();
+  p.once("exit", (code) => waiting.forEach((w) => w.reject(new Error(`${args[0]} ${args[1] ?? ""} exited (${code})`))));
   const next = (pred) =>
     new Promise((resolve, reject) => {
+      const w = { reject };
       const on = (m) => {
         if (m.error) return reject(new Error(m.error));
         if (pred(m)) {
           p.off("message", on);
+          waiting.delete(w);
           resolve(m);
         }
       };
+      waiting.add(w);
       p.on("message", on);
-      p.once("exit", (code) => reject(new Error(`${args.join(" ")} exited (${code})`)));
     });
   return { p, next };
 }
 
-async function once(service, kind) {
+async function once(service, kind, type) {
   let id = 0;
   const url = async (who) => {
     const n = ++id;
@@ -104,54 +122,69 @@ async function once(service, kind) {
   const reader = child(["reader", kind, await url("r")]);
   await reader.next((m) => m.ready);
   const done = reader.next((m) => m.result);
-  const writer = child(["writer", kind, await url("w")]);
+  const writer = child(["writer", kind, await url("w"), type]);
   const [r, w] = await Promise.all([done, writer.next((m) => m.result)]);
+  writer.p.send({ stop: true });
   if (r.result.count !== N) throw new Error(`${kind}: the reader got ${r.result.count} of ${N} fragments`);
   const seconds = r.result.ms / 1000;
   return { fps: N / seconds, mbps: (N * FRAGMENT) / 1e6 / seconds, cpuUs: (r.result.cpuUs + w.result.cpuUs) / N, readerUs: r.result.cpuUs / N, writerUs: w.result.cpuUs / N };
 }
 
 const median = (xs) => {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Runs the stream row; returns table lines in the format of bench/RESULTS.md. */
+/** Runs the stream rows; returns table lines in the format of bench/RESULTS.md. */
 export async function streamRows({ rounds = 3, log = console.log } = {}) {
   if (process.env.BENCH_STREAMS === "0") return [];
   const service = child(["service"]);
   await service.next((m) => m.ready);
   const kinds = ["ours", "official"];
-  const got = { ours: [], official: [] };
+  const got = {};
   try {
-    for (let round = 0; round < rounds; round++) {
-      for (const kind of round % 2 ? [...kinds].reverse() : kinds) {
-        const r = await once(service, kind);
-        got[kind].push(r);
-        log(`  stream   ${kind.padEnd(8)} ${Math.round(r.fps)} fragments/s, ${r.mbps.toFixed(1)} MB/s, ${r.cpuUs.toFixed(1)} µs CPU/fragment (writer ${r.writerUs.toFixed(1)} + reader ${r.readerUs.toFixed(1)})`);
+    for (const type of TYPES) {
+      got[type] = { ours: [], official: [] };
+      for (let round = 0; round < rounds; round++) {
+        for (const kind of round % 2 ? [...kinds].reverse() : kinds) {
+          let r;
+          try {
+            r = await once(service, kind, type);
+          } catch (e) {
+            log(`  stream   ${kind.padEnd(8)} ${type.padEnd(6)} FAILED: ${String(e.message).split("\n")[0]}`);
+            continue;
+          }
+          got[type][kind].push(r);
+          log(`  stream   ${kind.padEnd(8)} ${type.padEnd(6)} ${Math.round(r.fps)} fragments/s, ${r.mbps.toFixed(1)} MB/s, ${r.cpuUs.toFixed(1)} µs CPU/fragment (writer ${r.writerUs.toFixed(1)} + reader ${r.readerUs.toFixed(1)})`);
+        }
       }
     }
   } finally {
     service.p.send({ close: true });
   }
-  const m = (kind, key) => median(got[kind].map((r) => r[key]));
-  const row = (label, key, digits, lower) => {
-    const o = m("ours", key);
-    const f = m("official", key);
-    return `| ${label} | ${o.toFixed(digits)} | ${f.toFixed(digits)} | n/a | ${(o / f).toFixed(2)} | n/a | ${lower ? "≤" : "≥"} 1× official | ${(lower ? o <= f : o >= f) ? "yes" : "**no**"} |`;
-  };
-  return [
-    row(`group stream, 16 KB fragments, 1 writer → 1 reader (fragments/s)`, "fps", 0, false),
-    row(`group stream throughput (MB/s)`, "mbps", 1, false),
-    row(`group stream: client CPU per fragment, writer + reader (µs)`, "cpuUs", 1, true),
-  ];
+  const lines = [];
+  for (const type of TYPES) {
+    const m = (kind, key) => median(got[type][kind].map((r) => r[key]));
+    const row = (label, key, digits, lower) => {
+      const o = m("ours", key);
+      const f = m("official", key);
+      return `| ${label} | ${o.toFixed(digits)} | ${f.toFixed(digits)} | n/a | ${(o / f).toFixed(2)} | n/a | ${lower ? "≤" : "≥"} 1× official | ${(lower ? o <= f : o >= f) ? "yes" : "**no**"} |`;
+    };
+    lines.push(
+      row(`group stream, ${N} × 16 KB ${type} fragments, 1 writer → 1 reader (fragments/s)`, "fps", 0, false),
+      row(`group stream, ${type} (MB/s)`, "mbps", 1, false),
+      row(`group stream, ${type}: client CPU per fragment, writer + reader (µs)`, "cpuUs", 1, true),
+    );
+  }
+  return lines;
 }
 
-const [role, kind, url] = process.argv.slice(2);
+const [role, kind, url, type] = process.argv.slice(2);
 if (role === "service") await serviceMain();
 else if (role === "reader") await readerMain(kind, url);
-else if (role === "writer") await writerMain(kind, url);
+else if (role === "writer") await writerMain(kind, url, type);
 else if (process.argv[1] === self) {
   const lines = await streamRows({ rounds: Number(process.env.BENCH_ROUNDS ?? 3) });
   console.log(["| metric | ours | official | raw ws | ours / official | ours / raw | target | holds |", "|---|---:|---:|---:|---:|---:|---|---|", ...lines].join("\n"));

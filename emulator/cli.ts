@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./index";
 
-export const USAGE = `Usage: webpubsub-emulator [--port 8080] [--host 127.0.0.1] [--access-key KEY] [--event-handler URL]
+export const USAGE = `Usage: webpubsub-emulator [--port 8080] [--host 127.0.0.1] [--access-key KEY] [--event-handler URL] [--ping-interval SECONDS]
 
 Starts a local Azure Web PubSub service and prints its connection string.
 
@@ -11,6 +11,7 @@ Options:
   --host HOST           address to listen on (default 127.0.0.1)
   --access-key KEY      access key that signs and verifies tokens (default: a fixed development key)
   --event-handler URL   upstream event handler URL template; may contain {event} and {hub}
+  --ping-interval S     WebSocket-level ping to every client every S seconds (1-120, as Azure; 0 = off; default 20)
   --help                show this help`;
 
 export interface CliIo {
@@ -36,6 +37,7 @@ export function parseCliArgs(argv: string[]): ParsedCli {
         host: { type: "string" },
         "access-key": { type: "string" },
         "event-handler": { type: "string" },
+        "ping-interval": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -62,6 +64,12 @@ export function parseCliArgs(argv: string[]): ParsedCli {
       return { kind: "error", message: `--event-handler must be an http(s) URL, not '${handler}'` };
     }
     options.eventHandler = handler;
+  }
+  const ping = values["ping-interval"];
+  if (typeof ping === "string") {
+    const seconds = /^\d{1,3}$/.test(ping) ? Number(ping) : NaN;
+    if (!(seconds === 0 || (seconds >= 1 && seconds <= 120))) return { kind: "error", message: `--ping-interval must be a whole number of seconds from 1 to 120 (or 0 for none), not '${ping}'` };
+    options.pingIntervalMs = seconds * 1000;
   }
   return { kind: "run", options };
 }

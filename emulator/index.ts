@@ -24,6 +24,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { buildConnectionString } from "./auth/connection-string";
 import { signJwt } from "./auth/jwt";
+import { clip } from "./protocol/clip";
 import { isValidHubName } from "./protocol/names";
 import { handleClientMessage } from "./requests/dispatch";
 import { handleRestRequest } from "./rest/handler";
@@ -44,6 +45,35 @@ export { testHooks, type TestHooks } from "./testing/hooks";
 /** The access key used when none is given. For local development only. */
 export const DEFAULT_ACCESS_KEY = "webpubsub-emulator-dev-key-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+/** The real service's keep-alive default (PROTOCOL §4). */
+export const DEFAULT_PING_INTERVAL_MS = 20_000;
+
+/** A request whose headers have not all arrived by then is answered 408 and closed (slowloris). */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * A request Node's parser refused: too large headers (a 1 MB token in the URL or a header) get
+ * 431, a request that took too long 408, anything else 400; then the socket closes.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (socket.destroyed) return;
+  const [status, text] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout"]
+        : [400, "Bad Request"];
+  const body = status === 431 ? "The request line and headers are limited to 16 KB: pass the access token in the query or an Authorization header, within that." : text;
+  if ((socket as Duplex & { writable: boolean }).writable) {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  // keep reading (and dropping) what the client is still sending, so that it sees the answer and not a reset
+  socket.on("data", () => undefined);
+  socket.resume();
+  setTimeout(() => socket.destroy(), 2000).unref();
+}
+
 /** ws stops reading a message past this size (close 1009 with no `disconnected` frame); up to it the service answers itself. */
 const WS_MAX_PAYLOAD = 16 * 1024 * 1024;
 
@@ -57,6 +87,10 @@ export interface EmulatorOptions {
   eventHandler?: string;
   /** How long a dropped reliable session is kept (default 30000). */
   sessionTtlMs?: number;
+  /** WebSocket-level pings to every client this often (default 20000, as Azure; 0 turns them off). */
+  pingIntervalMs?: number;
+  /** A request (or WebSocket upgrade) whose headers have not all arrived by then gets 408 (default 10000; slowloris). */
+  headersTimeoutMs?: number;
   logger?: (line: string) => void;
 }
 
@@ -110,34 +144,38 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
   const sessionTtlMs = options.sessionTtlMs ?? 30_000;
   if (!Number.isFinite(sessionTtlMs) || sessionTtlMs < 0) throw new RangeError("sessionTtlMs must be a non-negative number");
-  const service = new Service({ accessKey, sessionTtlMs, log: options.logger ?? (() => undefined), handleMessage: handleClientMessage });
+  const pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  if (!Number.isFinite(headersTimeout) || headersTimeout <= 0) throw new RangeError("headersTimeoutMs must be a positive number");
+  if (!Number.isFinite(pingIntervalMs) || pingIntervalMs < 0) throw new RangeError("pingIntervalMs must be a non-negative number");
+  const service = new Service({ accessKey, sessionTtlMs, pingIntervalMs, log: options.logger ?? (() => undefined), handleMessage: handleClientMessage });
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
     perMessageDeflate: false,
     maxPayload: WS_MAX_PAYLOAD,
+    autoPong: false, // the service answers pings itself, within the outgoing bounds (sessions/service.ts)
     handleProtocols: (_protocols: Set<string>, req: IncomingMessage) => chosenProtocols.get(req) ?? false,
   });
   wss.on("error", (err) => service.log(`websocket server error: ${err.message}`));
 
   const sockets = new Set<Socket>();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  // slowloris: headers must arrive within 10 s, checked every second (Node's default check is every 30 s)
+  const server = createServer({ headersTimeout, requestTimeout: Math.max(REQUEST_TIMEOUT_MS, headersTimeout), connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path === "/api" || path.startsWith("/api/")) {
       void handleRestRequest(service, req, res);
     } else if (path.startsWith("/client")) {
       sendError(req, res, 400, "BadRequest", "Clients connect here with a WebSocket upgrade.");
     } else {
-      sendError(req, res, 404, "NotFound", `No operation at ${path}.`);
+      sendError(req, res, 404, "NotFound", `No operation at ${clip(path, 200)}.`);
     }
   });
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  server.on("clientError", (_err: Error, socket: Duplex) => {
-    if (!socket.destroyed) socket.destroy();
-  });
+  server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => answerClientError(err, socket));
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     handleClientUpgrade(service, wss, req, socket, head).catch((err: unknown) => {
       service.log(`handshake failed: ${String(err)}`);
@@ -151,7 +189,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // Listening on every interface: advertise localhost, which is what local clients use.
   const advertised = host === "0.0.0.0" || host === "::" ? "localhost" : hostForUrl(host);
   const endpoint = `http://${advertised}:${port}`;
-  if (options.eventHandler) service.upstream = new Upstream(options.eventHandler, accessKey, `${advertised}:${port}`, service.shutdown.signal);
+  if (options.eventHandler) service.upstream = new Upstream(options.eventHandler, accessKey, `${advertised}:${port}`, service.shutdown.signal, (line) => service.log(line));
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -1,5 +1,6 @@
 // The public facade: argument checks and the official API's shape over the core engine.
-import { Engine, type EngineConfig } from "./core/engine.js";
+import { Engine } from "./core/engine.js";
+import type { EngineConfig } from "./core/engine-config.js";
 import { registerHost } from "./core/engine-access.js";
 import { MESSAGE_RETRY_DEFAULTS, RECONNECT_RETRY_DEFAULTS, RetryPolicy } from "./core/retry-policy.js";
 import type { Runtime } from "./core/runtime.js";
@@ -53,7 +54,7 @@ function credentialOf(source: string | WebPubSubClientCredential): EngineConfig[
   const get = source?.getClientAccessUrl;
   if (typeof get === "string") return () => Promise.resolve(get);
   if (typeof get === "function") return (abortSignal) => Promise.resolve().then(() => get.call(source, { abortSignal }));
-  throw new TypeError("expected a client access URL string or a { getClientAccessUrl } credential");
+  throw new TypeError("expected a URL or a { getClientAccessUrl } credential");
 }
 
 export class WebPubSubClient {
@@ -73,7 +74,7 @@ export class WebPubSubClient {
     const rt = runtime ?? defaultRuntime(o.WebSocket, o.logger);
     const protocol = o.protocol ?? (DEFAULT_PROTOCOL ??= WebPubSubJsonReliableProtocol());
     if (typeof protocol?.name !== "string" || typeof protocol.parseMessages !== "function" || typeof protocol.writeMessage !== "function") {
-      throw new TypeError("options.protocol must be a WebPubSubClientProtocol (e.g. WebPubSubJsonProtocol())");
+      throw new TypeError("options.protocol must be a WebPubSubClientProtocol");
     }
     this.#engine = new Engine(
       {
@@ -103,11 +104,11 @@ export class WebPubSubClient {
 
   /** The service's id for the current connection; undefined before `connected`. */
   get connectionId(): string | undefined {
-    return this.#engine.connectionId;
+    return this.#engine.session.connectionId;
   }
 
   get userId(): string | undefined {
-    return this.#engine.userId;
+    return this.#engine.session.userId;
   }
 
   /** Resolves once the service has sent `connected`. */
@@ -159,39 +160,30 @@ export class WebPubSubClient {
     return result;
   }
 
-  sendToGroup(
+  async sendToGroup(
     groupName: string,
     content: JSONTypes | ArrayBuffer | ArrayBufferView,
     dataType: WebPubSubDataType,
     options?: SendToGroupOptions,
   ): Promise<WebPubSubResult> {
-    try {
-      checkGroup(groupName);
-      checkContent(content, dataType);
-      const o = checkOptions<SendToGroupOptions>(options, "options");
-      const ackId = this.#ackId(o, o.fireAndForget === true);
-      const noEcho = o.noEcho === true;
-      return this.#engine.submit({ kind: "sendToGroup", group: groupName, dataType, data: content, noEcho, ackId }, o.abortSignal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    checkGroup(groupName);
+    checkContent(content, dataType);
+    const o = checkOptions<SendToGroupOptions>(options, "options");
+    const ackId = this.#ackId(o, o.fireAndForget === true);
+    return this.#engine.submit({ kind: "sendToGroup", group: groupName, dataType, data: content, noEcho: o.noEcho === true, ackId }, o.abortSignal);
   }
 
-  sendEvent(
+  async sendEvent(
     eventName: string,
     content: JSONTypes | ArrayBuffer | ArrayBufferView,
     dataType: WebPubSubDataType,
     options?: SendEventOptions,
   ): Promise<WebPubSubResult> {
-    try {
-      checkEventName(eventName);
-      checkContent(content, dataType);
-      const o = checkOptions<SendEventOptions>(options, "options");
-      const ackId = this.#ackId(o, o.fireAndForget === true);
-      return this.#engine.submit({ kind: "sendEvent", event: eventName, dataType, data: content, ackId }, o.abortSignal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    checkEventName(eventName);
+    checkContent(content, dataType);
+    const o = checkOptions<SendEventOptions>(options, "options");
+    const ackId = this.#ackId(o, o.fireAndForget === true);
+    return this.#engine.submit({ kind: "sendEvent", event: eventName, dataType, data: content, ackId }, o.abortSignal);
   }
 
   /** Sends an event and resolves with the event handler's response. */
@@ -207,8 +199,8 @@ export class WebPubSubClient {
     if (o.invocationId !== undefined && (typeof o.invocationId !== "string" || o.invocationId === "")) {
       throw new TypeError("invocationId must be a non-empty string");
     }
-    this.#engine.checkKeyFree(o.invocationId);
-    const invocationId = o.invocationId ?? this.#engine.nextInvocationId();
+    this.#engine.outbox.checkKeyFree(o.invocationId);
+    const invocationId = o.invocationId ?? this.#engine.outbox.nextInvocationId();
     const result = await this.#engine.submit<WebPubSubResult & InvokeEventResult>(
       { kind: "invoke", invocationId, event: eventName, dataType, data: content },
       o.abortSignal,
@@ -219,12 +211,16 @@ export class WebPubSubClient {
   // --- group streams (issue 11; PROTOCOL.md §10)
   /** Opens a stream to a group; resolves once the service accepted it. */
   openGroupStream(groupName: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter> {
-    return (this.#gs ??= groupStreams(this.#engine, this.#rt)).open(groupName, options);
+    return this.#streams().open(groupName, options);
   }
 
   /** Calls `callback` once for each new inbound stream; its fragments are not `group-message`s. */
   onGroupStream(callback: (stream: GroupStream) => void | Promise<void>, options?: OnGroupStreamOptions): GroupStreamSubscription {
-    return (this.#gs ??= groupStreams(this.#engine, this.#rt)).on(callback, options, asyncDispose);
+    return this.#streams().on(callback, options, asyncDispose);
+  }
+
+  #streams(): GroupStreams {
+    return (this.#gs ??= groupStreams(this.#engine, this.#rt));
   }
   // --- end group streams
 
@@ -237,14 +233,15 @@ export class WebPubSubClient {
   /** The operation's ackId: the caller's (checked) or a fresh one; none for fire-and-forget. */
   #ackId(options: { ackId?: number }, fireAndForget: boolean): number | undefined {
     const { ackId } = options;
+    const outbox = this.#engine.outbox;
     checkAckId(ackId);
     if (fireAndForget) {
       if (ackId !== undefined) throw new TypeError("ackId cannot be combined with fireAndForget");
-      return undefined;
+      return;
     }
-    this.#engine.checkKeyFree(ackId);
-    if (ackId === undefined) return this.#engine.nextAckId();
-    this.#engine.usedAckId(ackId);
+    if (ackId === undefined) return outbox.nextAckId();
+    outbox.checkKeyFree(ackId);
+    outbox.usedAckId(ackId);
     return ackId;
   }
 }

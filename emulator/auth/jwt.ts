@@ -30,7 +30,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Checks the signature (HS256 only), `exp` and `nbf`. The audience is not checked here:
+ * Checks the signature (HS256 only), `exp` (required) and `nbf`. The audience is not checked here:
  * callers compare it with {@link audienceMatches} against the URL actually requested.
  */
 export function verifyJwt(token: string, key: string, nowSeconds = Math.floor(Date.now() / 1000)): JwtVerifyResult {
@@ -46,17 +46,17 @@ export function verifyJwt(token: string, key: string, nowSeconds = Math.floor(Da
     return { ok: false, reason: "The access token is not a well-formed JWT." };
   }
   if (!isObject(header) || !isObject(claims)) return { ok: false, reason: "The access token is not a well-formed JWT." };
-  if (header.alg !== "HS256") return { ok: false, reason: `The access token algorithm must be HS256, not ${String(header.alg)}.` };
+  if (header.alg !== "HS256") return { ok: false, reason: `The access token algorithm must be HS256, not ${String(header.alg).slice(0, 32)}.` };
   if (!/^[A-Za-z0-9_-]+$/.test(signaturePart)) return { ok: false, reason: "The access token signature is invalid." };
   const expected = hmac(key, `${headerPart}.${payloadPart}`);
   const actual = Buffer.from(signaturePart, "base64url");
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
     return { ok: false, reason: "The access token signature is invalid." };
   }
-  if (claims.exp !== undefined) {
-    if (typeof claims.exp !== "number") return { ok: false, reason: "The access token exp claim is not a number." };
-    if (nowSeconds >= claims.exp) return { ok: false, reason: "The access token has expired." };
-  }
+  // (choice) `exp` is required, as Azure's token validation requires it: a token without one would never expire
+  if (claims.exp === undefined) return { ok: false, reason: "The access token has no exp claim; it must expire." };
+  if (typeof claims.exp !== "number") return { ok: false, reason: "The access token exp claim is not a number." };
+  if (nowSeconds >= claims.exp) return { ok: false, reason: "The access token has expired." };
   if (claims.nbf !== undefined) {
     if (typeof claims.nbf !== "number") return { ok: false, reason: "The access token nbf claim is not a number." };
     if (nowSeconds < claims.nbf) return { ok: false, reason: "The access token is not valid yet." };

@@ -1,4 +1,5 @@
 /** Parsing and validating frames that clients send on the JSON subprotocols (PROTOCOL §3). */
+import { clip, MAX_QUOTED_CHARS } from "./clip";
 import type { ClientRequest } from "./codec";
 import { parseStreamRequest } from "./json-streams";
 import { isDataType, payloadFromFrameData, type DataType, type Payload } from "./payload";
@@ -95,7 +96,7 @@ function toFrame(obj: Record<string, unknown>): ClientFrame {
     case "streamEnd":
       return streamRequest(obj, undefined, false);
     default:
-      fail(`Unknown message type '${type}'.`);
+      fail(`Unknown message type '${clip(type, MAX_QUOTED_CHARS)}'.`);
   }
 }
 

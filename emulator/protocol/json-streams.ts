@@ -4,15 +4,11 @@ import { isDataType, payloadFromFrameData } from "./payload";
 
 /** The largest `idleTimeoutMs` a stream may ask for (1 hour); the default is 300000. */
 export const MAX_STREAM_IDLE_TIMEOUT_MS = 3_600_000;
-/** Stream ids are 1–128 characters. */
-export const MAX_STREAM_ID_LENGTH = 128;
 
 type Obj = Record<string, unknown>;
 
 function streamIdOf(value: unknown, where: string): string {
-  if (typeof value !== "string" || value.length === 0 || value.length > MAX_STREAM_ID_LENGTH) {
-    throw `'streamId' must be a string of 1 to ${MAX_STREAM_ID_LENGTH} characters in ${where}`;
-  }
+  if (typeof value !== "string" || value.length === 0) throw `'streamId' must be a non-empty string in ${where}.`;
   return value;
 }
 

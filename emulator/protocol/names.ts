@@ -11,6 +11,16 @@ export function hubKey(hub: string): string {
   return hub.toLowerCase();
 }
 
+/** Longest event name and invocation id (**choice**: the public docs give none). */
+export const MAX_EVENT_NAME_CHARS = 1024;
+
+/** Returns why an event name is invalid, or undefined when it is fine (1–1024 chars). */
+export function eventNameError(event: string): string | undefined {
+  if (event.length === 0) return "The event name must not be empty.";
+  if (event.length > MAX_EVENT_NAME_CHARS) return `The event name must be at most ${MAX_EVENT_NAME_CHARS} characters.`;
+  return undefined;
+}
+
 /** Returns why a group name is invalid, or undefined when it is fine (1–1024 chars, not all whitespace). */
 export function groupNameError(group: string): string | undefined {
   if (group.length === 0) return "The group name must not be empty.";

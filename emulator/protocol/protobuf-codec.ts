@@ -8,7 +8,7 @@
  */
 import protobuf from "protobufjs";
 import type { ClientRequest, Codec, DecodeResult, DownstreamFrame, StreamInfo, StreamRequest, WireData } from "./codec";
-import { MAX_STREAM_ID_LENGTH, MAX_STREAM_IDLE_TIMEOUT_MS } from "./json-streams";
+import { MAX_STREAM_IDLE_TIMEOUT_MS } from "./json-streams";
 import type { Payload } from "./payload";
 import { WEBPUBSUB_PROTO } from "./protobuf-schema";
 
@@ -79,9 +79,10 @@ function ackId(m: Obj): { ackId?: number } {
 
 const has = (m: Obj, field: string): boolean => Object.hasOwn(m, field);
 
+/** As on JSON, an empty stream id is malformed; its length bound is the streams' (sessions/streams.ts). */
 function streamIdOf(m: Obj, where: string): string {
   const id = m.stream_id as string;
-  if (id.length === 0 || id.length > MAX_STREAM_ID_LENGTH) invalid(`'stream_id' must be 1 to ${MAX_STREAM_ID_LENGTH} characters in ${where}.`);
+  if (id.length === 0) invalid(`'stream_id' must not be empty in ${where}.`);
   return id;
 }
 

@@ -1,7 +1,9 @@
 /** ackId de-duplication (PROTOCOL §3): each ackId is executed at most once per connection. */
 import type { AckError } from "../protocol/codec";
 import type { Connection } from "../sessions/connection";
+import { MAX_PENDING_UPSTREAM_EVENTS } from "../sessions/limits";
 import type { Service } from "../sessions/service";
+import { TOO_MANY_REQUESTS } from "./user-events";
 
 /** What an operation ends with: an ack error, or undefined for success. */
 export type Outcome = AckError | undefined;
@@ -41,7 +43,16 @@ export function runAcked(service: Service, conn: Connection, ackId: number | und
     return;
   }
   if (prior) {
-    void prior.then(() => runAcked(service, conn, ackId, op));
+    // a repeat while the first is running waits for it; the waiters are bounded like the upstream queue
+    if (conn.ackWaiters >= MAX_PENDING_UPSTREAM_EVENTS) {
+      conn.sendAck(ackId, { name: TOO_MANY_REQUESTS, message: "Too many repeats of ackIds still in progress; send again later." });
+      return;
+    }
+    conn.ackWaiters++;
+    void prior.then(() => {
+      conn.ackWaiters--;
+      runAcked(service, conn, ackId, op);
+    });
     return;
   }
   const finish = (outcome: Outcome): boolean => {

@@ -1,6 +1,6 @@
 /** Executes the requests clients send (PROTOCOL §3, §6): groups, messages, events, invocations, acks. */
 import type { ClientRequest } from "../protocol/codec";
-import { groupNameError } from "../protocol/names";
+import { eventNameError, groupNameError, MAX_EVENT_NAME_CHARS } from "../protocol/names";
 import type { Payload } from "../protocol/payload";
 import type { ClientSocket } from "../sessions/client-socket";
 import type { Connection } from "../sessions/connection";
@@ -19,8 +19,10 @@ function groupOp(service: Service, conn: Connection, frame: Extract<ClientReques
     return { name: "Forbidden", message: `The connection has no permission to join or leave group '${frame.group}'.` };
   }
   const hub = service.hubOf(conn);
-  if (frame.type === "joinGroup") hub.join(conn, frame.group);
-  else hub.leave(conn, frame.group);
+  if (frame.type === "leaveGroup") hub.leave(conn, frame.group);
+  else if (!hub.join(conn, frame.group)) {
+    return { name: "BadRequest", message: `The connection is already in ${conn.groups.size} groups, the most one connection can be in.` };
+  }
   return undefined;
 }
 
@@ -36,7 +38,9 @@ function sendToGroupOp(service: Service, conn: Connection, frame: Extract<Client
   return undefined;
 }
 
-function eventOp(service: Service, conn: Connection, frame: Extract<ClientRequest, { type: "event" }>): Promise<Outcome> {
+function eventOp(service: Service, conn: Connection, frame: Extract<ClientRequest, { type: "event" }>): Outcome | Promise<Outcome> {
+  const invalid = eventNameError(frame.event);
+  if (invalid) return { name: "BadRequest", message: invalid };
   return callUserEvent(service, conn, frame.event, frame.payload).then((result) => {
     if (!result.ok) return result.error;
     if (result.payload) conn.deliver({ from: "server" }, result.payload);
@@ -46,6 +50,10 @@ function eventOp(service: Service, conn: Connection, frame: Extract<ClientReques
 
 function invoke(service: Service, conn: Connection, frame: Extract<ClientRequest, { type: "invoke" }>): void {
   const id = frame.invocationId;
+  if (id.length > MAX_EVENT_NAME_CHARS || frame.event.length > MAX_EVENT_NAME_CHARS) {
+    service.closeConnection(conn, 1008, `Invalid message: invocation ids and event names are at most ${MAX_EVENT_NAME_CHARS} characters.`);
+    return;
+  }
   if (conn.invocations.has(id)) {
     conn.send({ type: "invokeResponse", invocationId: id, result: { error: { name: "BadRequest", message: `Invocation '${id}' is already in progress.` } } });
     return;
@@ -110,9 +118,18 @@ export function handleClientMessage(service: Service, conn: Connection, sock: Cl
       }
       return;
     }
-    case "sequenceAck":
-      conn.session?.ack(request.sequenceId);
+    case "sequenceAck": {
+      const session = conn.session;
+      if (!session) return;
+      const lastSent = session.nextId - 1;
+      if (request.sequenceId > lastSent) {
+        // acking what was never sent would let a client that stops reading escape the unacked bound (PROTOCOL §3)
+        service.closeConnection(conn, 1008, `Invalid sequenceAck: ${request.sequenceId} is above the last sequence id sent (${lastSent}).`);
+        return;
+      }
+      session.ack(request.sequenceId);
       return;
+    }
     case "ping":
       conn.send({ type: "pong" });
       return;

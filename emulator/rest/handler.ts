@@ -4,15 +4,19 @@ import { audienceMatches, signJwt, verifyJwt } from "../auth/jwt";
 import { isPermission } from "../auth/permissions";
 import { groupNameError, isValidHubName } from "../protocol/names";
 import { payloadFromHttpBody, type Payload } from "../protocol/payload";
+import { clip, MAX_QUOTED_CHARS } from "../protocol/clip";
+import type { MessageSource } from "../protocol/codec";
 import type { Connection } from "../sessions/connection";
 import type { Hub } from "../sessions/hub";
 import type { Service } from "../sessions/service";
 import { BodyTooLargeError, readBody, sendEmpty, sendError, sendJson } from "./http";
 import { compileFilter, FilterError } from "./odata";
+import { intParam, pageOf, PagingError } from "./paging";
 
 export const MAX_REST_MESSAGE_BYTES = 1024 * 1024;
 const MAX_REST_JSON_BYTES = 64 * 1024;
-const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
+/** The api-versions the service answers (PROTOCOL §7); others get 400. */
+export const API_VERSIONS: readonly string[] = ["2021-10-01", "2022-11-01", "2024-01-01", "2024-12-01"];
 
 class RestError extends Error {
   constructor(
@@ -125,11 +129,15 @@ function methodNotAllowed(ctx: RestContext): never {
   throw new RestError(405, "MethodNotAllowed", `${ctx.req.method ?? ""} is not allowed on ${ctx.url.pathname}.`);
 }
 
-async function sendTo(ctx: RestContext, targets: Iterable<Connection>, withFilter: boolean): Promise<void> {
+/** Sends the body to `targets`; a send to a group arrives as a group message (PROTOCOL §4), others `from: "server"`. */
+async function sendTo(ctx: RestContext, targets: Iterable<Connection>, withFilter: boolean, source: MessageSource = { from: "server" }): Promise<void> {
   const match = withFilter ? filterOf(ctx.url.searchParams.get("filter")) : () => true;
   const excluded = excludedOf(ctx.url);
+  // (as Microsoft's emulator) messageTtlSeconds is validated, 0-300, but delivery is immediate: nothing is kept for offline clients
+  const ttl = intParam(ctx.url.searchParams.get("messageTtlSeconds"), "messageTtlSeconds", 0, 300);
+  if (typeof ttl === "string") throw new RestError(400, "InvalidMessageTtl", ttl);
   const payload = await readPayload(ctx);
-  ctx.hub.deliver([...targets].filter(match), { from: "server" }, payload, excluded);
+  ctx.hub.deliver([...targets].filter(match), source, payload, excluded);
   sendEmpty(ctx.res, 202);
 }
 
@@ -169,6 +177,7 @@ async function route(ctx: RestContext, seg: string[]): Promise<void> {
     const filter = body.filter;
     if (filter !== undefined && typeof filter !== "string") throw new RestError(400, "InvalidBody", "'filter' must be a string.");
     const match = filterOf(filter);
+    // a connection already in as many groups as it may be in is skipped by :addToGroups
     for (const conn of [...hub.connections.values()].filter(match)) for (const g of groups) (a === ":addToGroups" ? hub.join : hub.leave).call(hub, conn, g);
     return sendEmpty(res, 200);
   }
@@ -193,7 +202,7 @@ async function route(ctx: RestContext, seg: string[]): Promise<void> {
     if (n === 4 && c === "groups" && d !== undefined) {
       const group = requireGroup(d);
       if (method === "PUT") {
-        hub.addUserToGroup(userId, group);
+        if (!hub.addUserToGroup(userId, group)) throw new RestError(400, "TooManyGroups", "The user is already in as many groups as this service records for one user (1000).");
         return sendEmpty(res, 200);
       }
       if (method === "DELETE") {
@@ -234,7 +243,7 @@ async function route(ctx: RestContext, seg: string[]): Promise<void> {
       if (method !== "HEAD" && method !== "GET") methodNotAllowed(ctx);
       return sendEmpty(res, hub.groupExists(group) ? 200 : 404);
     }
-    if (n === 3 && c === ":send") return method === "POST" ? sendTo(ctx, hub.groupMembers(group), true) : methodNotAllowed(ctx);
+    if (n === 3 && c === ":send") return method === "POST" ? sendTo(ctx, hub.groupMembers(group), true, { from: "group", group }) : methodNotAllowed(ctx);
     if (n === 3 && c === ":closeConnections") {
       if (method !== "POST") methodNotAllowed(ctx);
       closeMany(ctx, hub.groupMembers(group), "The group's connections were closed by the server.");
@@ -242,14 +251,29 @@ async function route(ctx: RestContext, seg: string[]): Promise<void> {
     }
     if (n === 3 && c === "connections") {
       if (method !== "GET") methodNotAllowed(ctx);
-      const top = Number(url.searchParams.get("top") ?? "NaN");
-      let members = hub.groupMembers(group).map((m) => (m.userId === undefined ? { connectionId: m.id } : { connectionId: m.id, userId: m.userId }));
-      if (Number.isInteger(top) && top >= 0) members = members.slice(0, top);
-      return sendJson(req, res, 200, { value: members });
+      const top = intParam(url.searchParams.get("top"), "top", 0, 1e9);
+      const maxPageSize = intParam(url.searchParams.get("maxpagesize"), "maxpagesize", 1, 1e9);
+      for (const p of [top, maxPageSize]) if (typeof p === "string") throw new RestError(400, "InvalidPaging", p);
+      const members = hub.groupMembers(group).map((m) => (m.userId === undefined ? { connectionId: m.id } : { connectionId: m.id, userId: m.userId }));
+      const token = url.searchParams.get("continuationToken");
+      let page;
+      try {
+        page = pageOf(members, { ...(typeof top === "number" ? { top } : {}), ...(typeof maxPageSize === "number" ? { maxPageSize } : {}), ...(token === null ? {} : { continuationToken: token }) });
+      } catch (err) {
+        if (err instanceof PagingError) throw new RestError(400, "InvalidPaging", err.message);
+        throw err;
+      }
+      if (!page.continuationToken) return sendJson(req, res, 200, { value: page.items });
+      const next = new URL(`http://${req.headers.host ?? "localhost"}${url.pathname}`);
+      next.searchParams.set("api-version", url.searchParams.get("api-version") ?? "2024-01-01");
+      if (typeof maxPageSize === "number") next.searchParams.set("maxpagesize", String(maxPageSize));
+      next.searchParams.set("continuationToken", page.continuationToken);
+      return sendJson(req, res, 200, { value: page.items, nextLink: next.toString() });
     }
     if (n === 4 && c === "connections" && d !== undefined) {
       if (method === "PUT") {
-        hub.join(requireConnection(ctx, d), group);
+        const conn = requireConnection(ctx, d);
+        if (!hub.join(conn, group)) throw new RestError(400, "TooManyGroups", `The connection is already in ${conn.groups.size} groups, the most one connection can be in.`);
         return sendEmpty(res, 200);
       }
       if (method === "DELETE") {
@@ -280,11 +304,12 @@ async function route(ctx: RestContext, seg: string[]): Promise<void> {
     methodNotAllowed(ctx);
   }
 
-  throw new RestError(404, "NotFound", `No operation at ${url.pathname}.`);
+  throw new RestError(404, "NotFound", `No operation at ${clip(url.pathname, 200)}.`);
 }
 
 /** Handles any HTTP request under `/api`. Never throws. */
 export async function handleRestRequest(service: Service, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let hub: Hub | undefined;
   try {
     let url: URL;
     try {
@@ -298,7 +323,7 @@ export async function handleRestRequest(service: Service, req: IncomingMessage, 
       return sendEmpty(res, 200);
     }
     const raw = path.split("/").slice(1);
-    if (raw[0] !== "api" || raw[1] !== "hubs" || raw.length < 4) throw new RestError(404, "NotFound", `No operation at ${url.pathname}.`);
+    if (raw[0] !== "api" || raw[1] !== "hubs" || raw.length < 4) throw new RestError(404, "NotFound", `No operation at ${clip(url.pathname, 200)}.`);
     let seg: string[];
     try {
       seg = raw.map((s) => decodeURIComponent(s));
@@ -308,10 +333,13 @@ export async function handleRestRequest(service: Service, req: IncomingMessage, 
     authenticate(service, req, url);
     const apiVersion = url.searchParams.get("api-version");
     if (!apiVersion) throw new RestError(400, "MissingApiVersion", "The api-version query parameter is required (e.g. 2024-01-01).");
-    if (!API_VERSION.test(apiVersion)) throw new RestError(400, "InvalidApiVersion", `Unsupported api-version '${apiVersion}'.`);
+    if (!API_VERSIONS.includes(apiVersion)) {
+      throw new RestError(400, "InvalidApiVersion", `Unsupported api-version '${clip(apiVersion, MAX_QUOTED_CHARS)}': use one of ${API_VERSIONS.join(", ")}.`);
+    }
     const hubName = seg[2]!;
-    if (!isValidHubName(hubName)) throw new RestError(400, "InvalidHubName", `Invalid hub name '${hubName}'.`);
-    await route({ service, req, res, url, hub: service.hub(hubName), hubName }, seg.slice(3));
+    if (!isValidHubName(hubName)) throw new RestError(400, "InvalidHubName", `Invalid hub name '${clip(hubName, MAX_QUOTED_CHARS)}'.`);
+    hub = service.hub(hubName);
+    await route({ service, req, res, url, hub, hubName }, seg.slice(3));
   } catch (err) {
     if (err instanceof RestError) {
       sendError(req, res, err.status, err.code, err.message);
@@ -319,6 +347,8 @@ export async function handleRestRequest(service: Service, req: IncomingMessage, 
       service.log(`REST ${req.method ?? ""} ${req.url ?? ""} failed: ${String(err)}`);
       sendError(req, res, 500, "InternalServerError", "The service failed to handle the request.");
     }
+  } finally {
+    if (hub) service.releaseHub(hub); // a hub that only a REST call named is not kept
   }
 }
 

@@ -1,14 +1,15 @@
 /** A logical client connection: identity, groups, permissions, ackIds, reliable session, outbound path. */
+import { setMaxListeners } from "node:events";
 import { PermissionSet } from "../auth/permissions";
 import type { AckError, Codec, DownstreamFrame, MessageSource, WireData } from "../protocol/codec";
 import { codecFor } from "../protocol/codecs";
 import type { Payload } from "../protocol/payload";
 import type { ProtocolKind } from "../protocol/subprotocols";
 import type { ClientSocket } from "./client-socket";
+import { MAX_GROUPS_PER_CONNECTION, MAX_OUTBOUND_BYTES, MAX_OUTBOUND_FRAMES, MAX_PENDING_UPSTREAM_BYTES, MAX_PENDING_UPSTREAM_EVENTS, MAX_REMEMBERED_ACK_IDS } from "./limits";
 import { MAX_UNACKED_BYTES, MAX_UNACKED_MESSAGES, ReliableSession } from "./reliable-session";
 
-/** How many executed ackIds a connection remembers (oldest forgotten first), to bound memory. */
-export const MAX_REMEMBERED_ACK_IDS = 100_000;
+export { MAX_REMEMBERED_ACK_IDS } from "./limits";
 
 export type { MessageSource } from "../protocol/codec";
 export type { ProtocolKind } from "../protocol/subprotocols";
@@ -44,9 +45,15 @@ export class Connection {
   ended = false;
   paused = false;
   acksToLose = 0;
+  /** Repeats of in-progress ackIds waiting for the first execution (bounded). */
+  ackWaiters = 0;
   private held: WireData[] = [];
   private heldBytes = 0;
   private upstreamChain: Promise<void> = Promise.resolve();
+  private pendingUpstream = 0;
+  private pendingUpstreamBytes = 0;
+  /** Aborted when the connection ends: cancels its user events still waiting or in flight. */
+  readonly lifetime = new AbortController();
   private readonly onSlow: (connection: Connection) => void;
 
   constructor(init: ConnectionInit) {
@@ -61,6 +68,7 @@ export class Connection {
     this.states = init.states ?? {};
     this.session = this.codec.reliable ? new ReliableSession() : undefined;
     this.onSlow = init.onSlow;
+    setMaxListeners(0, this.lifetime.signal); // its user events in flight (at most the upstream bound) listen to it
   }
 
   get framed(): boolean {
@@ -126,7 +134,19 @@ export class Connection {
       return;
     }
     socket.send(data);
-    if (!this.reliable && socket.bufferedAmount > MAX_UNACKED_BYTES) this.onSlow(this);
+    this.checkOutbound();
+  }
+
+  /** Closes the connection as a slow client once its socket holds more than the outgoing bounds. */
+  checkOutbound(): void {
+    const socket = this.socket;
+    if (!socket || this.ended) return;
+    if (socket.bufferedAmount > MAX_OUTBOUND_BYTES || socket.queuedFrames > MAX_OUTBOUND_FRAMES) this.onSlow(this);
+  }
+
+  /** Whether the connection may be in `group` (it is already, or is below the groups bound). */
+  canJoin(group: string): boolean {
+    return this.groups.has(group) || this.groups.size < MAX_GROUPS_PER_CONNECTION;
   }
 
   pause(): void {
@@ -153,11 +173,32 @@ export class Connection {
     this.heldBytes = 0;
   }
 
-  /** Runs upstream calls of this connection one at a time, in order. */
+  /** Runs upstream calls of this connection one at a time, in order (system events: never refused). */
   enqueueUpstream(task: () => Promise<void>): Promise<void> {
     const next = this.upstreamChain.then(task, task);
     this.upstreamChain = next.catch(() => undefined);
     return this.upstreamChain;
+  }
+
+  /**
+   * Queues a user event of `bytes` behind the others, or returns false when the connection
+   * already has {@link MAX_PENDING_UPSTREAM_EVENTS} events or {@link MAX_PENDING_UPSTREAM_BYTES}
+   * waiting for the event handler.
+   */
+  tryEnqueueUpstream(bytes: number, task: () => Promise<void>): boolean {
+    if (this.pendingUpstream >= MAX_PENDING_UPSTREAM_EVENTS) return false;
+    if (this.pendingUpstream > 0 && this.pendingUpstreamBytes + bytes > MAX_PENDING_UPSTREAM_BYTES) return false;
+    this.pendingUpstream++;
+    this.pendingUpstreamBytes += bytes;
+    void this.enqueueUpstream(async () => {
+      try {
+        await task();
+      } finally {
+        this.pendingUpstream--;
+        this.pendingUpstreamBytes -= bytes;
+      }
+    });
+    return true;
   }
 
   describe(): { hub: string; connectionId: string; userId?: string } {

@@ -3,10 +3,12 @@ import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
 import { audienceMatches, stringListClaim, verifyJwt, type JwtClaims } from "../auth/jwt";
+import { clip, MAX_QUOTED_CHARS } from "../protocol/clip";
 import { codecFor } from "../protocol/codecs";
 import { groupNameError, isValidHubName } from "../protocol/names";
 import { chooseProtocol, kindOf, parseOfferedProtocols, type ProtocolKind } from "../protocol/subprotocols";
 import { decodeStates } from "../upstream/states";
+import { MAX_GROUPS_PER_CONNECTION } from "./limits";
 import type { Service } from "./service";
 
 /** Subprotocol chosen for each pending handshake, read back by the WebSocketServer's `handleProtocols`. */
@@ -47,7 +49,7 @@ function parseTarget(req: IncomingMessage): ClientTarget | { status: number; mes
   } catch {
     return { status: 400, message: "The hub name is not correctly percent-encoded." };
   }
-  if (!isValidHubName(hub)) return { status: 400, message: `Invalid hub name '${hub}': it must match ^[A-Za-z][A-Za-z0-9_\`,.[\\]]{0,127}$.` };
+  if (!isValidHubName(hub)) return { status: 400, message: `Invalid hub name '${clip(hub, MAX_QUOTED_CHARS)}': it must match ^[A-Za-z][A-Za-z0-9_\`,.[\\]]{0,127}$.` };
   return { hub, url };
 }
 
@@ -203,7 +205,7 @@ export async function handleClientUpgrade(service: Service, wss: WebSocketServer
   if (!verified.ok) return refuse(socket, 401, verified.reason);
   const claims = verified.claims;
   if (!audienceMatches(claims.aud, audienceCandidates(req, target))) {
-    return refuse(socket, 401, `The access token audience ${JSON.stringify(claims.aud)} does not match the requested URL (hub '${target.hub}').`);
+    return refuse(socket, 401, `The access token audience ${clip(JSON.stringify(claims.aud) ?? "", 300)} does not match the requested URL (hub '${target.hub}').`);
   }
   const tokenUserId = typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : undefined;
   const connectionId = service.newConnectionId();
@@ -227,6 +229,10 @@ export async function handleClientUpgrade(service: Service, wss: WebSocketServer
   }
   const groups = [...stringListClaim(claims, "webpubsub.group", "group"), ...decision.groups].filter((g) => groupNameError(g) === undefined);
   const roles = [...stringListClaim(claims, "role", "roles"), ...decision.roles];
+  const uniqueGroups = [...new Set(groups)];
+  if (uniqueGroups.length > MAX_GROUPS_PER_CONNECTION) {
+    return refuse(socket, 400, `The connection would join ${uniqueGroups.length} groups; a connection can be in at most ${MAX_GROUPS_PER_CONNECTION}.`);
+  }
   const userId = decision.userId ?? tokenUserId;
   complete(wss, req, socket, head, subprotocol, (ws) => {
     if (service.closing) {
@@ -238,7 +244,7 @@ export async function handleClientUpgrade(service: Service, wss: WebSocketServer
       hub: target.hub,
       ...(userId === undefined ? {} : { userId }),
       roles,
-      groups: [...new Set(groups)],
+      groups: uniqueGroups,
       kind,
       ...(subprotocol === undefined ? {} : { subprotocol }),
       states: decision.states,

@@ -2,6 +2,7 @@
 import type { MessageSource } from "../protocol/codec";
 import type { Payload } from "../protocol/payload";
 import type { Connection } from "./connection";
+import { MAX_GROUPS_PER_USER } from "./limits";
 
 export class Hub {
   readonly connections = new Map<string, Connection>();
@@ -21,11 +22,14 @@ export class Hub {
     this.leaveAll(connection);
   }
 
-  join(connection: Connection, group: string): void {
+  /** Adds the connection to the group; false (and nothing changes) when it is in as many groups as it may be. */
+  join(connection: Connection, group: string): boolean {
+    if (!connection.canJoin(group)) return false;
     connection.groups.add(group);
     let members = this.groups.get(group);
     if (!members) this.groups.set(group, (members = new Set()));
     members.add(connection);
+    return true;
   }
 
   leave(connection: Connection, group: string): void {
@@ -52,15 +56,28 @@ export class Hub {
     return [...this.connections.values()].filter((c) => c.userId === userId);
   }
 
-  addUserToGroup(userId: string, group: string): void {
+  /**
+   * Records the user's membership (for its current and future connections); false when the user
+   * already has {@link MAX_GROUPS_PER_USER} groups. Connections in as many groups as they may be are skipped.
+   */
+  addUserToGroup(userId: string, group: string): boolean {
     let groups = this.userGroups.get(userId);
     if (!groups) this.userGroups.set(userId, (groups = new Set()));
+    if (!groups.has(group) && groups.size >= MAX_GROUPS_PER_USER) return false;
     groups.add(group);
     for (const c of this.userConnections(userId)) this.join(c, group);
+    return true;
+  }
+
+  /** Nothing to keep: no connections, groups or user memberships (the service then forgets the hub). */
+  get isEmpty(): boolean {
+    return this.connections.size === 0 && this.groups.size === 0 && this.userGroups.size === 0;
   }
 
   removeUserFromGroup(userId: string, group: string): void {
-    this.userGroups.get(userId)?.delete(group);
+    const groups = this.userGroups.get(userId);
+    groups?.delete(group);
+    if (groups?.size === 0) this.userGroups.delete(userId);
     for (const c of this.userConnections(userId)) this.leave(c, group);
   }
 

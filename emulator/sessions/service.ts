@@ -1,8 +1,9 @@
 /** The service state: hubs and connections, and the life of each connection and its sockets. */
 import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
+import { EventEmitter, setMaxListeners } from "node:events";
 import type { RawData, WebSocket } from "ws";
 import type { DownstreamFrame } from "../protocol/codec";
+import { clip, MAX_LOG_LINE_CHARS } from "../protocol/clip";
 import { hubKey } from "../protocol/names";
 import type { ProtocolKind } from "../protocol/subprotocols";
 import type { Upstream } from "../upstream/upstream";
@@ -17,6 +18,8 @@ export type MessageHandler = (service: Service, conn: Connection, sock: ClientSo
 export interface ServiceOptions {
   accessKey: string;
   sessionTtlMs: number;
+  /** WebSocket-level pings to every socket, this often (0: none). */
+  pingIntervalMs: number;
   log: (line: string) => void;
   handleMessage: MessageHandler;
 }
@@ -62,11 +65,28 @@ export class Service {
   upstream: Upstream | undefined;
   closing = false;
 
-  constructor(readonly options: ServiceOptions) {}
+  private readonly pinger: NodeJS.Timeout | undefined;
 
+  constructor(readonly options: ServiceOptions) {
+    setMaxListeners(0, this.shutdown.signal); // every upstream call in flight listens to it
+    if (options.pingIntervalMs > 0) {
+      this.pinger = setInterval(() => this.pingAll(), options.pingIntervalMs);
+      this.pinger.unref();
+    }
+  }
+
+  /** Sends a WebSocket ping on every attached socket (PROTOCOL §4: the real service does, every 20 s by default). */
+  private pingAll(): void {
+    for (const conn of this.connections.values()) {
+      conn.socket?.ping();
+      conn.checkOutbound();
+    }
+  }
+
+  /** Logs one line, cut to {@link MAX_LOG_LINE_CHARS} (lines may quote client input). */
   log(line: string): void {
     try {
-      this.options.log(line);
+      this.options.log(clip(line, MAX_LOG_LINE_CHARS));
     } catch {
       // a failing logger must not break the service
     }
@@ -95,6 +115,12 @@ export class Service {
     let hub = this.hubs.get(key);
     if (!hub) this.hubs.set(key, (hub = new Hub(name)));
     return hub;
+  }
+
+  /** Forgets a hub that holds nothing (no connections, groups or user memberships). */
+  releaseHub(hub: Hub): void {
+    const key = hubKey(hub.name);
+    if (hub.isEmpty && this.hubs.get(key) === hub) this.hubs.delete(key);
   }
 
   hubOf(conn: Connection): Hub {
@@ -154,6 +180,12 @@ export class Service {
       }
     });
     ws.on("error", (err) => this.log(`socket error on ${conn.id}: ${err.message}`));
+    // pongs are sent here, not by ws, so that they count against the outgoing bounds
+    ws.on("ping", (data: Buffer) => {
+      if (conn.socket !== sock) return;
+      sock.pong(data);
+      conn.checkOutbound();
+    });
     ws.on("close", (code: number) => {
       try {
         this.onSocketClosed(conn, sock, code);
@@ -198,8 +230,11 @@ export class Service {
     conn.session?.cancelExpiry();
     for (const controller of conn.invocations.values()) controller.abort();
     conn.invocations.clear();
+    conn.lifetime.abort();
     endStreamsOf(this, conn); // group streams: a publisher's open streams end with it
-    this.hubOf(conn).remove(conn);
+    const hub = this.hubOf(conn);
+    hub.remove(conn);
+    this.releaseHub(hub);
     this.connections.delete(conn.id);
     const sock = conn.socket;
     conn.detach();
@@ -237,6 +272,7 @@ export class Service {
   /** Ends every connection (service shutdown) and returns their sockets, closing. */
   closeAll(): WebSocket[] {
     this.closing = true;
+    if (this.pinger) clearInterval(this.pinger);
     this.shutdown.abort();
     const sockets: WebSocket[] = [];
     for (const conn of [...this.connections.values()]) {

@@ -18,7 +18,8 @@
  *   with that error.
  * - Frames for a stream the connection never opened: `streamClosed` `StreamNotFound`.
  *
- * Bounds: MAX_OPEN_STREAMS per connection (a start beyond it is refused `BadRequest`);
+ * Bounds: MAX_OPEN_STREAMS per connection (a start beyond it is refused `BadRequest`), stream
+ * ids of at most MAX_STREAM_ID_LENGTH characters (a longer one is refused `BadRequest`);
  * MAX_CLOSED_STREAMS closed stream ids remembered per connection (oldest forgotten first).
  */
 import type { AckError, StreamError, StreamRequest } from "../protocol/codec";
@@ -30,6 +31,8 @@ import type { Hub } from "./hub";
 export const MAX_OPEN_STREAMS = 64;
 export const MAX_CLOSED_STREAMS = 256;
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
+/** A stream id longer than this is refused at start (`BadRequest`). */
+export const MAX_STREAM_ID_LENGTH = 128;
 
 interface OpenStream {
   id: string;
@@ -140,6 +143,8 @@ export function handleStreamRequest(host: StreamHost, conn: Connection, request:
         const invalid = groupNameError(request.group);
         const refusal: AckError | undefined = invalid
           ? { name: "BadRequest", message: invalid }
+          : streamId.length > MAX_STREAM_ID_LENGTH
+            ? { name: "BadRequest", message: `A stream id has at most ${MAX_STREAM_ID_LENGTH} characters.` }
           : !conn.permissions.allows("sendToGroup", request.group)
             ? forbidden(request.group)
             : streams.open.size >= MAX_OPEN_STREAMS

@@ -27,6 +27,8 @@ export interface TestHooks {
   readonly maxUnacked: number;
   /** Whether `connectionId` is a live connection (a dropped reliable session waiting for recovery counts). */
   has(connectionId: string): boolean;
+  /** How many hub objects the service holds (hubs with no connections, groups or user memberships are not kept). */
+  hubCount(): number;
   /** Whether that connection has a socket attached now. */
   attached(connectionId: string): boolean;
   /**
@@ -57,6 +59,7 @@ export function testHooks(emulator: object): TestHooks {
   return {
     maxUnacked: MAX_UNACKED_MESSAGES,
     has: (connectionId) => find(connectionId) !== undefined,
+    hubCount: () => service.hubs.size,
     attached: (connectionId) => find(connectionId)?.socket !== undefined,
     sendToConnection(connectionId, body, dataType = "json") {
       const conn = find(connectionId);

@@ -1,5 +1,6 @@
 /** Upstream events (PROTOCOL §8): CloudEvents in binary mode, POSTed to the configured event handler. */
 import { createHmac, randomUUID } from "node:crypto";
+import { AbuseProtection } from "./abuse-protection";
 import { httpSend, type HttpResult } from "./http-client";
 import { encodeStates } from "./states";
 
@@ -24,7 +25,7 @@ function ceType(kind: UpstreamEventKind, eventName: string): string {
  * A signal that aborts when either does, and a function to detach it once the call is over
  * (AbortSignal.any needs Node 20.3; the package supports Node 18).
  */
-function anySignal(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+export function anySignal(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const dispose = (): void => {
     a.removeEventListener("abort", abort);
@@ -48,13 +49,18 @@ function headerSafe(value: string): string {
 }
 
 export class Upstream {
+  private readonly protection: AbuseProtection;
+
   constructor(
     private readonly template: string,
     private readonly accessKey: string,
     /** Host the emulator is reached at; sent as `WebHook-Request-Origin`. */
     private readonly origin: string,
     private readonly shutdown: AbortSignal,
-  ) {}
+    log: (line: string) => void = () => undefined,
+  ) {
+    this.protection = new AbuseProtection(origin, shutdown, log);
+  }
 
   url(hub: string, eventName: string): string {
     return this.template.replace(/\{event\}/gi, encodeURIComponent(eventName)).replace(/\{hub\}/gi, encodeURIComponent(hub));
@@ -64,7 +70,8 @@ export class Upstream {
     return `sha256=${createHmac("sha256", Buffer.from(this.accessKey, "utf8")).update(connectionId).digest("hex")}`;
   }
 
-  send(
+  /** Posts one event, once the URL has passed the abuse-protection validation (it rejects otherwise). */
+  async send(
     kind: UpstreamEventKind,
     eventName: string,
     ctx: UpstreamContext,
@@ -89,8 +96,11 @@ export class Upstream {
     if (ctx.subprotocol !== undefined) headers["ce-subprotocol"] = headerSafe(ctx.subprotocol);
     const states = encodeStates(ctx.states);
     if (states !== undefined) headers["ce-connectionState"] = states;
+    const url = this.url(ctx.hub, eventName);
+    const validation = await this.protection.validate(url);
+    if (!validation.ok) throw new Error(validation.reason);
     const combined = signal ? anySignal(this.shutdown, signal) : { signal: this.shutdown, dispose: () => undefined };
-    return httpSend("POST", this.url(ctx.hub, eventName), headers, body.data, {
+    return httpSend("POST", url, headers, body.data, {
       signal: combined.signal,
       maxResponseBytes: MAX_UPSTREAM_RESPONSE_BYTES,
       timeoutMs: UPSTREAM_TIMEOUT_MS,

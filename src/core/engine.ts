@@ -8,96 +8,53 @@ import mitt from "mitt";
 import { AbortError } from "../errors/abort-error.js";
 import { ConnectionError } from "../errors/connection-error.js";
 import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
-import type { DisconnectedMessage, WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
+import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
+import type { EngineConfig } from "./engine-config.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { redactUrl } from "../utils/redact.js";
-import { recoveryUrl } from "../utils/url.js";
-import { frameBytes } from "../utils/validate.js";
 import type { EngineInternals } from "./engine-access.js";
 import type { EngineExtension, SessionSnapshot } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
 import { KeepAlive } from "./keep-alive.js";
 import { Link } from "./link.js";
-import { ABORT_DETAIL, ABORTED, operationError, Outbox, type Operation } from "./outbox.js";
+import { Outbox } from "./outbox.js";
 import { RecoveryPolicy } from "./recovery-policy.js";
-import type { RetryPolicy } from "./retry-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
+import { Session } from "./session.js";
+import { onFrame, type InboundHost } from "./inbound.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
+import { Extensions } from "./extensions.js";
+import { newRun, within, type Run } from "./run.js";
 import { Waiter } from "./waiter.js";
-
-export interface EngineConfig {
-  /** Asked once per brand-new connection, never for a recovery. */
-  getClientAccessUrl(abortSignal?: AbortSignalLike): Promise<string>;
-  protocol: WebPubSubClientProtocol;
-  autoReconnect: boolean;
-  autoRejoinGroups: boolean;
-  messageRetry: RetryPolicy;
-  reconnectRetry: RetryPolicy;
-  keepAliveIntervalMs: number;
-  keepAliveTimeoutMs: number;
-  ackTimeoutMs: number;
-  /** How long the credential and a new socket may take to deliver `connected`. */
-  connectTimeoutMs: number;
-  /** How long a session is tried after the link was last known up (30 s). */
-  recoveryWindowMs: number;
-  /** The longest wait between two failing recovery attempts (1 s). */
-  recoveryDelayMs: number;
-}
-
-/** A run token: replaced by every start(), stop() and retry loop; `halt` rejects on stop. */
-interface Run {
-  halt: Promise<never>;
-  end(error: Error): void;
-}
 
 type Events = WebPubSubClientEvents;
 
-/** Frames above the service's limit are refused before they are sent. */
-export const MAX_FRAME_BYTES = 1 << 20;
 /** A recovery socket that is not confirmed by then is abandoned, and the next attempt made. */
 const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
-const STOPPED = "The client was stopped.";
+const STOPPED = "The client stopped.";
 
-function newRun(): Run {
-  let end!: (error: Error) => void;
-  const halt = new Promise<never>((_, reject) => (end = reject));
-  halt.catch(() => {});
-  return { halt, end };
-}
-
-/** Hosts fire a timer set beyond 2^31-1 ms at once; such delays mean "practically never". */
-const clamped = (t: Timers): Timers => ({
-  setTimeout: (fn, ms) => t.setTimeout(fn, Math.min(ms, 2 ** 31 - 1)),
-  clearTimeout: (h) => t.clearTimeout(h),
-});
-
-export class Engine implements EngineInternals {
+export class Engine implements EngineInternals, InboundHost {
   readonly emitter = mitt<Events>();
   readonly groups = new GroupMemory();
-  connectionId?: string;
-  userId?: string;
+  readonly session = new Session();
 
   readonly #fsm: StateMachine;
-  readonly #outbox: Outbox;
-  readonly #acker: SequenceAcker;
-  readonly #keepAlive: KeepAlive;
+  readonly outbox: Outbox;
+  readonly acker: SequenceAcker;
+  readonly keepAlive: KeepAlive;
   readonly #policy: RecoveryPolicy;
   readonly #waiter: Waiter;
-  readonly #reliable: boolean;
+  readonly reliable: boolean;
+  readonly protocol: WebPubSubClientProtocol;
   readonly #timers: Timers;
   #link?: Link;
   #run = newRun();
-  #token?: string;
-  #url?: string;
-  #lastDisconnected?: DisconnectedMessage;
   #stopDone?: Promise<void>;
   #stopped?: () => void;
   #stopTimer: unknown;
   #unsubscribe?: () => void;
-  #ackCounter = 0;
-  #invocationCounter = 0;
-  #extensions: EngineExtension[] = [];
+  readonly extensions: Extensions;
   #up = false;
 
   readonly #config: EngineConfig;
@@ -106,17 +63,18 @@ export class Engine implements EngineInternals {
   constructor(config: EngineConfig, rt: Runtime) {
     this.#config = config;
     this.#rt = rt;
-    const timers = (this.#timers = clamped(rt.timers));
-    this.#reliable = config.protocol.isReliableSubProtocol;
+    const timers = (this.#timers = rt.timers);
+    this.reliable = (this.protocol = config.protocol).isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
-    this.#outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs);
-    this.#acker = new SequenceAcker(timers, this);
+    this.extensions = new Extensions(rt.logger);
+    this.outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, (m) => config.protocol.writeMessage(m));
+    this.acker = new SequenceAcker(timers, this);
     this.#policy = new RecoveryPolicy(config.recoveryWindowMs, config.recoveryDelayMs, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);
-    this.#keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
+    this.keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
       ping: () => void this.write({ kind: "ping" }),
-      dead: (why) => this.#dead(why),
-      waiting: () => this.#outbox.waiting(),
+      dead: () => this.#dead(),
+      waiting: () => this.outbox.waiting(),
     });
   }
 
@@ -128,7 +86,7 @@ export class Engine implements EngineInternals {
 
   /** True while a socket is open and the session confirmed on it. */
   get linkUp(): boolean {
-    return this.#fsm.state === "connected" && !!this.#link?.confirmed;
+    return this.state === "connected" && !!this.#link?.confirmed;
   }
 
   sendRaw(message: WebPubSubMessage): boolean {
@@ -136,37 +94,24 @@ export class Engine implements EngineInternals {
   }
 
   addExtension(extension: EngineExtension): () => void {
-    this.#extensions = [...this.#extensions, extension];
-    return () => void (this.#extensions = this.#extensions.filter((x) => x !== extension));
-  }
-
-  /** Calls `hook` on every extension until one returns true; one that throws is logged. */
-  #tell<K extends keyof EngineExtension>(hook: K, arg?: unknown): boolean {
-    for (const x of this.#extensions) {
-      try {
-        if ((x[hook] as ((a: unknown) => unknown) | undefined)?.call(x, arg) === true) return true;
-      } catch (error) {
-        this.#rt.logger.error(`extension ${hook} threw: ${String(error)}`);
-      }
-    }
-    return false;
+    return this.extensions.add(extension);
   }
 
   // ---- public lifecycle ------------------------------------------------------------
 
   /** Connects; with a snapshot, first tries to recover that session instead of a new one. */
   async start(signal?: AbortSignalLike, snapshot?: SessionSnapshot): Promise<void> {
-    if (this.#fsm.state !== "stopped") {
-      throw new Error(`start() needs a stopped client, but this one is ${this.#fsm.state}; call stop() first.`);
+    if (this.state !== "stopped") {
+      throw new Error(`start() needs a stopped client; it is ${this.state}`);
     }
-    if (signal?.aborted) throw new AbortError("start() was aborted before it began.");
+    if (signal?.aborted) throw new AbortError();
     const run = (this.#run = newRun());
     this.#fire("start");
     this.#subscribeNetwork();
-    const onAbort = (): void => run.end(new AbortError("start() was aborted."));
+    const onAbort = (): void => run.end(new AbortError());
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      if (snapshot?.protocol === this.#config.protocol.name && (await this.#resume(run, snapshot))) return;
+      if (snapshot?.protocol === this.protocol.name && (await this.#resume(run, snapshot))) return;
       await this.#connect(run, signal);
     } catch (error) {
       if (run === this.#run) {
@@ -174,7 +119,7 @@ export class Engine implements EngineInternals {
         this.#forgetSession(); // frames that came before the failure may have armed the acker
         this.#unsubscribe?.();
         this.#fire("failed");
-        this.#outbox.failAll("The client could not connect; the operation was not sent.");
+        this.outbox.failAll("Not connected; not sent.");
       }
       throw error;
     } finally {
@@ -187,7 +132,7 @@ export class Engine implements EngineInternals {
   }
 
   stop(): Promise<void> {
-    const state = this.#fsm.state;
+    const state = this.state;
     if (state === "stopped") return Promise.resolve();
     if (state === "stopping") return this.#stopDone!;
     this.#stopDone = new Promise((resolve) => (this.#stopped = resolve));
@@ -206,77 +151,26 @@ export class Engine implements EngineInternals {
 
   // ---- operations ------------------------------------------------------------------
 
-  nextAckId(): number {
-    do this.#ackCounter++;
-    while (this.#outbox.has(this.#ackCounter));
-    return this.#ackCounter;
-  }
-
-  /** The caller chose `ackId`: automatic ids never repeat it. */
-  usedAckId(ackId: number): void {
-    if (ackId > this.#ackCounter) this.#ackCounter = ackId;
-  }
-
-  nextInvocationId(): string {
-    let id: string;
-    do id = String(++this.#invocationCounter);
-    while (this.#outbox.has(id));
-    return id;
-  }
-
-  /** A caller-chosen ackId or invocationId must not belong to an unfinished operation. */
-  checkKeyFree(key: number | string | undefined): void {
-    if (key !== undefined && this.#outbox.has(key)) throw new RangeError(`${key} is already the id of a pending operation`);
-  }
-
-  /**
-   * Sends `message`, now or once the link is back. `ackId`/`invocationId` mark an answered
-   * operation; without them it resolves as soon as the frame is written.
-   */
+  /** Sends `message` now or once the link is back (outbox.ts); refused while stopped. */
   submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike, front = false): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const state = this.#fsm.state;
-      const op = {
-        message,
-        frame: "",
-        ackId: (message as { ackId?: number }).ackId,
-        invocationId: message.kind === "invoke" ? message.invocationId : undefined,
-        idempotent: message.kind === "joinGroup" || message.kind === "leaveGroup",
-        resolve,
-        reject,
-        attempts: 0,
-        retries: 0,
-        phase: "queued",
-        due: 0,
-      } as unknown as Operation;
-      const fail = (why: string, detail?: typeof ABORT_DETAIL): void => reject(operationError(op, why, detail));
-      if (state === "stopped" || state === "stopping") return fail(`The client is ${state}; call start() first.`);
-      if (signal?.aborted) return fail(ABORTED, ABORT_DETAIL);
-      let bytes: number;
-      try {
-        bytes = frameBytes((op.frame = this.#config.protocol.writeMessage(message)));
-      } catch (e) {
-        return fail(`The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      if (bytes > MAX_FRAME_BYTES) return reject(new RangeError(`The message is ${bytes} bytes; the service takes at most ${MAX_FRAME_BYTES}.`));
-      if (signal) {
-        const onAbort = (): void => void this.#outbox.abort(op, ABORTED);
-        signal.addEventListener("abort", onAbort, { once: true });
-        op.cleanup = () => signal.removeEventListener("abort", onAbort);
-      }
-      this.#outbox.submit(op, front);
-    });
+    const state = this.state;
+    return this.outbox.add(message, signal, front, state === "stopped" || state === "stopping" ? `The client is ${state}; call start() first.` : undefined) as Promise<T>;
+  }
+
+  /** @internal The socket the engine is using now. */
+  current(link: Link): boolean {
+    return link === this.#link;
   }
 
   /** @internal Writes a message when the link is up; false otherwise (the outbox queues). */
   write(message: WebPubSubMessage): boolean {
-    return this.send(this.#config.protocol.writeMessage(message), false);
+    return this.send(this.protocol.writeMessage(message), false);
   }
 
   /** @internal Writes an encoded frame when the link is up. */
   send(frame: string | ArrayBuffer, answered: boolean): boolean {
     const sent = this.linkUp && this.#link!.send(frame);
-    if (sent && answered) this.#keepAlive.expect();
+    if (sent && answered) this.keepAlive.expect();
     return sent;
   }
 
@@ -285,10 +179,10 @@ export class Engine implements EngineInternals {
   #open(url: string, recover: boolean): Link {
     this.#dropLink();
     this.#rt.logger.info(`${recover ? "recovering through" : "connecting to"} ${redactUrl(url)}`);
-    const link = new Link(this.#rt, url, recover, this.#config.protocol.name, recover ? RECOVERY_ATTEMPT_TIMEOUT_MS : this.#config.connectTimeoutMs, {
+    const link = new Link(this.#rt, url, recover, this.protocol.name, recover ? RECOVERY_ATTEMPT_TIMEOUT_MS : this.#config.connectTimeoutMs, {
       // Ask for a frame at once: its answer is what confirms a recovered session.
-      onOpen: (l) => void (l === this.#link && recover && l.send(this.#config.protocol.writeMessage({ kind: "ping" }))),
-      onFrame: (l, data) => void (l === this.#link && this.#onData(l, data)),
+      onOpen: (l) => void (l === this.#link && recover && l.send(this.protocol.writeMessage({ kind: "ping" }))),
+      onFrame: (l, data) => void (l === this.#link && onFrame(this, l, data)),
       onClose: (l, code, reason) => {
         if (l !== this.#link) return;
         this.#link = undefined;
@@ -306,21 +200,14 @@ export class Engine implements EngineInternals {
     link?.abort();
   }
 
-  /** Opens a brand-new connection: credential (bounded), socket, `connected` frame. */
+  /** Opens a brand-new connection: the credential and the socket, each bounded by the connect timeout. */
   async #connect(run: Run, signal?: AbortSignalLike): Promise<void> {
-    const ms = this.#config.connectTimeoutMs;
     const ac = signal ? undefined : this.#rt.abortController?.();
-    let timer: unknown;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = this.#timers.setTimeout(() => reject(new ConnectionError(`No client access URL within ${ms} ms.`)), ms);
-    });
     try {
-      const url = await Promise.race([this.#config.getClientAccessUrl(signal ?? ac?.signal), timeout, run.halt]);
-      this.#timers.clearTimeout(timer);
-      if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl must return a non-empty URL string.");
+      const url = await within(this.#config.getClientAccessUrl(signal ?? ac?.signal), run, this.#timers, this.#config.connectTimeoutMs, "client access URL");
+      if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl gave no URL");
       await Promise.race([this.#open(url, false).ready, run.halt]);
     } catch (error) {
-      this.#timers.clearTimeout(timer);
       ac?.abort(); // a credential still at work (timed out, or the client stopped) can stop
       throw error;
     }
@@ -328,150 +215,92 @@ export class Engine implements EngineInternals {
 
   /** Tries to recover a snapshot's session; false when the service refused it. */
   async #resume(run: Run, s: SessionSnapshot): Promise<boolean> {
-    this.connectionId = s.connectionId;
-    this.userId = s.userId;
-    this.#token = s.reconnectionToken;
-    this.#url = s.url;
-    this.#acker.reset(s.lastSequenceId);
+    this.session.restore(s);
+    this.acker.reset(s.lastSequenceId);
     for (const g of s.groups) this.groups.joined(g);
-    for (const id of s.usedAckIds) this.usedAckId(id);
+    for (const id of s.usedAckIds) this.outbox.usedAckId(id);
     try {
-      await Promise.race([this.#open(recoveryUrl(s.url, s.connectionId, s.reconnectionToken), true).ready, run.halt]);
+      await Promise.race([this.#open(this.session.recoveryUrl(), true).ready, run.halt]);
       return true;
     } catch (error) {
       if (run !== this.#run) throw error;
-      this.#rt.logger.info(`could not resume ${s.connectionId}: ${(error as Error).message}`);
       this.#forgetSession();
       return false;
     }
   }
 
-  /** Every frame: the keep-alive's proof of life, then the session's confirmation, then routing. */
-  #onData(link: Link, data: string | ArrayBuffer): void {
-    this.#keepAlive.seen();
-    this.#acker.received(typeof data === "string" ? data.length : data.byteLength);
-    let parsed: WebPubSubMessage | WebPubSubMessage[] | null;
-    try {
-      parsed = this.#config.protocol.parseMessages(data);
-    } catch (error) {
-      this.#rt.logger.warn(`ignored a frame the protocol could not parse: ${String(error)}`);
-      return;
-    }
-    for (const m of Array.isArray(parsed) ? parsed : parsed ? [parsed] : []) {
-      if (link === this.#link) this.#onMessage(link, m);
-    }
-  }
-
-  #onMessage(link: Link, m: WebPubSubMessage): void {
-    if (m === null || typeof m !== "object") return;
-    // Any frame but a farewell on a recovery socket proves the service kept the session.
-    if (link.recover && !link.confirmed && m.kind !== "disconnected") this.#confirmed(link);
-    switch (m.kind) {
-      case "groupData":
-      case "serverData":
-        if (this.#reliable && m.sequenceId !== undefined && !this.#acker.accept(m.sequenceId)) return;
-        if (this.#tell("onMessage", m)) return;
-        if (m.kind === "groupData") this.#emit("group-message", { message: m });
-        else this.#emit("server-message", { message: m });
-        return;
-      case "ack":
-        this.#outbox.onAck(m);
-        break;
-      case "invokeResponse":
-        this.#outbox.onInvokeResponse(m);
-        break;
-      case "connected":
-        if (!link.confirmed && !link.recover) {
-          this.connectionId = m.connectionId;
-          this.userId = m.userId;
-          this.#token = m.reconnectionToken;
-          this.#acker.reset();
-          this.#confirmed(link);
-        } else if (m.connectionId === this.connectionId && m.reconnectionToken) {
-          this.#token = m.reconnectionToken; // a recovered link may hand out a fresh token
-        }
-        break;
-      case "disconnected":
-        this.#lastDisconnected = m;
-        link.farewell = m.message;
-    }
-    this.#tell("onMessage", m); // control frames: the engine's own handling comes first
-  }
-
   // ---- link up / down ----------------------------------------------------------------
 
   /** The service confirmed the session on `link`: a brand-new connection, a resumed or a recovered one. */
-  #confirmed(link: Link): void {
+  /** @internal */
+  confirmed(link: Link): void {
     link.confirm();
     const now = this.#rt.clock.now();
     this.#policy.up(now);
-    const connectionId = this.connectionId!;
-    if (this.#fsm.state === "recovering") {
+    const { session } = this;
+    const connectionId = session.connectionId!;
+    if (this.state === "recovering") {
       this.#fire("recovered");
-      this.#lastDisconnected = undefined; // it was about the link that is now recovered
+      session.farewell = undefined; // it was about the link that is now recovered
       this.#linkUp(true);
-      this.#rt.logger.info(`recovered ${connectionId}`);
-      this.#emit("recovered", { connectionId });
+      this.emit("recovered", { connectionId });
       return;
     }
     // A brand-new connection (or a resumed session): rejoin groups first, then drain the queue.
     this.#fire("connected");
-    this.#url = link.url;
+    session.url = link.url;
     this.#policy.connected(now);
     const rejoins = this.#config.autoRejoinGroups && !link.recover ? this.groups.list().reverse().map((g) => this.#rejoin(g)) : [];
     this.#linkUp(link.recover);
-    this.#rt.logger.info(`connected as ${connectionId}`);
     void Promise.all(rejoins).then(() => {
-      if (this.connectionId === connectionId && this.#fsm.state === "connected") {
-        this.#emit("connected", { connectionId, userId: this.userId });
+      if (session.connectionId === connectionId && this.state === "connected") {
+        this.emit("connected", { connectionId, userId: session.userId });
       }
     });
   }
 
   #rejoin(group: string): Promise<void> {
-    const ackId = this.nextAckId();
+    const ackId = this.outbox.nextAckId();
     return this.submit({ kind: "joinGroup", group, ackId }, undefined, true).then(
       () => {},
       (error: Error) => {
-        if (this.#fsm.state === "stopping" || this.#fsm.state === "stopped") return;
+        if (this.state === "stopping" || this.state === "stopped") return;
         this.groups.left(group);
-        this.#emit("rejoin-group-failed", { group, error });
+        this.emit("rejoin-group-failed", { group, error });
       },
     );
   }
 
   #linkUp(recovered: boolean): void {
     this.#up = true;
-    this.#keepAlive.start();
-    this.#outbox.resume();
-    this.#acker.flush(recovered);
-    this.#tell("onLinkUp", { connectionId: this.connectionId!, recovered });
+    this.keepAlive.start();
+    this.outbox.resume();
+    this.acker.flush(recovered);
+    this.extensions.tell("onLinkUp", { connectionId: this.session.connectionId!, recovered });
   }
 
   #linkDown(): void {
-    this.#keepAlive.stop();
-    this.#acker.cancel();
-    this.#outbox.pause();
-    if (this.#up) this.#tell("onLinkDown");
+    this.keepAlive.stop();
+    this.acker.cancel();
+    this.outbox.pause();
+    if (this.#up) this.extensions.tell("onLinkDown");
     this.#up = false;
   }
 
   /** The keep-alive found the link dead. */
-  #dead(why: string): void {
-    this.#rt.logger.warn(`the link is dead: ${why}`);
+  #dead(): void {
     this.#dropLink();
-    this.#onDrop(1006, why);
+    this.#onDrop(1006, "keep-alive timeout");
   }
 
   /** A confirmed link dropped. */
   #onDrop(code: number, reason: string): void {
     this.#linkDown();
-    const state = this.#fsm.state;
+    const state = this.state;
     if (state === "stopping") return this.#finishStop(code, reason);
     if (state !== "connected") return;
-    this.#rt.logger.info(`connection ${this.connectionId} dropped (code ${code}${reason ? `: ${reason}` : ""})`);
     this.#policy.up(this.#rt.clock.now()); // it was up until now: the service's 30 s start here
-    if (this.#reliable && this.connectionId && this.#token && code !== 1008) {
+    if (this.reliable && this.session.token && code !== 1008) {
       this.#fire("drop");
       void this.#recover(code, reason);
     } else this.#sessionLost(code, reason);
@@ -484,26 +313,25 @@ export class Engine implements EngineInternals {
   #sessionLost(code: number | undefined, reason: string | undefined): void {
     this.#policy.lost(this.#rt.clock.now());
     if (!this.#config.autoReconnect) return this.#finishStop(code, reason);
-    const connectionId = this.connectionId;
-    const message = this.#lastDisconnected;
+    const { connectionId, farewell: message } = this.session;
     this.#forgetSession();
-    this.#tell("onSessionLost", new ConnectionError(`The session ${connectionId} was lost.`, code, reason));
-    this.#outbox.sessionLost();
+    this.extensions.tell("onSessionLost", new ConnectionError("Session lost.", code, reason));
+    this.outbox.sessionLost();
     this.#fire("lost");
-    this.#emit("disconnected", { connectionId, message, code, reason });
-    if (this.#fsm.state === "reconnecting") void this.#reconnect(); // unless a listener stopped it
+    this.emit("disconnected", { connectionId, message, code, reason });
+    if (this.state === "reconnecting") void this.#reconnect(); // unless a listener stopped it
   }
 
   #forgetSession(): void {
-    this.connectionId = this.#token = this.#lastDisconnected = undefined;
-    this.#acker.reset();
+    this.session.forget();
+    this.acker.reset();
   }
 
   // ---- recovery and reconnection -----------------------------------------------------
 
   async #recover(code: number | undefined, reason: string | undefined): Promise<void> {
     const run = (this.#run = newRun());
-    const connectionId = this.connectionId!;
+    const connectionId = this.session.connectionId!;
     const { clock } = this.#rt;
     for (let attempt = 1; ; attempt++) {
       const wait = this.#policy.recoveryDelay(clock.now());
@@ -511,10 +339,10 @@ export class Engine implements EngineInternals {
       if (wait < 0 && this.#waiter.online) break;
       await this.#waiter.pause(wait);
       if (run !== this.#run) return;
-      this.#emit("recovering", { connectionId, attempt });
+      this.emit("recovering", { connectionId, attempt });
       if (run !== this.#run) return; // a listener stopped the client
       try {
-        await Promise.race([this.#open(recoveryUrl(this.#url!, connectionId, this.#token!), true).ready, run.halt]);
+        await Promise.race([this.#open(this.session.recoveryUrl(), true).ready, run.halt]);
         return; // confirmed: #confirmed() has run
       } catch (error) {
         if (run !== this.#run) return;
@@ -542,7 +370,7 @@ export class Engine implements EngineInternals {
         if (run !== this.#run) return;
         this.#dropLink();
         this.#policy.connectFailed();
-        this.#rt.logger.warn(`reconnect attempt ${attempt + 1} failed: ${(error as Error)?.message ?? error}`);
+        this.#rt.logger.warn(`reconnect failed: ${(error as Error)?.message}`);
       }
     }
     this.#finishStop();
@@ -554,8 +382,7 @@ export class Engine implements EngineInternals {
     this.#waiter.online = network.isOnline();
     this.#unsubscribe = network.subscribe((online) => {
       this.#waiter.setOnline(online);
-      this.#rt.logger.info(`network ${online ? "online" : "offline"}`);
-      if (online) this.#keepAlive.probe();
+      if (online) this.keepAlive.probe();
     });
   }
 
@@ -567,53 +394,39 @@ export class Engine implements EngineInternals {
     this.#run = newRun();
     this.#dropLink();
     this.#linkDown();
-    const connectionId = this.connectionId;
-    const message = this.#lastDisconnected;
+    const { connectionId, farewell: message } = this.session;
     this.#forgetSession();
-    if (connectionId) this.#tell("onSessionLost", new ConnectionError(STOPPED, code, reason));
-    this.#outbox.failAll("The client stopped before the operation completed.");
+    if (connectionId) this.extensions.tell("onSessionLost", new ConnectionError(STOPPED, code, reason));
+    this.outbox.failAll(STOPPED);
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#waiter.online = true;
     const stopped = this.#stopped;
     this.#stopped = undefined;
-    this.#fire(this.#fsm.state === "stopping" ? "closed" : "giveUp");
-    if (connectionId) this.#emit("disconnected", { connectionId, message, code, reason });
-    this.#emit("stopped", {});
+    this.#fire(this.state === "stopping" ? "closed" : "giveUp");
+    if (connectionId) this.emit("disconnected", { connectionId, message, code, reason });
+    this.emit("stopped", {});
     stopped?.();
   }
 
-  // ---- snapshot (for another engine to recover this session) -----------------------
-
+  /** What another engine needs to recover this session (session.ts). */
   snapshot(): SessionSnapshot | undefined {
-    const { connectionId, userId } = this;
-    const token = this.#token;
-    if (!connectionId || !token || !this.#url) return undefined;
-    return {
-      url: this.#url.replace(/([?&])access(?:_|%5f)token=[^&#]*&?/gi, "$1").replace(/[?&]$/, ""),
-      protocol: this.#config.protocol.name,
-      connectionId,
-      reconnectionToken: token,
-      userId,
-      lastSequenceId: this.#acker.lastReceived,
-      groups: this.groups.list(),
-      usedAckIds: [this.#ackCounter],
-      pending: this.#outbox.messages(),
-      takenAt: this.#rt.clock.wall(),
-    };
+    const { outbox } = this;
+    return this.session.snapshot(this.protocol.name, this.acker.lastReceived, this.groups.list(), outbox.ackCounter, outbox.messages(), this.#rt.clock.wall());
   }
 
   #fire(trigger: Trigger): void {
-    if (!this.#fsm.fire(trigger)) this.#rt.logger.error(`no transition for "${trigger}" from ${this.#fsm.state}`);
+    if (!this.#fsm.fire(trigger)) this.#rt.logger.error(`no transition for "${trigger}" from ${this.state}`);
   }
 
   /** Calls each listener; one that throws is logged and cannot break the client. */
-  #emit<K extends keyof Events>(type: K, event: Events[K]): void {
+  /** @internal */
+  emit<K extends keyof Events>(type: K, event: Events[K]): void {
     for (const handler of this.emitter.all.get(type)?.slice() ?? []) {
       try {
         (handler as unknown as (e: Events[K]) => void)(event);
       } catch (error) {
-        this.#rt.logger.error(`a "${String(type)}" listener threw: ${String(error)}`);
+        this.#rt.logger.error(`listener threw: ${error}`);
       }
     }
   }

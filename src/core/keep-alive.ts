@@ -3,8 +3,9 @@
 // the flow). Pings go out every `intervalMs` (as the official client's keep-alive, so the
 // service sees no more traffic than before); a probe goes out at once when an operation
 // has waited ACK_PROBE_MS with nothing received, and when the host says the network or
-// the page is back. Every interval is measured on the monotonic clock; the wall clock
-// only shows that the machine slept: silence of `timeoutMs` on either clock is death.
+// the page is back. Intervals run on the monotonic clock; the wall clock only shows that
+// the machine slept: `timeoutMs` of silence on either clock is death, found at the first
+// timer or signal that runs after waking.
 import type { Clock, Timers } from "./runtime.js";
 
 export const PROBE_TIMEOUT_MS = 5000;
@@ -13,8 +14,8 @@ export const ACK_PROBE_MS = 3000;
 export interface KeepAliveHost {
   ping(): void;
   /** No answer: the link is dead. */
-  dead(why: string): void;
-  /** True while an operation waits for its ack. */
+  dead(): void;
+  /** True while an operation waits for its answer. */
   waiting(): boolean;
 }
 
@@ -51,73 +52,60 @@ export class KeepAlive {
 
   stop(): void {
     this.#up = false;
-    this.#arm(Infinity);
-    this.#timers.clearTimeout(this.#deadline);
-    this.#deadline = undefined;
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.seen();
   }
 
   /** A frame arrived: the link is alive. */
   seen(): void {
     this.#seen = this.#clock.now();
     this.#seenWall = this.#clock.wall();
-    if (this.#deadline !== undefined) {
-      this.#timers.clearTimeout(this.#deadline);
-      this.#deadline = undefined;
-    }
+    this.#timers.clearTimeout(this.#deadline);
+    this.#deadline = undefined;
   }
 
-  /** An operation was written that expects an ack: probe if nothing arrives for a while. */
+  /** An operation that expects an answer was written: check on it in ACK_PROBE_MS. */
   expect(): void {
-    if (this.#up && this.#timeoutMs > 0) this.#arm(Math.min(this.#due, this.#clock.now() + ACK_PROBE_MS));
+    if (this.#up && this.#timeoutMs > 0 && this.#deadline === undefined) this.#schedule(this.#clock.now() + ACK_PROBE_MS);
   }
 
-  /** Pings now (unless a probe is already out) and expects an answer within the deadline. */
+  /** Pings now and expects an answer within the deadline (one probe at a time). */
   probe(): void {
     if (!this.#up || this.#silent()) return;
-    this.#ping(this.#deadline === undefined);
-  }
-
-  #ping(watch: boolean): void {
     this.#host.ping();
-    if (watch && this.#timeoutMs > 0) {
-      this.#deadline = this.#timers.setTimeout(() => this.#host.dead("no answer to a ping"), Math.min(PROBE_TIMEOUT_MS, this.#timeoutMs));
+    if (this.#deadline === undefined && this.#timeoutMs > 0) {
+      this.#deadline = this.#timers.setTimeout(() => this.#host.dead(), Math.min(PROBE_TIMEOUT_MS, this.#timeoutMs));
     }
   }
 
   /** Declares the link dead when nothing arrived for `timeoutMs` on either clock. */
   #silent(): boolean {
     const t = this.#timeoutMs;
-    if (t > 0 && (this.#clock.now() - this.#seen >= t || this.#clock.wall() - this.#seenWall >= t)) {
-      this.#host.dead(`silent for ${t} ms`);
-      return true;
-    }
-    return false;
+    const dead = t > 0 && (this.#clock.now() - this.#seen >= t || this.#clock.wall() - this.#seenWall >= t);
+    if (dead) this.#host.dead();
+    return dead;
   }
 
   #tick(): void {
-    this.#due = Infinity;
     this.#timer = undefined;
     if (this.#silent()) return;
     const now = this.#clock.now();
-    const slept = this.#clock.wall() - this.#seenWall > now - this.#seen + PROBE_TIMEOUT_MS;
     if (this.#intervalMs > 0 && now >= this.#nextPing) {
       this.#nextPing = now + this.#intervalMs;
-      this.#ping(this.#deadline === undefined);
-    } else if (slept || (this.#host.waiting() && now - this.#seen >= ACK_PROBE_MS)) this.probe();
+      this.probe();
+    } else if (this.#host.waiting() && now - this.#seen >= ACK_PROBE_MS) this.probe();
     this.#schedule();
   }
 
-  #schedule(): void {
+  #schedule(due = Infinity): void {
     const t = this.#timeoutMs;
-    let due = this.#intervalMs > 0 ? this.#nextPing : Infinity;
+    const now = this.#clock.now();
+    if (this.#intervalMs > 0) due = Math.min(due, this.#nextPing);
     if (t > 0) due = Math.min(due, this.#seen + t, this.#deadline === undefined && this.#host.waiting() ? this.#seen + ACK_PROBE_MS : Infinity);
-    this.#arm(Math.max(due, this.#clock.now() + 1));
-  }
-
-  #arm(due: number): void {
-    if (due === this.#due && this.#timer !== undefined) return;
+    if (this.#timer !== undefined && this.#due <= due) return; // the armed timer comes first
     this.#timers.clearTimeout(this.#timer);
     this.#due = due;
-    this.#timer = due < Infinity ? this.#timers.setTimeout(() => this.#tick(), due - this.#clock.now()) : undefined;
+    this.#timer = due < Infinity ? this.#timers.setTimeout(() => this.#tick(), Math.max(due - now, 1)) : undefined;
   }
 }

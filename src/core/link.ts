@@ -17,7 +17,7 @@ export class Link {
   confirmed = false;
   /** The service's `disconnected` reason, quoted when the attempt fails. */
   farewell?: string;
-  readonly #socket?: Transport;
+  #socket?: Transport;
   #settle?: (error?: Error) => void;
 
   constructor(
@@ -29,8 +29,8 @@ export class Link {
     events: LinkEvents,
   ) {
     const { timers } = rt;
-    let timer: unknown;
     this.ready = new Promise<void>((resolve, reject) => {
+      const timer = timers.setTimeout(() => this.fail(new ConnectionError(`No confirmation within ${timeoutMs} ms.`)), timeoutMs);
       this.#settle = (error) => {
         this.#settle = undefined;
         timers.clearTimeout(timer);
@@ -47,15 +47,13 @@ export class Link {
         onMessage: (data) => events.onFrame(this, data),
         onClose: (code, reason) => {
           const why = this.farewell || reason;
-          if (this.#settle) this.fail(new ConnectionError(`The connection closed before it was established (code ${code}${why ? `: ${why}` : ""}).`, code, reason));
+          if (this.#settle) this.fail(new ConnectionError(`Closed before connected (code ${code}: ${why})`, code, reason));
           else events.onClose(this, code, reason);
         },
       });
     } catch (error) {
-      this.fail(new ConnectionError(`cannot open a WebSocket: ${String((error as Error)?.message ?? error)}`));
-      return;
+      this.fail(new ConnectionError(`Cannot open a WebSocket: ${(error as Error)?.message}`));
     }
-    timer = timers.setTimeout(() => this.fail(new ConnectionError(`not confirmed within ${timeoutMs} ms`)), timeoutMs);
   }
 
   /** The service confirmed the session on this socket. */

@@ -4,6 +4,7 @@ import type { Transport, TransportFactory } from "../transport/transport.js";
 import type { AbortSignalLike } from "../types/options.js";
 
 export interface Timers {
+  /** Any delay, Infinity included: beyond 2^31-1 ms it means "practically never", not "at once". */
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }

@@ -63,7 +63,8 @@ export function safeLogger(sink: WebPubSubLogger | undefined): Logger {
 }
 
 const timers: Runtime["timers"] = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  // Hosts fire a timer set beyond 2^31-1 ms at once: such delays mean "practically never".
+  setTimeout: (callback, ms) => setTimeout(callback, Math.min(ms, 2 ** 31 - 1)),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 const perf = (globalThis as { performance?: { now(): number } }).performance;

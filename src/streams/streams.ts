@@ -41,7 +41,7 @@ export function groupStreams(host: EngineHost, rt: Runtime): GroupStreams {
       checkGroup(group);
       const o = checkOptions<OpenGroupStreamOptions>(options, "options");
       const id = o.streamId ?? `${++n}-${rt.random().toString(36).slice(2)}`;
-      if (typeof id !== "string" || !id || writers.has(id)) throw new RangeError(`streamId ${id} is not a new non-empty string`);
+      if (typeof id !== "string" || !id || writers.has(id)) throw new RangeError(`bad or open streamId ${id}`);
       return openWriter(host, rt.timers, group, id, o, writers);
     },
     on: (callback, options, asyncDispose) => subscribe(rt, callback, checkOptions(options, "options"), readers, asyncDispose),

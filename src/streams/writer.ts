@@ -11,7 +11,7 @@ import type { StreamDataError, StreamDataMessage, StreamEndMessage, WebPubSubMes
 import type { AbortSignalLike } from "../types/options.js";
 import type { GroupStreamWriter, OpenGroupStreamOptions } from "../types/streams.js";
 import { deferred } from "../utils/deferred.js";
-import { checkContent, nonNegative } from "../utils/validate.js";
+import { checkContent } from "../utils/validate.js";
 import { abortable } from "./abortable.js";
 
 /** Unacknowledged fragments a writer keeps at most (each ≤ the service's 1 MB frame limit). */
@@ -29,7 +29,8 @@ export function openWriter(
   hooks: Map<string, WriterHook>,
 ): Promise<GroupStreamWriter> {
   const idle = o.idleTimeoutInMs;
-  const keepAliveMs = nonNegative("idleTimeoutInMs", idle, 300000) / 3;
+  if (idle !== undefined && !(Number.isSafeInteger(idle) && idle > 0)) throw new RangeError("idleTimeoutInMs must be a positive integer");
+  const keepAliveMs = (idle ?? 300000) / 3;
   const start: WebPubSubMessage = { kind: "sendToGroup", group, noEcho: o.noEcho === true, stream: { streamId: id, idleTimeoutInMs: idle } };
   /** Unacknowledged fragments; q[0] has streamSequenceId `a`. `a` is 0 until the start is accepted. */
   const q: StreamDataMessage[] = [];

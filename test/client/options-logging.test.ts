@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WebPubSubClient, WebPubSubJsonReliableProtocol, type WebPubSubClientOptions } from "../../src/index.js";
 import { connect, fakeRuntime, settle } from "../helpers/fake-runtime.js";
+import { defaultRuntime } from "../../src/platform/default-runtime.js";
 
 const ACCESS = "SECRETACCESSTOKEN";
 const RECONN = "SECRETRECONNTOKEN";
@@ -221,6 +222,14 @@ describe("redactUrl", () => {
 });
 
 describe("huge delays", () => {
+  it("the default runtime's timers treat a delay beyond 2^31-1 ms as 'practically never'", async () => {
+    const fired = vi.fn();
+    defaultRuntime(undefined, undefined).timers.setTimeout(fired, 2 ** 32);
+    defaultRuntime(undefined, undefined).timers.setTimeout(fired, Infinity);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fired).not.toHaveBeenCalled();
+  });
+
   it("delays beyond 2^31-1 ms mean 'practically never', not 'at once' (no resend or ping storm)", async () => {
     const rt = fakeRuntime();
     const client = new WebPubSubClient(

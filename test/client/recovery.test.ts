@@ -505,6 +505,7 @@ describe("non-recovering paths", () => {
       if (rt.sockets.length > handled) {
         handled = rt.sockets.length;
         rt.last().accept(`c${handled}`);
+        await settle(); // connected, then closed at once
         rt.last().drop(1008, "go away");
       }
       await vi.advanceTimersByTimeAsync(10);

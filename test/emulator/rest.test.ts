@@ -64,7 +64,10 @@ describe("REST API", () => {
     expect((await rest(emu, "POST", `h/connections/${aId}/:send`, { body: '"just a"', contentType: "application/json; charset=utf-8" })).status).toBe(202);
     expect(await a.next()).toMatchObject({ dataType: "json", data: "just a" });
     expect((await rest(emu, "POST", "h/groups/g/:send", { body: "to g", contentType: "text/plain" })).status).toBe(202);
-    expect(await a.next()).toMatchObject({ from: "server", data: "to g" });
+    // a REST send to a group is a group message (PROTOCOL §4): from "group", the group's name, no fromUserId
+    const toGroup = await a.next();
+    expect(toGroup).toMatchObject({ type: "message", from: "group", group: "g", dataType: "text", data: "to g" });
+    expect(toGroup).not.toHaveProperty("fromUserId");
     expect((await rest(emu, "POST", "h/:send", { body: "filtered", contentType: "text/plain", query: `filter=${encodeURIComponent("userId eq 'ub' or 'nope' in groups")}` })).status).toBe(202);
     expect(await b.next()).toMatchObject({ data: "filtered" });
     expect((await rest(emu, "POST", "h/:send", { body: "x", contentType: "text/plain", query: "filter=userId%20%3D%3D%20x" })).status).toBe(400);

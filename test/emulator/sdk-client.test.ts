@@ -1,5 +1,6 @@
 /** Conformance: the official @azure/web-pubsub-client 1.1.0 runs unchanged against the emulator. */
 import { WebPubSubClient, WebPubSubJsonProtocol, type OnGroupDataMessageArgs } from "@azure/web-pubsub-client";
+import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { describe, expect, onTestFinished, test } from "vitest";
 import type { Emulator } from "../../emulator/index";
 import { nextEvent, withEmulator } from "./helpers";
@@ -112,5 +113,24 @@ describe("@azure/web-pubsub-client against the emulator", () => {
     const newId = await next;
     expect(newId).not.toBe(a.connectionId);
     expect(emu.connections("chat").map((c) => c.connectionId)).toEqual([newId]);
+  });
+
+  test("a server broadcast to a room (group(g).sendToAll) is a group-message, as on Azure; sendToAll is a server-message", async () => {
+    const emu = await withEmulator(onTestFinished);
+    const a = await startOfficial(emu, { userId: "alice" });
+    const got = collect(a.client);
+    const server: unknown[] = [];
+    a.client.on("server-message", (e) => void server.push(e.message.data));
+    await a.client.joinGroup("room");
+    const rest = new WebPubSubServiceClient(emu.connectionString, "chat", { allowInsecureConnection: true });
+    await rest.group("room").sendToAll({ hello: "room" });
+    await got.until(1);
+    expect(got[0]).toMatchObject({ group: "room", dataType: "json", data: { hello: "room" } });
+    expect(got[0]!.fromUserId).toBeUndefined();
+    const serverMessage = new Promise<void>((resolve) => a.client.on("server-message", () => resolve()));
+    await rest.sendToAll("everyone", { contentType: "text/plain" });
+    await serverMessage;
+    expect(server).toEqual(["everyone"]);
+    expect(got).toHaveLength(1);
   });
 });

@@ -90,6 +90,21 @@ describe("@azure/web-pubsub WebPubSubServiceClient against the emulator", () => 
     expect(emu.connections("chat")).toEqual([]);
   });
 
+  test("listConnections pages with maxPageSize and continuation tokens, and honours top; messageTtlSeconds is accepted", async () => {
+    const emu = await withEmulator(onTestFinished);
+    const service = new WebPubSubServiceClient(emu.connectionString, "chat", { allowInsecureConnection: true });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await connectWith(service, { userId: `u${i}`, groups: ["room"] })).id);
+    const pages: string[][] = [];
+    for await (const page of (await service.group("room").listConnections({ maxPageSize: 2 })).byPage()) pages.push(page.map((m) => m.connectionId));
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat().sort()).toEqual([...ids].sort());
+    const top: string[] = [];
+    for await (const m of await service.group("room").listConnections({ top: 3, maxPageSize: 2 })) top.push(m.connectionId);
+    expect(top).toHaveLength(3);
+    await service.group("room").sendToAll("ttl", { contentType: "text/plain", messageTtlSeconds: 60 });
+  });
+
   test("a wrong access key is refused with 401", async () => {
     const emu = await withEmulator(onTestFinished);
     const service = new WebPubSubServiceClient(emu.connectionString.replace(/AccessKey=[^;]+/, "AccessKey=wrong"), "chat", { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });

@@ -4,6 +4,8 @@ import { audienceMatches, signJwt, stringListClaim, verifyJwt } from "../../emul
 import { compileFilter, FilterError } from "../../emulator/rest/odata";
 import { dataTypeFromContentType, payloadFromFrameData, payloadJsonFragment } from "../../emulator/protocol/payload";
 import { PermissionSet } from "../../emulator/auth/permissions";
+import { pageOf } from "../../emulator/rest/paging";
+import { GroupPattern } from "../../emulator/auth/group-pattern";
 import { ReliableSession } from "../../emulator/sessions/reliable-session";
 
 describe("connection strings", () => {
@@ -90,5 +92,45 @@ describe("permissions and sessions", () => {
     expect(s.unacked()).toEqual(["m999", "m1000"]);
     expect(s.tokenMatches(s.reconnectionToken)).toBe(true);
     expect(s.tokenMatches("x")).toBe(false);
+  });
+
+  test("paging: sorted by connection id, pages of maxPageSize, top over all pages, tokens survive members leaving", () => {
+    const m = (ids: string[]): Array<{ connectionId: string }> => ids.map((connectionId) => ({ connectionId }));
+    const all = m(["d", "a", "c", "b", "e"]);
+    const p1 = pageOf(all, { maxPageSize: 2 });
+    expect(p1.items.map((x) => x.connectionId)).toEqual(["a", "b"]);
+    const p2 = pageOf(m(["a", "c", "d", "e"]), { maxPageSize: 2, continuationToken: p1.continuationToken! }); // b left
+    expect(p2.items.map((x) => x.connectionId)).toEqual(["c", "d"]);
+    const p3 = pageOf(all, { maxPageSize: 2, continuationToken: p2.continuationToken! });
+    expect([p3.items.map((x) => x.connectionId), p3.continuationToken]).toEqual([["e"], undefined]);
+    const t1 = pageOf(all, { maxPageSize: 2, top: 3 });
+    const t2 = pageOf(all, { maxPageSize: 2, continuationToken: t1.continuationToken! });
+    expect([t2.items.map((x) => x.connectionId), t2.continuationToken]).toEqual([["c"], undefined]);
+    expect(pageOf(all, { top: 0 }).items).toEqual([]);
+    expect(() => pageOf(all, { continuationToken: "garbage" })).toThrow(/continuationToken/);
+  });
+
+  test("wildcard group patterns: * within a segment, ** across, ? one non-dot character, case-sensitive", () => {
+    const cases: Array<[string, string, boolean]> = [
+      ["room.*", "room.a", true],
+      ["room.*", "room.a.b", false],
+      ["room.*", "room.", true],
+      ["room.**", "room.a.b", true],
+      ["**", "", true],
+      ["*", "a.b", false],
+      ["r?om", "room", true],
+      ["r?om", "r.om", false],
+      ["a*b*c", "axxbyyc", true],
+      ["a*b*c", "axxbyy", false],
+      ["Room", "room", false],
+      ["a.b", "a.b", true],
+      ["**.end", "x.y.end", true],
+      ["**.end", "end", false],
+    ];
+    for (const [pattern, group, want] of cases) expect([pattern, group, new GroupPattern(pattern).matches(group)]).toEqual([pattern, group, want]);
+    // no backtracking blow-up on a hostile group name
+    expect(new GroupPattern("*a*a*a*a*a*a*a*a*b").matches("a".repeat(1024))).toBe(false);
+    const perms = new PermissionSet(["webpubsub.sendToGroups.chat.*", "webpubsub.joinLeaveGroups.**.public"]);
+    expect([perms.allows("sendToGroup", "chat.1"), perms.allows("sendToGroup", "chat.1.x"), perms.allows("joinLeaveGroup", "a.b.public"), perms.allows("joinLeaveGroup", "chat.1")]).toEqual([true, false, true, false]);
   });
 });

@@ -16,12 +16,19 @@ interface Recorded {
 }
 
 /** An express app with the official event handler for hub "chat", on 127.0.0.1. */
-async function startHandler(): Promise<{ url: string; rec: Recorded; waitFor: (what: keyof Recorded, n: number) => Promise<void> }> {
+async function startHandler(): Promise<{
+  url: string;
+  rec: Recorded;
+  waitFor: (what: keyof Recorded, n: number) => Promise<void>;
+  /** Rebuilds the handler with `allowedEndpoints` (abuse protection: only those service origins may call it). */
+  allow: (allowedEndpoints: string[]) => void;
+}> {
   const rec: Recorded = { connects: [], connected: [], disconnected: [], events: [], signatures: [] };
   const waiters: Array<() => void> = [];
   const changed = (): void => waiters.splice(0).forEach((w) => w());
-  const handler = new WebPubSubEventHandler("chat", {
+  const makeHandler = (allowedEndpoints?: string[]): WebPubSubEventHandler => new WebPubSubEventHandler("chat", {
     path: "/eventhandler",
+    ...(allowedEndpoints ? { allowedEndpoints } : {}),
     handleConnect(req, res) {
       rec.connects.push(req);
       changed();
@@ -59,7 +66,8 @@ async function startHandler(): Promise<{ url: string; rec: Recorded; waitFor: (w
     if (typeof sig === "string") rec.signatures.push(`${String(req.headers["ce-connectionid"])} ${sig}`);
     next();
   });
-  app.use(handler.getMiddleware());
+  let middleware = makeHandler().getMiddleware();
+  app.use((req, res, next) => middleware(req, res, next));
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   onTestFinished(
@@ -78,7 +86,8 @@ async function startHandler(): Promise<{ url: string; rec: Recorded; waitFor: (w
       };
       check();
     });
-  return { url: `http://127.0.0.1:${port}/eventhandler`, rec, waitFor };
+  const allow = (allowedEndpoints: string[]): void => void (middleware = makeHandler(allowedEndpoints).getMiddleware());
+  return { url: `http://127.0.0.1:${port}/eventhandler`, rec, waitFor, allow };
 }
 
 describe("upstream events with @azure/web-pubsub-express", () => {
@@ -152,6 +161,26 @@ describe("upstream events with @azure/web-pubsub-express", () => {
     expect(await client.next()).toEqual({ type: "invokeResponse", invocationId: "3", success: true });
   });
 
+  test("abuse protection: a handler that allows the service's origin gets events; one that does not gets none, with a clear log line", async () => {
+    const h = await startHandler();
+    const lines: string[] = [];
+    const emu = await withEmulator(onTestFinished, { eventHandler: h.url, logger: (l) => void lines.push(l) });
+    h.allow([emu.endpoint]);
+    const { connected } = await connect(emu, "chat", { userId: "allowed" });
+    expect(connected).toMatchObject({ userId: "allowed" });
+    expect(h.rec.connects).toHaveLength(1);
+
+    const h2 = await startHandler();
+    const emu2 = await withEmulator(onTestFinished, { eventHandler: h2.url, logger: (l) => void lines.push(l) });
+    h2.allow(["https://some-other-service.webpubsub.azure.com"]);
+    const err = await open(await emu2.getClientAccessUrl("chat"), RELIABLE_PROTOCOL).catch((e: unknown) => e);
+    expect((err as HandshakeError).status).toBe(500);
+    expect((err as HandshakeError).body).toMatch(/does not allow this service's origin/);
+    expect(h2.rec.connects).toHaveLength(0); // validated before the first event: nothing was posted
+    const origin = new URL(emu2.endpoint).host;
+    expect(lines.find((l) => l.includes("does not allow this service's origin"))).toContain(origin);
+  });
+
   test("an unreachable handler: connect refused with 500, no crash", async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
@@ -164,7 +193,13 @@ describe("upstream events with @azure/web-pubsub-express", () => {
 
   test("simple clients: messages go upstream as the `message` event and the answer comes back raw; {event} in the URL template", async () => {
     const seen: Array<{ url: string; type: string; body: string }> = [];
+    const validations: string[] = [];
     const server = createServer((req: IncomingMessage, res) => {
+      if (req.method === "OPTIONS") {
+        validations.push(`${req.url ?? ""} ${String(req.headers["webhook-request-origin"])}`);
+        res.writeHead(200, { "WebHook-Allowed-Origin": "*" }).end();
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
@@ -183,6 +218,9 @@ describe("upstream events with @azure/web-pubsub-express", () => {
     const reply = await simple.nextRaw();
     expect([reply.isBinary, reply.data.toString()]).toEqual([false, "got ping?"]);
     expect(seen.map((s) => s.url)).toEqual(["/hooks/chat/connect", "/hooks/chat/connected", "/hooks/chat/message"]);
+    // abuse protection: each URL is validated once, before its first event, with the service's host as the origin
+    const origin = new URL(emu.endpoint).host;
+    expect(validations).toEqual(["/hooks/chat/connect", "/hooks/chat/connected", "/hooks/chat/message"].map((u) => `${u} ${origin}`));
     expect(JSON.parse(seen[0]!.body)).toMatchObject({ claims: expect.any(Object), query: {}, headers: expect.any(Object), subprotocols: [] });
   });
 });

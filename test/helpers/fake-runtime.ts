@@ -134,7 +134,7 @@ export function fakeRuntime(random = () => 0.5): FakeRuntime {
       return socket;
     },
     timers: {
-      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      setTimeout: (fn, ms) => setTimeout(fn, Math.min(ms, 2 ** 31 - 1)), // as the default runtime
       clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
     },
     // Under vi.useFakeTimers both are fake; vi.setSystemTime moves only the wall clock

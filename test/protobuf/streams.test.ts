@@ -39,7 +39,7 @@ describe("stream frames, client codec ⇄ service codec", () => {
       [{ kind: "streamData", streamId: "s", dataType: "text", data: "x" }, /stream_sequence_id/],
       [{ kind: "streamData", streamId: "s", streamSequenceId: 0, dataType: "text", data: "x" }, /stream_sequence_id/],
       [{ kind: "streamData", streamId: "s", streamSequenceId: 2 }, /'data' is required/],
-      [{ kind: "streamEnd", streamId: "x".repeat(129) }, /stream_id/],
+      [{ kind: "streamEnd", streamId: "" }, /stream_id/],
     ];
     for (const [m, reason] of bad) expect(request(m)).toEqual({ ok: false, reason: expect.stringMatching(reason) });
   });

@@ -157,6 +157,9 @@ describe("group stream writer", () => {
     socket.receive({ type: "streamClosed", streamId: "t", error: { name: "Forbidden", message: "no" } });
     await expect(refused).rejects.toMatchObject({ name: "Forbidden", acknowledged: 0 });
     await expect(client.openGroupStream("  ")).rejects.toBeInstanceOf(RangeError);
+    for (const idleTimeoutInMs of [0, -1, 1.5, "10"]) {
+      await expect(client.openGroupStream("g", { idleTimeoutInMs } as never)).rejects.toBeInstanceOf(RangeError);
+    }
     await client.stop();
     await expect(client.openGroupStream("g")).rejects.toMatchObject({ name: "NotConnected" });
   });
@@ -254,6 +257,31 @@ describe("group stream reader", () => {
     await w.write("still fine", "text");
     expect(datas(socket).at(-1)?.streamSequenceId).toBe(1);
     expect(rt.logs.filter((l) => l.startsWith("error"))).toEqual([]);
+  });
+
+  it("a callback that throws ends only its own stream; content the codec cannot encode is refused and not kept", async () => {
+    const { client, socket } = await liveClient(rt, URL_);
+    let seen!: GroupStream;
+    client.onGroupStream((s) => {
+      seen = s;
+      throw new Error("app bug");
+    });
+    const { streams } = collect(client);
+    deliver(socket, frag(1, "a"));
+    expect(seen.abortSignal.aborted).toBe(true);
+    expect(streams[0]!.stream.abortSignal.aborted).toBe(false);
+    const w = await opened(socket, client);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(w.write(cyclic, "json")).rejects.toBeInstanceOf(TypeError);
+    await w.write("next", "text");
+    expect(datas(socket)).toEqual([{ type: "streamData", streamId: "s", streamSequenceId: 1, dataType: "text", data: "next" }]);
+  });
+
+  it("a client that never used streams gets fragments as group-messages, as the official client does", async () => {
+    const { socket, events } = await liveClient(rt, URL_);
+    deliver(socket, frag(1, "a"));
+    expect(events.filter(([n]) => n === "group-message").map(([, e]) => [e.message.data, e.message.stream])).toEqual([["a", { streamId: "s", streamSequenceId: 1 }]]);
   });
 
   it("a lost session ends its inbound streams with SessionLost", async () => {

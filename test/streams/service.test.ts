@@ -1,6 +1,7 @@
 // The emulator's group streams (PROTOCOL.md §10), driven frame by frame with raw sockets.
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, onTestFinished, test, vi } from "vitest";
+import { Hub } from "../../emulator/sessions/hub";
 import type { Emulator } from "../../emulator/index";
 import { MAX_OPEN_STREAMS } from "../../emulator/sessions/streams";
 import { connect, withEmulator, type Frame, type TestClient } from "../emulator/helpers";
@@ -91,6 +92,8 @@ describe("group streams in the service", () => {
     expect(await pub.next()).toMatchObject({ type: "streamClosed", streamId: "s", error: { name: "Forbidden" } });
     pub.send({ type: "sendToGroup", group: "   ", stream: { streamId: "t" } });
     expect(await pub.next()).toMatchObject({ type: "streamClosed", streamId: "t", error: { name: "BadRequest" } });
+    pub.send({ type: "sendToGroup", group: "g", stream: { streamId: "x".repeat(129) } });
+    expect(await pub.next()).toMatchObject({ type: "streamClosed", error: { name: "BadRequest", message: expect.stringMatching(/128/) } });
     // Granted for one group, then revoked mid-stream: the next fragment ends the stream.
     const { pub: p2, sub, pubId } = await pubSub(emu, ["webpubsub.sendToGroup.g"]);
     p2.send(start("r"));
@@ -129,6 +132,20 @@ describe("group streams in the service", () => {
     pub.send({ type: "streamData", streamId: "s", streamSequenceId: 1e300, dataType: "text", data: "x" });
     expect((await pub.next()).message).toMatch(/streamSequenceId/);
     expect((await pub.waitClose()).code).toBe(1008);
+  });
+
+  test("a failure inside the service ends the stream with InternalServerError for both sides", async () => {
+    const emu = await withEmulator(onTestFinished);
+    const { pub, sub } = await pubSub(emu);
+    pub.send(start("s"));
+    await pub.next();
+    const spy = vi.spyOn(Hub.prototype, "deliver").mockImplementationOnce(() => {
+      throw new Error("boom");
+    });
+    onTestFinished(() => spy.mockRestore());
+    pub.send(data("s", 1, "a"));
+    expect(await pub.nextWhere(isType("streamClosed"))).toMatchObject({ streamId: "s", error: { name: "InternalServerError" } });
+    expect((await sub.next()).stream).toMatchObject({ streamSequenceId: 1, endOfStream: true, error: { name: "InternalServerError" } });
   });
 
   test("a start with data, or a bad idle timeout, is a protocol violation", async () => {

@@ -22,7 +22,7 @@ import { dts } from "rollup-plugin-dts";
 const SRC = resolvePath("src");
 const ts = () => typescript({ tsconfig: "./tsconfig.build.json", outputToFilesystem: false });
 const nodeExternal = (id) =>
-  id.startsWith("node:") || builtinModules.includes(id) || /^(ws|isomorphic-ws|mitt)(\/|$)/.test(id);
+  id.startsWith("node:") || builtinModules.includes(id) || /^(ws|isomorphic-ws|mitt|protobufjs)(\/|$)/.test(id);
 
 /** Points `./default-websocket` at its `.browser.ts` twin. */
 const browserSwap = () => ({

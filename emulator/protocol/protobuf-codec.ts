@@ -79,10 +79,10 @@ function ackId(m: Obj): { ackId?: number } {
 
 const has = (m: Obj, field: string): boolean => Object.hasOwn(m, field);
 
+/** As on JSON, an empty stream id is malformed; its length bound is the streams' (sessions/streams.ts). */
 function streamIdOf(m: Obj, where: string): string {
   const id = m.stream_id as string;
-  // As on JSON: an empty id is a protocol violation; a too-long one is refused at start (sessions/streams.ts).
-  if (id.length === 0) invalid(`'stream_id' must be a non-empty string in ${where}.`);
+  if (id.length === 0) invalid(`'stream_id' must not be empty in ${where}.`);
   return id;
 }
 

@@ -218,6 +218,17 @@ describe("hostile bytes", () => {
         const lib = DownstreamMessage.decode(b) as unknown as { message?: string };
         const caseOf: Record<string, string> = { ack: "ack_message", groupData: "data_message", serverData: "data_message", connected: "system_message", disconnected: "system_message", pong: "pong_message", streamAck: "stream_ack_message", streamNack: "stream_nack_message", streamClosed: "stream_closed_message" };
         expect(lib.message).toBe(caseOf[m.kind]);
+        // and, for a data message, the same data case and content
+        const d = (lib as unknown as { data_message?: { data?: Record<string, unknown> & { data?: string } } }).data_message?.data;
+        if ((m.kind === "groupData" || m.kind === "serverData") && d?.data) {
+          const dm = m as unknown as { dataType: string; data: unknown };
+          const libCase = { text_data: "text", binary_data: "binary", protobuf_data: "protobuf", json_data: "json" }[d.data];
+          expect(dm.dataType).toBe(libCase);
+          const v = d[d.data];
+          if (libCase === "text") expect(dm.data).toBe(v);
+          else if (libCase === "json") expect(dm.data).toEqual(JSON.parse(v as string));
+          else if (libCase === "binary") expect(new Uint8Array(dm.data as ArrayBuffer)).toEqual(new Uint8Array(v as Uint8Array));
+        }
       }),
       { numRuns: 2000, seed: 1213 },
     );

@@ -129,6 +129,28 @@ describe("REST and upstream paths", () => {
   });
 });
 
+describe("subprotocol choice", () => {
+  it("a connect handler may pick a protobuf subprotocol among those offered", async () => {
+    const handler = createServer((req, res) => {
+      if (req.method === "OPTIONS") return void res.writeHead(200, { "WebHook-Allowed-Origin": "*" }).end();
+      req.resume();
+      req.on("end", () => {
+        if (req.headers["ce-type"] !== "azure.webpubsub.sys.connect") return void res.writeHead(204).end();
+        res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ subprotocol: "protobuf.reliable.webpubsub.azure.v1" }));
+      });
+    });
+    await new Promise<void>((r) => handler.listen(0, "127.0.0.1", r));
+    onTestFinished(() => new Promise<void>((r) => handler.close(() => r())));
+    const emu = await emulator({ eventHandler: `http://127.0.0.1:${(handler.address() as AddressInfo).port}/{event}` });
+    const ws = await open(await emu.getClientAccessUrl("chat"), ["json.reliable.webpubsub.azure.v1", "protobuf.reliable.webpubsub.azure.v1"]);
+    expect(ws.ws.protocol).toBe("protobuf.reliable.webpubsub.azure.v1");
+    const first = await ws.nextRaw();
+    expect(first.isBinary).toBe(true);
+    expect(WebPubSubProtobufReliableProtocol().parseMessages(new Uint8Array(first.data))).toMatchObject({ kind: "connected", reconnectionToken: expect.any(String) });
+    ws.close();
+  });
+});
+
 describe("bad frames and refused operations", () => {
   const frameOf = (obj: object) => Buffer.from(UpstreamMessage.encode(UpstreamMessage.fromObject(obj)).finish());
 

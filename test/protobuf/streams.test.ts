@@ -39,6 +39,7 @@ describe("stream frames, client codec ⇄ service codec", () => {
       [{ kind: "streamData", streamId: "s", dataType: "text", data: "x" }, /stream_sequence_id/],
       [{ kind: "streamData", streamId: "s", streamSequenceId: 0, dataType: "text", data: "x" }, /stream_sequence_id/],
       [{ kind: "streamData", streamId: "s", streamSequenceId: 2 }, /'data' is required/],
+      [{ kind: "streamEnd", streamId: "" }, /stream_id/],
     ];
     for (const [m, reason] of bad) expect(request(m)).toEqual({ ok: false, reason: expect.stringMatching(reason) });
     // As on JSON, a too-long stream id is not a protocol violation: the session refuses it

@@ -40,20 +40,21 @@ export default [
     external: nodeExternal,
     plugins: [ts()],
     output: [
-      { file: "dist/index.mjs", format: "es" },
-      { file: "dist/index.cjs", format: "cjs", exports: "named" },
+      { file: "dist/index.mjs", format: "es", inlineDynamicImports: true }, // TEMP (i14) until i13's code splitting
+      { file: "dist/index.cjs", format: "cjs", exports: "named", inlineDynamicImports: true },
     ],
   },
   {
     input: "src/index.ts",
     plugins: [browserGuard(), browserSwap(), resolve({ browser: true }), ts()],
     output: [
-      { file: "dist/browser/index.mjs", format: "es" },
+      { file: "dist/browser/index.mjs", format: "es", inlineDynamicImports: true }, // TEMP (i14) until i13's code splitting
       {
         file: "dist/webpubsub-client.umd.min.js",
         format: "umd",
         name: "WebPubSub",
         exports: "named",
+        inlineDynamicImports: true,
         plugins: [terser({ format: { comments: false } })],
       },
     ],

@@ -52,7 +52,9 @@ function credentialOf(source: string | WebPubSubClientCredential): EngineConfig[
 }
 
 export class WebPubSubClient {
-  readonly #engine: Engine;
+  #engine: Engine; // replaced by the shared engine when `shareConnection` is set
+  /** shareConnection (issue 14): loads the shared engine, once. */
+  #share?: () => Promise<unknown>;
   /** once() registrations, by event and original listener; made on first use. */
   #onceWrappers?: Map<string, Map<Listener<never>, Listener<never>>>;
 
@@ -68,9 +70,10 @@ export class WebPubSubClient {
     if (typeof protocol?.name !== "string" || typeof protocol.parseMessages !== "function" || typeof protocol.writeMessage !== "function") {
       throw new TypeError("options.protocol must be a WebPubSubClientProtocol (e.g. WebPubSubJsonProtocol())");
     }
-    this.#engine = new Engine(
+    const getUrl = credentialOf(source);
+    const make = (r: Runtime, getClientAccessUrl = getUrl): Engine => new Engine(
       {
-        getClientAccessUrl: credentialOf(source),
+        getClientAccessUrl,
         protocol,
         autoReconnect: o.autoReconnect ?? true,
         autoRejoinGroups: o.autoRejoinGroups ?? o.autoRestoreGroups ?? true,
@@ -83,8 +86,21 @@ export class WebPubSubClient {
         recoveryWindowMs: 30000,
         recoveryDelayMs: 1000,
       },
-      rt,
+      r,
     );
+    this.#engine = make(rt);
+    // ---- shareConnection (issue 14): the shared code is loaded only when asked for ----
+    const key = o.shareConnection;
+    if (key !== undefined) {
+      if (typeof key !== "string" || key === "") throw new TypeError("options.shareConnection must be a non-empty string");
+      let loading: Promise<unknown> | undefined;
+      this.#share = () =>
+        (loading ??= import("./shared/index.js").then((m) => {
+          const emitter = this.#engine.emitter;
+          this.#engine = m.sharedEngine({ key, emitter, makeEngine: make, runtime: rt, protocol, getClientAccessUrl: getUrl }) as unknown as Engine;
+        }));
+    }
+    // ---- end shareConnection ----
   }
 
   /** `stopped`, `connecting`, `connected`, `recovering`, `reconnecting` or `stopping`. */
@@ -103,7 +119,9 @@ export class WebPubSubClient {
 
   /** Resolves once the service has sent `connected`. */
   start(options?: StartOptions): Promise<void> {
-    return this.#engine.start(checkOptions<StartOptions>(options, "options").abortSignal);
+    const signal = checkOptions<StartOptions>(options, "options").abortSignal;
+    if (this.#share) return this.#share().then(() => this.#engine.start(signal)); // shareConnection (issue 14)
+    return this.#engine.start(signal);
   }
 
   /** Resolves once stopped; safe to call in any state, any number of times. */

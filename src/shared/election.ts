@@ -29,11 +29,13 @@ export interface HeldLock {
 export function holdLock(locks: Locks, name: string, onGranted?: () => void): HeldLock {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
-  const abort = new Abort();
+  // The real API takes only a real AbortSignal.
+  const abort: { signal: Abort | AbortSignal; abort(): void } =
+    typeof AbortController === "function" ? new AbortController() : ((a) => ({ signal: a, abort: () => a.abort() }))(new Abort());
   let grant!: () => void;
   const granted = new Promise<void>((resolve) => (grant = resolve));
   locks
-    .request(name, { signal: abort }, () => {
+    .request(name, { signal: abort.signal }, () => {
       grant();
       try {
         onGranted?.();

@@ -78,6 +78,8 @@ export class Holder {
   #lastSeq = 0;
   #done = false;
   #resumeUrl?: string;
+  /** While taking over a session: its `connected` is reported as `recovered` instead. */
+  #resuming = false;
 
   constructor(cfg: HolderConfig) {
     this.#cfg = cfg;
@@ -112,12 +114,15 @@ export class Holder {
       this.#transport.armResume(from.session);
       this.#resumeUrl = from.session.url;
       this.#event("recovering", { connectionId: id, attempt: 1 });
+      this.#resuming = true;
       try {
         await this.#engine.start();
+        this.#resuming = false;
         this.#event("recovered", { connectionId: id });
         this.#postState();
         return;
       } catch {
+        this.#resuming = false;
         if (this.#done) return;
         this.#resumeUrl = undefined;
         this.#lastSeq = 0;
@@ -204,6 +209,7 @@ export class Holder {
     on("group-message", (e) => relay(e.message));
     on("server-message", (e) => relay(e.message));
     on("connected", (e) => {
+      if (this.#resuming) return;
       this.#event("connected", { connectionId: e.connectionId, userId: e.userId });
       this.#postState();
     });

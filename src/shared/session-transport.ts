@@ -175,7 +175,10 @@ function connectedFrameText(s: SessionInfo): string {
 
 /** The URL without `access_token` (and without recovery parameters): safe to keep and share. */
 export function stripAccessToken(url: string): string {
-  return url
-    .replace(/([?&])(access_token|awps_connection_id|awps_reconnection_token)=[^&#]*&?/g, "$1")
-    .replace(/[?&](#|$)/, "$1");
+  let out = url;
+  for (let prev = ""; prev !== out; ) {
+    prev = out;
+    out = out.replace(/([?&])(access_token|awps_connection_id|awps_reconnection_token)=[^&#]*&?/, "$1");
+  }
+  return out.replace(/[?&](#|$)/, "$1");
 }

@@ -16,6 +16,8 @@ import { parseWire, type ClientEventName, type ErrorInfo, type LinkState, type S
 
 /** Most tab operations the holder runs at once; more are refused (documented bound). */
 export const MAX_HOLDER_OPS = 10_000;
+/** Most tabs one holder serves; a `hello` beyond it is ignored (documented bound). */
+export const MAX_HOLDER_TABS = 256;
 
 export type MakeEngine = (rt: Runtime, getClientAccessUrl: (signal?: AbortSignalLike) => Promise<string>) => Engine;
 
@@ -108,7 +110,10 @@ export class Holder {
   /** Connects: recovers `from` when given (falling back to a new connection), else a new one. */
   async start(from?: ResumeFrom): Promise<void> {
     this.#post({ t: "who", holder: this.#cfg.id });
-    if (from && this.#transport.canResume) {
+    if (from && !this.#transport.canResume) {
+      // This subprotocol cannot be taken over: the tabs see the old connection end.
+      this.#event("disconnected", { connectionId: from.session.connectionId, message: { message: "The shared connection changed hands." } });
+    } else if (from) {
       const id = from.session.connectionId;
       this.#lastSeq = from.lastSeq;
       this.#transport.armResume(from.session);
@@ -255,6 +260,7 @@ export class Holder {
 
   #hello(tab: string, groups: string[]): void {
     if (!this.#tabs.has(tab)) {
+      if (this.#tabs.size >= MAX_HOLDER_TABS) return;
       this.#tabs.add(tab);
       this.#cfg.watchTab?.(tab, () => this.#bye(tab));
     }
@@ -298,6 +304,7 @@ export class Holder {
     const key = `${from}:${id}`;
     if (this.#ops.has(key)) return; // the same operation resent after a takeover: already running
     if (!this.#tabs.has(from)) this.#hello(from, []);
+    if (!this.#tabs.has(from)) return; // over the tab bound
     if (this.#ops.size >= MAX_HOLDER_OPS) {
       return this.#fail(from, id, new SendMessageError(`The shared connection already runs ${MAX_HOLDER_OPS} operations.`));
     }

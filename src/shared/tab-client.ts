@@ -7,7 +7,6 @@ import { GroupMemory } from "../core/group-memory.js";
 import type { Runtime } from "../core/runtime.js";
 import { AbortError } from "../errors/abort-error.js";
 import { ConnectionError } from "../errors/connection-error.js";
-import { InvocationError } from "../errors/invocation-error.js";
 import { SendMessageError } from "../errors/send-message-error.js";
 import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
@@ -16,12 +15,10 @@ import { holdLock, holderLockName, tabLockName, watchLock, type HeldLock } from 
 import { Holder, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, SharePlatform } from "./platform.js";
 import { saveSnapshot, takeSnapshot, type ReloadSnapshot } from "./reload-store.js";
-import { parseWire, type ErrorInfo, type SessionInfo, type TabOp, type WireMessage } from "./wire.js";
+import { localError, remoteError, tabOpFor, WireAckIds, type PendingOp } from "./tab-ops.js";
+import { parseWire, type SessionInfo, type WireMessage } from "./wire.js";
 
 type Events = WebPubSubClientEvents;
-
-/** Caller ackIds remembered for retries with the same ackId (oldest forgotten first). */
-const MAX_REMEMBERED_ACK_IDS = 10_000;
 
 export interface TabClientConfig {
   key: string;
@@ -32,13 +29,6 @@ export interface TabClientConfig {
   getClientAccessUrl(signal?: AbortSignalLike): Promise<string>;
 }
 
-interface PendingOp {
-  op: TabOp;
-  tabAckId?: number;
-  tabInvocationId?: string;
-  resolve(value: WebPubSubResult & { invocationId?: string; dataType?: unknown; data?: unknown }): void;
-  reject(error: Error): void;
-}
 
 const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
 
@@ -57,7 +47,7 @@ export class SharedTabEngine {
   readonly #id: string;
   readonly #joined = new Set<string>();
   readonly #pending = new Map<number, PendingOp>();
-  readonly #wireAckIds = new Map<number, number>();
+  readonly #wireAckIds: WireAckIds;
   #opCounter = 0;
   #ackCounter = 0;
   #invocationCounter = 0;
@@ -77,6 +67,7 @@ export class SharedTabEngine {
     this.#cfg = cfg;
     this.emitter = emitter;
     this.#id = randomId(cfg.runtime.random);
+    this.#wireAckIds = new WireAckIds(cfg.runtime.random);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------
@@ -236,47 +227,17 @@ export class SharedTabEngine {
     return false;
   }
 
-  /** The ackId on the wire for a caller's ackId: random, so tabs never collide, and stable for retries. */
-  #wireAckId(tabAckId: number): number {
-    let wire = this.#wireAckIds.get(tabAckId);
-    if (wire === undefined) {
-      wire = 2 ** 32 + Math.floor(this.#cfg.runtime.random() * (2 ** 53 - 2 ** 33));
-      this.#wireAckIds.set(tabAckId, wire);
-      if (this.#wireAckIds.size > MAX_REMEMBERED_ACK_IDS) this.#wireAckIds.delete(this.#wireAckIds.keys().next().value!);
-    }
-    return wire;
-  }
-
   submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const m = message as WebPubSubMessage & Record<string, unknown>;
       const tabAckId = typeof m.ackId === "number" ? m.ackId : undefined;
       const tabInvocationId = m.kind === "invoke" ? (m.invocationId as string) : undefined;
-      const fail = (text: string): void =>
-        reject(
-          tabInvocationId !== undefined ? new InvocationError(text, { invocationId: tabInvocationId }) : new SendMessageError(text, { ackId: tabAckId }),
-        );
+      const fail = (text: string): void => reject(localError(text, tabAckId, tabInvocationId));
       if (this.state === "stopped" || this.state === "stopping") return fail(`The client is ${this.state}; call start() first.`);
       if (signal?.aborted) return fail("The operation was aborted.");
-      const wireAck = tabAckId === undefined ? undefined : this.#wireAckId(tabAckId);
-      let op: TabOp;
-      switch (m.kind) {
-        case "joinGroup":
-        case "leaveGroup":
-          op = { kind: m.kind, group: m.group as string, ackId: wireAck! };
-          break;
-        case "sendToGroup":
-          op = { kind: "sendToGroup", group: m.group as string, dataType: m.dataType as never, data: m.data, noEcho: m.noEcho === true, ackId: wireAck };
-          break;
-        case "sendEvent":
-          op = { kind: "sendEvent", event: m.event as string, dataType: m.dataType as never, data: m.data, ackId: wireAck };
-          break;
-        case "invoke":
-          op = { kind: "invoke", event: m.event as string, dataType: m.dataType as never, data: m.data, invocationId: `${this.#id}.${tabInvocationId}` };
-          break;
-        default:
-          return fail(`A shared connection cannot send "${m.kind}" messages.`);
-      }
+      const wireAck = tabAckId === undefined ? undefined : this.#wireAckIds.for(tabAckId);
+      const op = tabOpFor(message, wireAck, `${this.#id}.${tabInvocationId}`);
+      if (!op) return fail(`A shared connection cannot send "${m.kind}" messages.`);
       const id = ++this.#opCounter;
       const pending: PendingOp = { op, tabAckId, tabInvocationId, resolve: resolve as PendingOp["resolve"], reject };
       this.#pending.set(id, pending);
@@ -301,11 +262,7 @@ export class SharedTabEngine {
   #failAll(text: string): void {
     const all = [...this.#pending.values()];
     this.#pending.clear();
-    for (const p of all) {
-      p.reject(
-        p.tabInvocationId !== undefined ? new InvocationError(text, { invocationId: p.tabInvocationId }) : new SendMessageError(text, { ackId: p.tabAckId }),
-      );
-    }
+    for (const p of all) p.reject(localError(text, p.tabAckId, p.tabInvocationId));
   }
 
   #settle(id: number, m: Extract<WireMessage, { t: "result" }>): void {
@@ -320,16 +277,7 @@ export class SharedTabEngine {
       else p.resolve(p.tabAckId === undefined ? { isDuplicated: m.isDuplicated } : { ackId: p.tabAckId, isDuplicated: m.isDuplicated });
       return;
     }
-    p.reject(this.#error(m.error, p));
-  }
-
-  #error(info: ErrorInfo, p: PendingOp): Error {
-    const errorDetail = info.detail;
-    if (info.type === "invoke" || p.tabInvocationId !== undefined) {
-      return new InvocationError(info.message, { invocationId: p.tabInvocationId ?? "", errorDetail });
-    }
-    if (info.type === "send" || p.tabAckId !== undefined) return new SendMessageError(info.message, { ackId: p.tabAckId, errorDetail });
-    return info.type === "abort" ? new AbortError(info.message) : new Error(info.message);
+    p.reject(remoteError(m.error, p));
   }
 
   // ---- the channel -------------------------------------------------------------------

@@ -48,7 +48,6 @@ export type WireMessage =
   | { t: "op"; from: string; id: number; op: TabOp }
   | { t: "abort"; from: string; id: number }
   | { t: "bye"; from: string }
-  | { t: "url"; from: string; req: number; url?: string; error?: string }
   // holder → tabs
   | { t: "who"; holder: string }
   | { t: "state"; holder: string; state: LinkState; connectionId?: string; userId?: string; session?: SessionInfo }
@@ -56,7 +55,6 @@ export type WireMessage =
   | { t: "event"; holder: string; name: ClientEventName; e: Record<string, unknown> }
   | { t: "result"; holder: string; to: string; id: number; ok: true; isDuplicated: boolean; dataType?: WebPubSubDataType; data?: unknown }
   | { t: "result"; holder: string; to: string; id: number; ok: false; error: ErrorInfo }
-  | { t: "needUrl"; holder: string; to: string; req: number }
   | { t: "ended"; holder: string };
 
 const DATA_TYPES = new Set(["text", "json", "binary", "protobuf"]);
@@ -126,8 +124,6 @@ function valid(m: Obj): boolean {
       return text(m.from) && uint(m.id);
     case "bye":
       return text(m.from);
-    case "url":
-      return text(m.from) && uint(m.req) && (m.url === undefined ? typeof m.error === "string" && m.error.length <= WIRE_LIMITS.maxText : text(m.url));
     case "who":
     case "ended":
       return text(m.holder);
@@ -148,8 +144,6 @@ function valid(m: Obj): boolean {
       if (!text(m.holder) || !text(m.to) || !uint(m.id)) return false;
       if (m.ok === true) return typeof m.isDuplicated === "boolean" && (m.dataType === undefined || content(m.dataType, m.data));
       return m.ok === false && errorInfo(m.error);
-    case "needUrl":
-      return text(m.holder) && text(m.to) && uint(m.req);
     default:
       return false;
   }

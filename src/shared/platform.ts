@@ -36,29 +36,11 @@ export interface SharePlatform {
   onPageShow(listener: () => void): () => void;
 }
 
-/** Endpoints of one tab when there is no BroadcastChannel (the connection is then not shared). */
-const local = new Map<string, Set<(message: unknown) => void>>();
-
-function localChannel(name: string): Channel {
-  let set = local.get(name);
-  if (!set) local.set(name, (set = new Set()));
-  const peers = set;
-  let mine: ((message: unknown) => void) | undefined;
-  return {
-    post(message) {
-      const copy = typeof structuredClone === "function" ? structuredClone(message) : message;
-      for (const peer of peers) if (peer !== mine) queueMicrotask(() => peer(copy));
-    },
-    listen(listener) {
-      mine = listener;
-      peers.add(listener);
-    },
-    close() {
-      if (mine) peers.delete(mine);
-      if (peers.size === 0) local.delete(name);
-    },
-  };
-}
+/**
+ * Without BroadcastChannel or Web Locks nothing is shared: every client holds its own
+ * connection, and its channel reaches nobody (its own holder is wired to it directly).
+ */
+const unconnected: Channel = { post() {}, listen() {}, close() {} };
 
 interface BroadcastChannelLike {
   postMessage(message: unknown): void;
@@ -96,7 +78,7 @@ export function browserPlatform(): SharePlatform {
   }
   return {
     channel(name) {
-      if (typeof BC !== "function" || !locks) return localChannel(name);
+      if (typeof BC !== "function" || !locks) return unconnected;
       const bc = new BC(name);
       return {
         post: (message) => bc.postMessage(message),

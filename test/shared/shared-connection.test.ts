@@ -164,6 +164,26 @@ describe("shareConnection", () => {
     }
   });
 
+  it("without Web Locks nothing is shared: each client keeps its own working connection", async () => {
+    const g = globalThis as unknown as { navigator: unknown };
+    const saved = g.navigator;
+    g.navigator = {};
+    try {
+      const k = key();
+      const [a, b] = [tab(k), tab(k)];
+      const [ga, gb] = [collect(a), collect(b)];
+      await a.start();
+      await b.start();
+      expect(a.connectionId).not.toBe(b.connectionId);
+      await fetchSend(`conn:${a.connectionId}`, "to a");
+      await fetchSend(`conn:${b.connectionId}`, "to b");
+      await until(() => ga.length === 1 && gb.length === 1, "one message each");
+      expect([ga, gb]).toEqual([[["s", "to a"]], [["s", "to b"]]]);
+    } finally {
+      g.navigator = saved;
+    }
+  });
+
   it("ignores malformed and hostile messages on the channel", async () => {
     const k = key();
     const a = tab(k);

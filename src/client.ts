@@ -1,5 +1,7 @@
 // The public facade: argument checks and the official API's shape over the core engine.
-import { Engine, type EngineConfig } from "./core/engine.js";
+import { Engine } from "./core/engine.js";
+import type { EngineConfig } from "./core/engine-config.js";
+import { registerHost } from "./core/engine-access.js";
 import { MESSAGE_RETRY_DEFAULTS, RECONNECT_RETRY_DEFAULTS, RetryPolicy } from "./core/retry-policy.js";
 import type { Runtime } from "./core/runtime.js";
 import { defaultRuntime } from "./platform/default-runtime.js";
@@ -32,6 +34,8 @@ import {
 } from "./utils/validate.js";
 
 type Listener<K extends WebPubSubClientEventName> = (event: WebPubSubClientEvents[K]) => void;
+/** A once() wrapper remembers the listener it wraps, so off() can find it. */
+type Once = { l?: unknown };
 
 /** Protocol objects are stateless: clients without a `protocol` option share one. */
 let DEFAULT_PROTOCOL: WebPubSubClientProtocol | undefined;
@@ -48,15 +52,13 @@ function credentialOf(source: string | WebPubSubClientCredential): EngineConfig[
   const get = source?.getClientAccessUrl;
   if (typeof get === "string") return () => Promise.resolve(get);
   if (typeof get === "function") return (abortSignal) => Promise.resolve().then(() => get.call(source, { abortSignal }));
-  throw new TypeError("expected a client access URL string or a { getClientAccessUrl } credential");
+  throw new TypeError("expected a URL or a { getClientAccessUrl } credential");
 }
 
 export class WebPubSubClient {
   #engine: Engine; // replaced by the shared engine when `shareConnection` is set
   /** shareConnection (issue 14): loads the shared engine, once. */
   #share?: () => Promise<unknown>;
-  /** once() registrations, by event and original listener; made on first use. */
-  #onceWrappers?: Map<string, Map<Listener<never>, Listener<never>>>;
 
   constructor(clientAccessUrl: string, options?: WebPubSubClientOptions);
   constructor(credential: WebPubSubClientCredential, options?: WebPubSubClientOptions);
@@ -68,7 +70,7 @@ export class WebPubSubClient {
     const rt = runtime ?? defaultRuntime(o.WebSocket, o.logger);
     const protocol = o.protocol ?? (DEFAULT_PROTOCOL ??= WebPubSubJsonReliableProtocol());
     if (typeof protocol?.name !== "string" || typeof protocol.parseMessages !== "function" || typeof protocol.writeMessage !== "function") {
-      throw new TypeError("options.protocol must be a WebPubSubClientProtocol (e.g. WebPubSubJsonProtocol())");
+      throw new TypeError("options.protocol must be a WebPubSubClientProtocol");
     }
     const getUrl = credentialOf(source);
     const make = (r: Runtime, getClientAccessUrl = getUrl): Engine => new Engine(
@@ -89,6 +91,7 @@ export class WebPubSubClient {
       r,
     );
     this.#engine = make(rt);
+    registerHost(this, this.#engine);
     // ---- shareConnection (issue 14): the shared code is loaded only when asked for ----
     const key = o.shareConnection;
     if (key !== undefined) {
@@ -110,11 +113,11 @@ export class WebPubSubClient {
 
   /** The service's id for the current connection; undefined before `connected`. */
   get connectionId(): string | undefined {
-    return this.#engine.connectionId;
+    return this.#engine.session.connectionId;
   }
 
   get userId(): string | undefined {
-    return this.#engine.userId;
+    return this.#engine.session.userId;
   }
 
   /** Resolves once the service has sent `connected`. */
@@ -137,28 +140,23 @@ export class WebPubSubClient {
     this.#engine.emitter.on(event, listener);
   }
 
+  /** Removes `listener`: every once() registration of it, and one on() registration. */
   off<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
-    const wrapper = this.#onceWrappers?.get(event)?.get(listener as Listener<never>);
-    if (wrapper) {
-      this.#onceWrappers!.get(event)!.delete(listener as Listener<never>);
-      this.#engine.emitter.off(event, wrapper as Listener<K>);
-    }
-    this.#engine.emitter.off(event, listener);
+    const { emitter } = this.#engine;
+    const list = emitter.all.get(event);
+    if (list) for (let i = list.length; i--; ) if ((list[i] as Once).l === listener) list.splice(i, 1);
+    emitter.off(event, listener);
   }
 
   /** Like `on`, for the next event only. */
   once<K extends WebPubSubClientEventName>(event: K, listener: Listener<K>): void {
-    const all = (this.#onceWrappers ??= new Map());
-    let wrappers = all.get(event);
-    if (!wrappers) all.set(event, (wrappers = new Map()));
-    const wrapper: Listener<K> = (e) => {
-      // remove only this once-registration, not an on() registration of the same function
-      if (wrappers.get(listener as Listener<never>) === (wrapper as Listener<never>)) wrappers.delete(listener as Listener<never>);
-      this.#engine.emitter.off(event, wrapper);
+    const { emitter } = this.#engine;
+    const wrapper: Listener<K> & Once = (e) => {
+      emitter.off(event, wrapper);
       listener(e);
     };
-    wrappers.set(listener as Listener<never>, wrapper as Listener<never>);
-    this.#engine.emitter.on(event, wrapper);
+    wrapper.l = listener;
+    emitter.on(event, wrapper);
   }
 
   async joinGroup(groupName: string, options?: JoinGroupOptions): Promise<WebPubSubResult> {
@@ -173,39 +171,30 @@ export class WebPubSubClient {
     return result;
   }
 
-  sendToGroup(
+  async sendToGroup(
     groupName: string,
     content: JSONTypes | ArrayBuffer | ArrayBufferView,
     dataType: WebPubSubDataType,
     options?: SendToGroupOptions,
   ): Promise<WebPubSubResult> {
-    try {
-      checkGroup(groupName);
-      checkContent(content, dataType);
-      const o = checkOptions<SendToGroupOptions>(options, "options");
-      const ackId = this.#ackId(o, o.fireAndForget === true);
-      const noEcho = o.noEcho === true;
-      return this.#engine.submit({ kind: "sendToGroup", group: groupName, dataType, data: content, noEcho, ackId }, o.abortSignal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    checkGroup(groupName);
+    checkContent(content, dataType);
+    const o = checkOptions<SendToGroupOptions>(options, "options");
+    const ackId = this.#ackId(o, o.fireAndForget === true);
+    return this.#engine.submit({ kind: "sendToGroup", group: groupName, dataType, data: content, noEcho: o.noEcho === true, ackId }, o.abortSignal);
   }
 
-  sendEvent(
+  async sendEvent(
     eventName: string,
     content: JSONTypes | ArrayBuffer | ArrayBufferView,
     dataType: WebPubSubDataType,
     options?: SendEventOptions,
   ): Promise<WebPubSubResult> {
-    try {
-      checkEventName(eventName);
-      checkContent(content, dataType);
-      const o = checkOptions<SendEventOptions>(options, "options");
-      const ackId = this.#ackId(o, o.fireAndForget === true);
-      return this.#engine.submit({ kind: "sendEvent", event: eventName, dataType, data: content, ackId }, o.abortSignal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    checkEventName(eventName);
+    checkContent(content, dataType);
+    const o = checkOptions<SendEventOptions>(options, "options");
+    const ackId = this.#ackId(o, o.fireAndForget === true);
+    return this.#engine.submit({ kind: "sendEvent", event: eventName, dataType, data: content, ackId }, o.abortSignal);
   }
 
   /** Sends an event and resolves with the event handler's response. */
@@ -221,8 +210,8 @@ export class WebPubSubClient {
     if (o.invocationId !== undefined && (typeof o.invocationId !== "string" || o.invocationId === "")) {
       throw new TypeError("invocationId must be a non-empty string");
     }
-    this.#engine.checkKeyFree(o.invocationId);
-    const invocationId = o.invocationId ?? this.#engine.nextInvocationId();
+    this.#engine.outbox.checkKeyFree(o.invocationId);
+    const invocationId = o.invocationId ?? this.#engine.outbox.nextInvocationId();
     const result = await this.#engine.submit<WebPubSubResult & InvokeEventResult>(
       { kind: "invoke", invocationId, event: eventName, dataType, data: content },
       o.abortSignal,
@@ -239,12 +228,15 @@ export class WebPubSubClient {
   /** The operation's ackId: the caller's (checked) or a fresh one; none for fire-and-forget. */
   #ackId(options: { ackId?: number }, fireAndForget: boolean): number | undefined {
     const { ackId } = options;
+    const outbox = this.#engine.outbox;
     checkAckId(ackId);
     if (fireAndForget) {
       if (ackId !== undefined) throw new TypeError("ackId cannot be combined with fireAndForget");
-      return undefined;
+      return;
     }
-    this.#engine.checkKeyFree(ackId);
-    return ackId ?? this.#engine.nextAckId();
+    if (ackId === undefined) return outbox.nextAckId();
+    outbox.checkKeyFree(ackId);
+    outbox.usedAckId(ackId);
+    return ackId;
   }
 }

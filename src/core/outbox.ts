@@ -7,13 +7,20 @@ import { InvocationError } from "../errors/invocation-error.js";
 import { SendMessageError } from "../errors/send-message-error.js";
 import type { InvokeEventResult, WebPubSubResult } from "../types/events.js";
 import type { AckMessage, AckMessageError, InvokeResponseMessage, WebPubSubMessage } from "../types/messages.js";
+import type { AbortSignalLike } from "../types/options.js";
+import { frameBytes } from "../utils/validate.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { Clock, Timers } from "./runtime.js";
 
 const TRANSIENT = new Set(["InternalServerError", "Timeout"]);
+/** Frames above the service's limit are refused before they are sent. */
+export const MAX_FRAME_BYTES = 1 << 20;
+const TIMEOUT: AckMessageError = { name: "Timeout", message: "no ack" };
 
 export interface Operation {
   readonly message: WebPubSubMessage;
+  /** The message encoded once, at submit. */
+  frame: string | ArrayBuffer;
   readonly ackId?: number;
   readonly invocationId?: string;
   /** join/leave: safe to send again on a brand-new connection. */
@@ -29,8 +36,10 @@ export interface Operation {
 }
 
 export interface Link {
-  /** Writes a frame; false when there is no open link. */
+  /** Writes a message; false when there is no open link. */
   write(message: WebPubSubMessage): boolean;
+  /** Writes an encoded frame; `answered`: the service will answer it (ack, response). */
+  send(frame: string | ArrayBuffer, answered: boolean): boolean;
 }
 
 export class Outbox {
@@ -41,14 +50,25 @@ export class Outbox {
   #up = false;
   #timer: unknown;
   #timerDue = Infinity;
+  ackCounter = 0;
+  #invocationCounter = 0;
 
   readonly #link: Link;
   readonly #timers: Timers;
   readonly #clock: Clock;
   readonly #retry: RetryPolicy;
   readonly #ackTimeoutMs: number;
+  readonly #encode: (message: WebPubSubMessage) => string | ArrayBuffer;
 
-  constructor(link: Link, timers: Timers, clock: Clock, retry: RetryPolicy, ackTimeoutMs: number) {
+  constructor(
+    link: Link,
+    timers: Timers,
+    clock: Clock,
+    retry: RetryPolicy,
+    ackTimeoutMs: number,
+    encode: (message: WebPubSubMessage) => string | ArrayBuffer,
+  ) {
+    this.#encode = encode;
     this.#link = link;
     this.#timers = timers;
     this.#clock = clock;
@@ -61,8 +81,78 @@ export class Outbox {
     return this.#live.has(key);
   }
 
+  /** True while an operation waits for its answer. */
+  waiting(): boolean {
+    return this.#pending.size > 0;
+  }
 
-  submit(op: Operation, front = false): void {
+  /** Every unfinished operation's message, sent ones first. */
+  messages(): WebPubSubMessage[] {
+    return [...this.#pending.values(), ...this.#queue].map((op) => op.message);
+  }
+
+  nextAckId(): number {
+    do this.ackCounter++;
+    while (this.#live.has(this.ackCounter));
+    return this.ackCounter;
+  }
+
+  /** The caller chose `ackId`: automatic ids never repeat it (they continue above it). */
+  usedAckId(ackId: number): void {
+    if (ackId > this.ackCounter) this.ackCounter = ackId;
+  }
+
+  nextInvocationId(): string {
+    let id: string;
+    do id = String(++this.#invocationCounter);
+    while (this.#live.has(id));
+    return id;
+  }
+
+  /** A caller-chosen ackId or invocationId must not belong to an unfinished operation. */
+  checkKeyFree(key: number | string | undefined): void {
+    if (key !== undefined && this.#live.has(key)) throw new RangeError(`${key} is in use by a pending operation`);
+  }
+
+  /**
+   * An operation: `ackId`/`invocationId` mark an answered one; without them it resolves as
+   * soon as the frame is written. Encoded once here; a frame over 1 MB is refused.
+   */
+  add(message: WebPubSubMessage, signal: AbortSignalLike | undefined, front: boolean, refused?: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const op = {
+        message,
+        frame: "",
+        ackId: (message as { ackId?: number }).ackId,
+        invocationId: message.kind === "invoke" ? message.invocationId : undefined,
+        idempotent: message.kind === "joinGroup" || message.kind === "leaveGroup",
+        resolve,
+        reject,
+        attempts: 0,
+        retries: 0,
+        phase: "queued",
+        due: 0,
+      } as Operation;
+      const fail = (why: string, detail?: AckMessageError): void => reject(operationError(op, why, detail));
+      if (refused) return fail(refused);
+      if (signal?.aborted) return fail(ABORTED, ABORT_DETAIL);
+      let bytes: number;
+      try {
+        bytes = frameBytes((op.frame = this.#encode(message)));
+      } catch (e) {
+        return fail(`Cannot encode: ${(e as Error)?.message ?? e}`);
+      }
+      if (bytes > MAX_FRAME_BYTES) return reject(new RangeError(`A ${bytes}-byte frame is over the 1 MB limit.`));
+      if (signal) {
+        const onAbort = (): void => void this.abort(op, ABORTED);
+        signal.addEventListener("abort", onAbort, { once: true });
+        op.cleanup = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.#submit(op, front);
+    });
+  }
+
+  #submit(op: Operation, front: boolean): void {
     const key = keyOf(op);
     if (key !== undefined) this.#live.add(key);
     if (this.#up && (front || this.#queue.length === 0) && this.#transmit(op)) return;
@@ -82,10 +172,14 @@ export class Outbox {
     const again: Operation[] = [];
     let next = Infinity;
     for (const [key, op] of this.#pending) {
-      if (op.invocationId === undefined) {
-        again.push(op);
+      if (op.invocationId !== undefined) next = Math.min(next, op.due);
+      else {
         this.#pending.delete(key);
-      } else next = Math.min(next, op.due);
+        // A resend after a recovery is a retry like any other.
+        if (op.phase !== "awaiting") again.push(op);
+        else if (op.retries++ < this.#retry.maxRetries) again.push(op);
+        else this.#noAck(op);
+      }
     }
     if (next < Infinity) this.#arm(next);
     let i = 0;
@@ -107,7 +201,7 @@ export class Outbox {
     const requeue: Operation[] = [];
     for (const op of this.#pending.values()) {
       if (op.idempotent) requeue.push(op);
-      else this.#fail(op, "The connection was lost before the service answered; the message may or may not have been delivered.");
+      else this.#fail(op, "The connection was lost before the ack; it may or may not have been delivered.");
     }
     this.#pending.clear();
     this.#queue.unshift(...requeue);
@@ -149,7 +243,7 @@ export class Outbox {
       this.#wait(op, "backoff", this.#retry.delay(op.retries));
       return;
     }
-    this.#fail(op, `The service refused the operation: ${name}${error?.message ? ` (${error.message})` : ""}`, error);
+    this.#fail(op, `Refused: ${name} ${error?.message ?? ""}`, error);
   }
 
   onInvokeResponse(res: InvokeResponseMessage): void {
@@ -159,20 +253,15 @@ export class Outbox {
     if (res.success) {
       this.#settle(op, { invocationId: res.invocationId, dataType: res.dataType, data: res.data, isDuplicated: false });
     } else {
-      this.#fail(op, `The invocation failed: ${res.error?.name ?? "Unknown"}`, res.error);
+      this.#fail(op, `Invocation failed: ${res.error?.name}`, res.error);
     }
   }
 
   /** Writes `op`; false when the link is down. An op that cannot be encoded fails here. */
   #transmit(op: Operation): boolean {
-    try {
-      if (!this.#link.write(op.message)) return false;
-    } catch (e) {
-      this.#fail(op, `The message cannot be encoded: ${e instanceof Error ? e.message : String(e)}`);
-      return true;
-    }
-    op.attempts++;
     const key = keyOf(op);
+    if (!this.#link.send(op.frame, key !== undefined)) return false;
+    op.attempts++;
     if (key === undefined) this.#settle(op, { isDuplicated: false });
     else this.#wait(op, "awaiting", this.#ackTimeoutMs);
     return true;
@@ -220,7 +309,7 @@ export class Outbox {
     if (op.invocationId !== undefined) {
       this.#pending.delete(key);
       this.#link.write({ kind: "cancelInvocation", invocationId: op.invocationId });
-      this.#fail(op, `No response to invocation ${op.invocationId} within ${this.#ackTimeoutMs} ms.`, {
+      this.#fail(op, `No invokeResponse within ${this.#ackTimeoutMs} ms.`, {
         name: "Timeout",
         message: "no invokeResponse",
       });
@@ -229,16 +318,17 @@ export class Outbox {
     if (op.phase === "awaiting") {
       if (op.retries >= this.#retry.maxRetries) {
         this.#pending.delete(key);
-        this.#fail(op, `No ack for ackId ${op.ackId} after ${op.attempts} attempts; it may or may not have been delivered.`, {
-          name: "Timeout",
-          message: "no ack",
-        });
+        this.#noAck(op);
         return;
       }
       op.retries++;
     }
     this.#pending.delete(key);
     if (!this.#transmit(op)) this.#pending.set(key, op);
+  }
+
+  #noAck(op: Operation): void {
+    this.#fail(op, `No ack after ${op.attempts} attempts.`, TIMEOUT);
   }
 
   #settle(op: Operation, value: WebPubSubResult & Partial<InvokeEventResult>): void {
@@ -258,7 +348,7 @@ export class Outbox {
   }
 }
 
-export const ABORTED = "The operation was aborted; if it was already sent it may still take effect.";
+export const ABORTED = "Aborted; if already sent, it may still take effect.";
 export const ABORT_DETAIL: AckMessageError = { name: "AbortError", message: "aborted" };
 
 /** The error an operation fails with: it carries the operation's ackId or invocationId. */

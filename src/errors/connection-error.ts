@@ -1,3 +1,5 @@
+import { redactUrl } from "../utils/redact.js";
+
 /** `start()` could not open a connection: the socket closed or failed before `connected`. */
 export class ConnectionError extends Error {
   override name = "ConnectionError";
@@ -6,8 +8,8 @@ export class ConnectionError extends Error {
   reason?: string;
 
   constructor(message: string, code?: number, reason?: string) {
-    super(message);
+    super(redactUrl(message)); // the service's reasons may quote a token
     this.code = code;
-    this.reason = reason;
+    this.reason = reason && redactUrl(reason);
   }
 }

@@ -6,27 +6,41 @@ import { WebSocketTransport } from "../transport/websocket-transport.js";
 import type { WebPubSubLogger, WebSocketLikeConstructor } from "../types/options.js";
 import { redactUrl } from "../utils/redact.js";
 
-interface EventTargetGlobal {
+interface Target {
   addEventListener(type: string, listener: () => void): void;
   removeEventListener(type: string, listener: () => void): void;
+}
+interface EventTargetGlobal extends Target {
   navigator?: { onLine?: unknown };
+  document?: Target & { visibilityState?: string };
 }
 
-/** The browser's `online` / `offline` events, where the host has them. */
+/**
+ * The browser's `online` / `offline` events, and the signals that a page is active again
+ * (`visibilitychange` to visible, `pageshow`, `resume`), where the host has them.
+ */
 export function browserNetworkMonitor(): NetworkMonitor | undefined {
   const g = globalThis as unknown as Partial<EventTargetGlobal>;
   if (typeof g.addEventListener !== "function" || typeof g.navigator?.onLine !== "boolean") return undefined;
   const target = g as EventTargetGlobal;
+  const doc = target.document;
+  const isOnline = (): boolean => target.navigator?.onLine !== false;
   return {
-    isOnline: () => target.navigator?.onLine !== false,
+    isOnline,
     subscribe(listener) {
       const on = (): void => listener(true);
       const off = (): void => listener(false);
-      target.addEventListener("online", on);
-      target.addEventListener("offline", off);
+      const wake = (): void => void (doc?.visibilityState !== "hidden" && listener(isOnline()));
+      const all: Array<[Target | undefined, string, () => void]> = [
+        [target, "online", on],
+        [target, "offline", off],
+        [target, "pageshow", wake],
+        [doc, "visibilitychange", wake],
+        [doc, "resume", wake],
+      ];
+      for (const [t, type, fn] of all) t?.addEventListener(type, fn);
       return () => {
-        target.removeEventListener("online", on);
-        target.removeEventListener("offline", off);
+        for (const [t, type, fn] of all) t?.removeEventListener(type, fn);
       };
     },
   };
@@ -52,7 +66,9 @@ const timers: Runtime["timers"] = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
-const clock: Runtime["clock"] = { now: () => Date.now() };
+const perf = (globalThis as { performance?: { now(): number } }).performance;
+const clock: Runtime["clock"] = { now: perf ? () => perf.now() : Date.now, wall: Date.now };
+const AC = (globalThis as { AbortController?: new () => { signal: AbortSignal; abort(): void } }).AbortController;
 const silent = safeLogger(undefined);
 
 function transportFor(WebSocketCtor: WebSocketLikeConstructor | undefined): Runtime["transport"] {
@@ -75,6 +91,7 @@ export function defaultRuntime(WebSocketCtor: WebSocketLikeConstructor | undefin
     random: Math.random,
     network: browserNetworkMonitor(),
     logger: logger ? safeLogger(logger) : silent,
+    abortController: AC && (() => new AC()),
   };
   if (!WebSocketCtor && !logger) shared = rt;
   return rt;

@@ -54,7 +54,9 @@ function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null 
   if (!dataType) return null;
   const data = decodeData(dataType, f.data);
   if (data === undefined) return null;
-  const sequenceId = reliable && isSequenceId(f.sequenceId) ? f.sequenceId : undefined;
+  // A sequenceId that is not a positive integer is noise: never delivered as if valid.
+  if (reliable && f.sequenceId !== undefined && !isSequenceId(f.sequenceId)) return null;
+  const sequenceId = reliable ? (f.sequenceId as number | undefined) : undefined;
   if (f.from === "server") return { kind: "serverData", dataType, data, sequenceId };
   if (f.from === "group" && isString(f.group)) {
     return {

@@ -12,6 +12,7 @@ import type { AbortSignalLike } from "../types/options.js";
 import { GroupCounts } from "./group-counts.js";
 import type { Channel } from "./platform.js";
 import { SessionTransport } from "./session-transport.js";
+import { randomWireAckId } from "./tab-ops.js";
 import { parseWire, type ClientEventName, type ErrorInfo, type LinkState, type SessionInfo, type TabOp, type WireMessage } from "./wire.js";
 
 /** Most tab operations the holder runs at once; more are refused (documented bound). */
@@ -190,8 +191,8 @@ export class Holder {
       t: "state",
       holder: this.#cfg.id,
       state: state as LinkState,
-      connectionId: this.#engine.connectionId,
-      userId: this.#engine.userId,
+      connectionId: this.#engine.session.connectionId,
+      userId: this.#engine.session.userId,
       session: this.#transport.session,
     });
   }
@@ -270,7 +271,7 @@ export class Holder {
       // session, or a tab that reloaded); rejoined on every new connection from now on.
       this.#engine.groups.joined(group);
       if (this.#engine.state !== "stopped" && this.#engine.state !== "stopping") {
-        this.#engine.submit({ kind: "joinGroup", group, ackId: this.#engine.nextAckId() }).catch((error: Error) => {
+        this.#engine.submit({ kind: "joinGroup", group, ackId: randomWireAckId(this.#cfg.runtime.random) }).catch((error: Error) => {
           for (const t of [...this.#counts.tabsIn(group)]) this.#counts.leave(t, group);
           this.#engine.groups.left(group);
           this.#event("rejoin-group-failed", { group, error: { message: String(error?.message ?? error) } });
@@ -288,7 +289,7 @@ export class Holder {
   #leaveService(group: string): void {
     this.#engine.groups.left(group);
     if (this.#engine.state === "stopped" || this.#engine.state === "stopping") return;
-    this.#engine.submit({ kind: "leaveGroup", group, ackId: this.#engine.nextAckId() }).catch(() => {});
+    this.#engine.submit({ kind: "leaveGroup", group, ackId: randomWireAckId(this.#cfg.runtime.random) }).catch(() => {});
   }
 
   #result(to: string, id: number, r: { isDuplicated?: boolean; dataType?: unknown; data?: unknown }): void {
@@ -313,7 +314,7 @@ export class Holder {
     const signal = new OpSignal();
     try {
       const k = op.kind === "invoke" ? op.invocationId : op.ackId;
-      engine.checkKeyFree(k);
+      engine.outbox.checkKeyFree(k);
       switch (op.kind) {
         case "joinGroup":
           work = engine.submit({ kind: "joinGroup", group: op.group, ackId: op.ackId }, signal).then((r) => {

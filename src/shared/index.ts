@@ -2,6 +2,7 @@
 // with a dynamic import only when the option is set, so apps that do not use it do not
 // carry it.
 import type { Emitter } from "mitt";
+import type { Engine } from "../core/engine.js";
 import type { Runtime } from "../core/runtime.js";
 import type { WebPubSubClientEvents } from "../types/events.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
@@ -21,8 +22,17 @@ export interface ShareSetup {
   getClientAccessUrl(signal?: AbortSignalLike): Promise<string>;
 }
 
+/** What the facade uses of its engine; the shared engine must offer all of it. */
+type FacadeSurface = Pick<Engine, "state" | "start" | "stop" | "submit" | "emitter"> & {
+  session: Pick<Engine["session"], "connectionId" | "userId">;
+  outbox: Pick<Engine["outbox"], "nextAckId" | "usedAckId" | "nextInvocationId" | "checkKeyFree">;
+  groups: Pick<Engine["groups"], "joined" | "left">;
+};
+
 /** The engine a client with `shareConnection: key` uses instead of its own. */
 export function sharedEngine(setup: ShareSetup): SharedTabEngine {
   const { emitter, ...cfg } = setup;
-  return new SharedTabEngine({ ...cfg, platform: browserPlatform() }, emitter);
+  const engine = new SharedTabEngine({ ...cfg, platform: browserPlatform() }, emitter);
+  const checked: FacadeSurface = engine; // compile-time check that the surfaces match
+  return checked as SharedTabEngine;
 }

@@ -39,9 +39,31 @@ function randomId(random: () => number): string {
 export class SharedTabEngine {
   readonly emitter: Emitter<Events>;
   readonly groups = new GroupMemory();
-  connectionId?: string;
-  userId?: string;
+  /** The facade reads the connection's ids here, as on the engine. */
+  readonly session: { connectionId?: string; userId?: string } = {};
+  /** The facade takes ids here, as on the engine's outbox. */
+  readonly outbox = {
+    nextAckId: (): number => this.nextAckId(),
+    usedAckId: (ackId: number): void => {
+      if (ackId > this.#ackCounter) this.#ackCounter = ackId;
+    },
+    nextInvocationId: (): string => this.nextInvocationId(),
+    checkKeyFree: (key: number | string | undefined): void => this.checkKeyFree(key),
+  };
   state: WebPubSubClientState = "stopped";
+
+  get connectionId(): string | undefined {
+    return this.session.connectionId;
+  }
+  set connectionId(id: string | undefined) {
+    this.session.connectionId = id;
+  }
+  get userId(): string | undefined {
+    return this.session.userId;
+  }
+  set userId(id: string | undefined) {
+    this.session.userId = id;
+  }
 
   readonly #cfg: TabClientConfig;
   readonly #id: string;
@@ -85,7 +107,7 @@ export class SharedTabEngine {
       this.#holderInbox?.(raw);
       this.#onWire(parseWire(raw));
     });
-    const snap = (this.#reload = takeSnapshot(platform.storage, key, runtime.clock.now()));
+    const snap = (this.#reload = takeSnapshot(platform.storage, key, runtime.clock.wall()));
     if (snap) {
       this.#maxSeq = snap.lastSeq;
       for (const g of snap.groups) this.#joined.add(g), this.groups.joined(g);
@@ -199,7 +221,7 @@ export class SharedTabEngine {
       session,
       lastSeq: this.#maxSeq,
       groups: [...this.#joined],
-      takenAt: this.#cfg.runtime.clock.now(),
+      takenAt: this.#cfg.runtime.clock.wall(),
     });
   }
 

@@ -19,6 +19,15 @@ export interface PendingOp {
 }
 
 /**
+ * A fresh ackId for the wire, in [2^32, 2^53): holders and tabs pick them at random so that
+ * two of them (or a holder and the one before it, on the same connection) never reuse one
+ * the service would answer `Duplicate` without doing the work.
+ */
+export function randomWireAckId(random: () => number): number {
+  return 2 ** 32 + Math.floor(random() * (2 ** 53 - 2 ** 33));
+}
+
+/**
  * The ackIds on the wire for a tab's ackIds: random in [2^32, 2^53), so the tabs of one
  * connection never collide, and the same for a retry with the same ackId.
  */
@@ -31,7 +40,7 @@ export class WireAckIds {
   for(tabAckId: number): number {
     let wire = this.#map.get(tabAckId);
     if (wire === undefined) {
-      wire = 2 ** 32 + Math.floor(this.#random() * (2 ** 53 - 2 ** 33));
+      wire = randomWireAckId(this.#random);
       this.#map.set(tabAckId, wire);
       if (this.#map.size > MAX_REMEMBERED_ACK_IDS) this.#map.delete(this.#map.keys().next().value!);
     }

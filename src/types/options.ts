@@ -52,9 +52,9 @@ export interface WebPubSubClientOptions {
   autoRestoreGroups?: boolean;
   messageRetryOptions?: WebPubSubRetryOptions;
   reconnectRetryOptions?: WebPubSubRetryOptions;
-  /** Ping cadence; 0 disables. Default 20000. */
+  /** Ping cadence; 0 disables. Default 20000. A ping unanswered for 5 s means the link is dead. */
   keepAliveIntervalInMs?: number;
-  /** Silence after which the link is judged dead; 0 disables. Default 120000. */
+  /** Silence (on the monotonic or the wall clock) after which the link is judged dead; 0 disables dead-link detection. Default 120000. */
   keepAliveTimeoutInMs?: number;
   /** Beyond: how long an acked operation waits before it is resent with the same ackId. Default 30000. */
   ackTimeoutInMs?: number;

@@ -8,3 +8,8 @@ export function recoveryUrl(baseUrl: string, connectionId: string, reconnectionT
   const sep = cleaned.includes("?") ? "&" : "?";
   return `${cleaned}${sep}awps_connection_id=${encodeURIComponent(connectionId)}&awps_reconnection_token=${encodeURIComponent(reconnectionToken)}`;
 }
+
+/** The URL without its `access_token` parameter (also percent-encoded). */
+export function withoutToken(url: string): string {
+  return url.replace(/([?&])access(?:_|%5f)token=[^&#]*&?/gi, "$1").replace(/[?&](?=#|$)/, "");
+}

@@ -4,9 +4,9 @@ import type { MessageContent, WebPubSubDataType } from "../types/messages.js";
 const DATA_TYPES = ["text", "json", "binary", "protobuf"];
 
 export function checkGroup(group: unknown): asserts group is string {
-  if (typeof group !== "string") throw new TypeError(`group name must be a string, got ${typeof group}`);
+  if (typeof group !== "string") throw new TypeError("group name must be a string");
   if (group.length === 0 || group.length > 1024 || group.trim() === "") {
-    throw new RangeError("group name must be 1 to 1024 characters and not all whitespace");
+    throw new RangeError("group name must be 1-1024 characters, not all blank");
   }
 }
 
@@ -16,28 +16,28 @@ export function checkEventName(event: unknown): asserts event is string {
 
 export function checkContent(content: unknown, dataType: unknown): asserts content is MessageContent {
   if (typeof dataType !== "string" || !DATA_TYPES.includes(dataType)) {
-    throw new TypeError(`dataType must be one of ${DATA_TYPES.join(", ")}; got ${String(dataType)}`);
+    throw new TypeError(`bad dataType ${String(dataType)}`);
   }
   switch (dataType as WebPubSubDataType) {
     case "text":
-      if (typeof content !== "string") throw new TypeError(`"text" content must be a string, got ${typeof content}`);
+      if (typeof content !== "string") throw new TypeError(`text content must be a string`);
       return;
     case "binary":
     case "protobuf":
       if (!(content instanceof ArrayBuffer) && !ArrayBuffer.isView(content)) {
-        throw new TypeError(`"${dataType}" content must be an ArrayBuffer or an ArrayBufferView (e.g. Uint8Array)`);
+        throw new TypeError(`${dataType} content must be an ArrayBuffer(View)`);
       }
       return;
     default:
       if (content === undefined || typeof content === "function" || typeof content === "symbol" || typeof content === "bigint") {
-        throw new TypeError(`"json" content must be a JSON value, got ${typeof content}`);
+        throw new TypeError(`json content must be a JSON value`);
       }
   }
 }
 
 export function checkAckId(ackId: unknown): asserts ackId is number | undefined {
   if (ackId !== undefined && (typeof ackId !== "number" || !Number.isSafeInteger(ackId) || ackId < 0)) {
-    throw new RangeError(`ackId must be a non-negative integer, got ${String(ackId)}`);
+    throw new RangeError(`bad ackId ${String(ackId)}`);
   }
 }
 
@@ -52,4 +52,12 @@ export function checkOptions<T extends object>(options: unknown, name: string): 
   if (options === undefined || options === null) return {} as T;
   if (typeof options !== "object") throw new TypeError(`${name} must be an object`);
   return options as T;
+}
+
+/** A frame's size in bytes (UTF-8 for text), counted exactly only when it could be large. */
+export function frameBytes(frame: string | ArrayBuffer): number {
+  if (typeof frame !== "string") return frame.byteLength;
+  let n = frame.length;
+  if (n * 3 > 1 << 20) for (let i = 0, c; i < frame.length; i++) n += (c = frame.charCodeAt(i)) < 0x80 ? 0 : c < 0x800 || (c & 0xf800) === 0xd800 ? 1 : 2;
+  return n;
 }

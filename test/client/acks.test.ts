@@ -158,9 +158,23 @@ describe("acks", () => {
     const send = client.sendEvent("e", "x", "text", { fireAndForget: true }).then((r) => ((done = true), r));
     await settle();
     expect(done).toBe(false);
-    rt.last().open();
+    rt.last().recover();
     await expect(send).resolves.toMatchObject({ isDuplicated: false });
     expect(rt.last().framesOfType("event")).toEqual([{ type: "event", event: "e", dataType: "text", data: "x" }]);
+    await client.stop();
+  });
+
+  it("regression: an automatic ackId never repeats one the caller chose earlier (else the service drops it as a Duplicate)", async () => {
+    const { client, socket } = await live();
+    const chosen = client.sendEvent("e", "mine", "text", { ackId: 3 });
+    socket.ack(3);
+    await chosen;
+    const autos = [client.sendEvent("e", "a", "text"), client.sendEvent("e", "b", "text"), client.sendEvent("e", "c", "text")];
+    const ids = socket.framesOfType("event").slice(1).map((f) => f.ackId);
+    expect(ids).not.toContain(3);
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) socket.ack(id);
+    await expect(Promise.all(autos)).resolves.toEqual(ids.map((ackId) => ({ ackId, isDuplicated: false })));
     await client.stop();
   });
 
@@ -169,10 +183,11 @@ describe("acks", () => {
     const a = client.sendEvent("e", "x", "text", { ackId: 2 });
     const b = client.sendEvent("e", "y", "text");
     const c = client.sendEvent("e", "z", "text");
-    expect(socket.framesOfType("event").map((f) => f.ackId)).toEqual([2, 1, 3]);
-    socket.ack(1);
+    // automatic ids never repeat one the caller chose on this connection
+    expect(socket.framesOfType("event").map((f) => f.ackId)).toEqual([2, 3, 4]);
     socket.ack(2);
     socket.ack(3);
+    socket.ack(4);
     await Promise.all([a, b, c]);
     // once finished, an id may be reused (an application-level retry)
     const again = client.sendEvent("e", "x", "text", { ackId: 2 });
@@ -202,7 +217,7 @@ describe("acks", () => {
     expect(err.ackId).toBe(1);
     expect(err.errorDetail).toMatchObject({ name: "AbortError" });
     await settle();
-    rt.last().open();
+    rt.last().recover();
     await settle();
     expect(rt.last().framesOfType("event")).toEqual([]);
     await client.stop();

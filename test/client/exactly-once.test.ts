@@ -22,7 +22,7 @@ describe("exactly-once: one ackId across every retry and recovery", () => {
     expect(socket.framesOfType("sendToGroup").map((f) => f.ackId)).toEqual([1, 1, 1]);
     socket.drop(1006);
     await settle();
-    rt.last().open();
+    rt.last().recover();
     await settle();
     expect(rt.last().framesOfType("sendToGroup")).toEqual([{ type: "sendToGroup", group: "g", ackId: 1, noEcho: false, dataType: "text", data: "once" }]);
     rt.last().ack(1, { name: "Duplicate", message: "" });
@@ -53,7 +53,7 @@ describe("exactly-once: one ackId across every retry and recovery", () => {
     expect(socket.framesOfType("invoke").map((f) => f.invocationId)).toEqual(["1"]);
     socket.drop(1006);
     await settle();
-    rt.last().open();
+    rt.last().recover();
     await settle();
     expect(rt.last().framesOfType("invoke")).toEqual([]);
     rt.last().receive({ type: "invokeResponse", invocationId: "1", success: true, dataType: "text", data: "ok" });
@@ -70,7 +70,7 @@ describe("exactly-once: one ackId across every retry and recovery", () => {
     ac.abort();
     await expect(inv).rejects.toBeInstanceOf(InvocationError);
     await settle();
-    rt.last().open();
+    rt.last().recover();
     await settle();
     expect(rt.last().frames().filter((f) => f.type === "invoke" || f.type === "cancelInvocation")).toEqual([]);
     await client.stop();
@@ -105,7 +105,7 @@ describe("state edges", () => {
     socket.receive({ type: "system", event: "disconnected", message: "service restarting" });
     socket.drop(1006);
     await settle();
-    rt.last().open();
+    rt.last().recover();
     await settle();
     expect(client.state).toBe("connected");
     rt.last().drop(1008, "later");

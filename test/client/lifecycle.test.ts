@@ -339,6 +339,7 @@ describe("stop", () => {
     const getClientAccessUrl = vi.fn(async () => URL_);
     const client = new WebPubSubClient({ getClientAccessUrl }, {}, rt);
     const socket = await connect(client, rt, "c1");
+    await vi.advanceTimersByTimeAsync(1000); // a healthy connection: the first reconnect goes at once
     socket.drop(1008, "SessionGone");
     await settle();
     expect(client.state).toBe("reconnecting");

@@ -18,6 +18,7 @@ async function live(options: WebPubSubClientOptions = {}, getUrl = credential())
   const client = new WebPubSubClient({ getClientAccessUrl: getUrl }, options, rt);
   const events = recordEvents(client);
   const socket = await connect(client, rt, "c1", "t1", "u1");
+  await vi.advanceTimersByTimeAsync(1000); // a healthy connection (one that dies sooner counts as a failed attempt)
   events.length = 0;
   return { client, events, socket, getUrl };
 }
@@ -39,7 +40,7 @@ describe("recovery (reliable protocol)", () => {
     expect(u.searchParams.get("awps_connection_id")).toBe("c1");
     expect(u.searchParams.get("awps_reconnection_token")).toBe("t1");
     expect(rec.subprotocol).toBe("json.reliable.webpubsub.azure.v1");
-    rec.open();
+    rec.recover();
     await settle();
     expect(client.state).toBe("connected");
     expect(client.connectionId).toBe("c1");
@@ -62,26 +63,25 @@ describe("recovery (reliable protocol)", () => {
     await client.stop();
   });
 
-  it("counts attempts, paced 1 s apart, while recovery sockets fail", async () => {
-    const { client, events, socket } = await live();
+  it("the first attempt goes at once; failing ones back off with full jitter from 250 ms up to 1 s", async () => {
+    const { client, events, socket } = await live(); // random() is 0.5: each delay is half its ceiling
     socket.drop(1006);
     await settle();
-    const times: number[] = [Date.now()];
-    rt.last().drop(1006);
-    await vi.advanceTimersByTimeAsync(999);
     expect(rt.sockets).toHaveLength(2);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(rt.sockets).toHaveLength(3);
-    times.push(Date.now());
-    rt.last().drop(1011);
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(rt.sockets).toHaveLength(4);
-    rt.last().open();
+    for (const [delay, code] of [[125, 1006], [250, 1011], [500, 1006]]) {
+      rt.last().drop(code);
+      await vi.advanceTimersByTimeAsync(delay - 1);
+      const n = rt.sockets.length;
+      await vi.advanceTimersByTimeAsync(1);
+      expect(rt.sockets).toHaveLength(n + 1);
+    }
+    rt.last().recover();
     await settle();
     expect(events).toEqual([
       ["recovering", { connectionId: "c1", attempt: 1 }],
       ["recovering", { connectionId: "c1", attempt: 2 }],
       ["recovering", { connectionId: "c1", attempt: 3 }],
+      ["recovering", { connectionId: "c1", attempt: 4 }],
       ["recovered", { connectionId: "c1" }],
     ]);
     expect(client.state).toBe("connected");
@@ -100,9 +100,9 @@ describe("recovery (reliable protocol)", () => {
     await settle();
     const rec = rt.last();
     expect(rec.sent).toEqual([]);
-    rec.open();
+    rec.recover();
     await settle();
-    expect(rec.frames().filter((f) => f.type !== "sequenceAck")).toEqual([
+    expect(rec.frames().filter((f) => f.type !== "sequenceAck" && f.type !== "ping")).toEqual([
       { type: "event", event: "e", ackId: 2, dataType: "text", data: "b" },
       { type: "sendToGroup", group: "g", ackId: 3, noEcho: false, dataType: "text", data: "c" },
       { type: "joinGroup", group: "g2", ackId: 4 },
@@ -128,20 +128,23 @@ describe("recovery (reliable protocol)", () => {
     await settle();
     expect(client.state).toBe("connected");
     rt.last().drop(1006);
-    await vi.advanceTimersByTimeAsync(1000); // paced: the last attempt was just now
+    await settle(); // a confirmed link is recovered at once
     expect(new URL(rt.last().url).searchParams.get("awps_reconnection_token")).toBe("t2");
     await client.stop();
   });
 
-  it("a recovery socket that does not open within 5 s is abandoned and the next attempt made", async () => {
+  it("a recovery socket that is not confirmed within 5 s is abandoned and the next attempt made", async () => {
+    rt.answerPings = false;
     const { client, socket } = await live();
     socket.drop(1006);
     await settle();
     const first = rt.last();
+    first.open(); // open, but the service never answers
     await vi.advanceTimersByTimeAsync(4_999);
     expect(first.aborted).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect(first.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(125); // backoff after a failed attempt
     expect(rt.last()).not.toBe(first);
     expect(rt.last().url).toContain("awps_connection_id=");
     await vi.advanceTimersByTimeAsync(30_000);
@@ -207,7 +210,7 @@ describe("recovery (reliable protocol)", () => {
     const { client, socket, getUrl } = await live();
     socket.drop(1006);
     await settle();
-    rt.last().open();
+    rt.last().recover();
     rt.last().drop(1008, "gone");
     await settle();
     expect(client.state).toBe("reconnecting");
@@ -257,7 +260,7 @@ describe("recovery (reliable protocol)", () => {
     await l;
     socket.drop(1006);
     await settle();
-    rt.last().open();
+    rt.last().recover();
     await settle();
     expect(rt.last().framesOfType("joinGroup")).toEqual([]);
     rt.last().drop(1008);
@@ -281,76 +284,116 @@ describe("recovery (reliable protocol)", () => {
     await c2.stop();
   });
 
-  it("gives up recovery after 30 s of failed attempts and starts a brand-new connection", async () => {
+  it("gives up recovery when nothing was confirmed for 30 s after the drop, and starts a brand-new connection", async () => {
     const { client, events, socket, getUrl } = await live();
     const t0 = Date.now();
     socket.drop(1006);
     await settle();
-    for (;;) {
-      const s = rt.last();
-      s.drop(1006);
-      await vi.advanceTimersByTimeAsync(1000);
-      if (client.state !== "recovering") break;
-      expect(Date.now() - t0).toBeLessThanOrEqual(31_000);
+    const attemptAt: number[] = [];
+    let handled = 1;
+    while (client.state === "recovering") {
+      if (rt.sockets.length > handled) {
+        handled = rt.sockets.length;
+        attemptAt.push(Date.now() - t0);
+        rt.last().drop(1006); // the socket never opens
+      }
+      await vi.advanceTimersByTimeAsync(25);
     }
-    const attempts = events.filter(([n]) => n === "recovering").length;
-    expect(attempts).toBe(30);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(30_000);
+    expect(Date.now() - t0).toBeLessThanOrEqual(30_050);
+    // a few attempts a second at most, never more than 1 s apart
+    for (let i = 1; i < attemptAt.length; i++) expect(attemptAt[i] - attemptAt[i - 1]).toBeLessThanOrEqual(1025);
+    expect(attemptAt.length).toBeLessThanOrEqual(3 * 30);
+    expect(events.filter(([n]) => n === "recovering")).toHaveLength(attemptAt.length);
     expect(client.state).toBe("reconnecting");
     expect(names(events).slice(-1)).toEqual(["disconnected"]);
-    await vi.advanceTimersByTimeAsync(1000);
+    await settle();
     expect(getUrl).toHaveBeenCalledTimes(2);
     expect(rt.last().url).not.toContain("awps_");
     await client.stop();
   });
 
-  it.each([
-    ["closes in the same tick as it opens", false],
-    ["closes right after the client took it as recovered", true],
-  ])(
-    "pacing: a recovery socket that opens and %s is tried at most once per 1000 ms, and the 30 s window still ends",
-    async (_how, settleBetween) => {
-      const { client, events, socket, getUrl } = await live();
-      const t0 = Date.now();
-      socket.drop(1006);
-      await settle();
-      const attemptAt: number[] = [];
-      let handled = 1;
-      while (client.state !== "reconnecting" && Date.now() - t0 < 120_000) {
-        if (rt.sockets.length > handled) {
-          handled = rt.sockets.length;
-          attemptAt.push(Date.now() - t0);
-          const s = rt.last();
-          s.open();
-          if (settleBetween) await settle();
-          s.drop(1006);
-        }
-        await vi.advanceTimersByTimeAsync(50);
+  it("recovery sockets that open and are closed before the service confirmed the session back off, and the window still ends", async () => {
+    rt.answerPings = false;
+    const { client, events, getUrl, socket } = await live();
+    const t0 = Date.now();
+    socket.drop(1006);
+    await settle();
+    let handled = 1;
+    while (client.state === "recovering" && Date.now() - t0 < 120_000) {
+      if (rt.sockets.length > handled) {
+        handled = rt.sockets.length;
+        rt.last().open();
+        await settle();
+        rt.last().drop(1006);
       }
-      expect(attemptAt.length).toBeGreaterThanOrEqual(25);
-      for (let i = 1; i < attemptAt.length; i++) expect(attemptAt[i] - attemptAt[i - 1]).toBeGreaterThanOrEqual(1000);
-      expect(client.state).toBe("reconnecting");
-      expect(Date.now() - t0).toBeLessThanOrEqual(31_100);
-      expect(events.filter(([n]) => n === "recovering").map(([, e]) => e.attempt)).toEqual(attemptAt.map((_, i) => i + 1));
-      expect(events.filter(([n]) => n === "disconnected")).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(1000);
-      expect(getUrl).toHaveBeenCalledTimes(2);
-      await client.stop();
-    },
-  );
+      await vi.advanceTimersByTimeAsync(25);
+    }
+    expect(client.state).toBe("reconnecting");
+    expect(Date.now() - t0).toBeLessThanOrEqual(30_050);
+    expect(rt.sockets.length - 2).toBeLessThanOrEqual(3 * 30);
+    expect(names(events)).not.toContain("recovered");
+    expect(events.filter(([n]) => n === "disconnected")).toHaveLength(1);
+    await settle();
+    expect(getUrl).toHaveBeenCalledTimes(2);
+    await client.stop();
+  });
 
-  it("recovering events carry growing attempt numbers across open-then-close flaps", async () => {
+  it("regression: a session whose recoveries keep succeeding is never abandoned, though every link is cut within 500 ms (was: given up 30 s after the first drop)", async () => {
+    const { client, events, getUrl, socket } = await live();
+    const t0 = Date.now();
+    socket.drop(1006);
+    let handled = 1;
+    while (Date.now() - t0 < 120_000) {
+      await settle();
+      if (rt.sockets.length > handled) {
+        handled = rt.sockets.length;
+        const s = rt.last();
+        s.open();
+        await settle(); // the pong to the ping sent at open confirms the session
+        expect(client.state).toBe("connected");
+        await vi.advanceTimersByTimeAsync(100 + (handled % 5) * 100);
+        s.drop(1006);
+        expect(client.state).toBe("recovering");
+        await settle();
+        expect(rt.sockets.length).toBe(handled + 1); // recovered at once, no pacing
+      }
+    }
+    expect(handled).toBeGreaterThan(200);
+    expect(getUrl).toHaveBeenCalledTimes(1);
+    expect(names(events)).not.toContain("disconnected");
+    expect(events.filter(([n]) => n === "recovered")).toHaveLength(handled - 1);
+    await client.stop();
+  });
+
+  it("regression: a recovery socket that opens and is refused with 1008 emits no recovered", async () => {
+    rt.answerPings = false;
     const { client, events, socket } = await live();
     socket.drop(1006);
-    for (let i = 0; i < 3; i++) {
-      await settle();
-      const s = rt.last();
-      s.open();
-      await settle();
-      expect(client.state).toBe("connected");
-      s.drop(1006);
-      await vi.advanceTimersByTimeAsync(1000);
-    }
-    expect(events.filter(([n]) => n === "recovering").map(([, e]) => e.attempt)).toEqual([1, 2, 3, 4]);
+    await settle();
+    const rec = rt.last();
+    rec.open();
+    await settle();
+    expect(client.state).toBe("recovering");
+    rec.receive({ type: "system", event: "disconnected", message: "The connection could not be recovered." });
+    rec.drop(1008, "gone");
+    await settle();
+    expect(names(events)).toEqual(["recovering", "disconnected"]);
+    expect(client.state).toBe("reconnecting");
+    await client.stop();
+  });
+
+  it("attempt numbers grow while attempts fail and start at 1 after a confirmed recovery", async () => {
+    const { client, events, socket } = await live();
+    socket.drop(1006);
+    await settle();
+    rt.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(125);
+    rt.last().recover();
+    await settle();
+    rt.last().drop(1006);
+    await settle();
+    expect(events.filter(([n]) => n === "recovering").map(([, e]) => e.attempt)).toEqual([1, 2, 1]);
     await client.stop();
   });
 
@@ -358,7 +401,7 @@ describe("recovery (reliable protocol)", () => {
     const { client, socket } = await live();
     socket.drop(1006);
     await settle();
-    rt.last().open();
+    rt.last().recover();
     rt.last().receive({ type: "pong" });
     await vi.advanceTimersByTimeAsync(10_000);
     const n = rt.sockets.length;
@@ -419,26 +462,58 @@ describe("non-recovering paths", () => {
     socket.drop(1006);
     await settle();
     expect(client.state).toBe("recovering");
-    rt.last().open();
+    rt.last().recover();
     await settle();
     expect(client.state).toBe("connected");
     await client.stop();
   });
 
-  it("reconnect maxRetries exhausted → stopped, disconnected once", async () => {
+  it("regression: reconnect maxRetries N makes one attempt plus N retries, then stops, disconnected once", async () => {
     const { client, events, socket, getUrl } = await live({ reconnectRetryOptions: { maxRetries: 3, retryDelayInMs: 500 } });
     const queued = client.sendEvent("e", "x", "text").catch((e) => e); // in flight, lost with the session
     socket.drop(1008);
-    await settle();
-    for (let i = 0; i < 3; i++) {
-      await vi.advanceTimersByTimeAsync(500);
+    await settle(); // the first attempt goes at once
+    for (let i = 0; i < 4; i++) {
+      expect(getUrl).toHaveBeenCalledTimes(2 + i);
       rt.last().drop(1011);
-      await settle();
+      await vi.advanceTimersByTimeAsync(500);
     }
-    expect(getUrl).toHaveBeenCalledTimes(4);
+    expect(getUrl).toHaveBeenCalledTimes(1 + 4);
     expect(client.state).toBe("stopped");
     expect(names(events)).toEqual(["disconnected", "stopped"]);
     expect(await queued).toBeInstanceOf(SendMessageError);
+  });
+
+  it("regression: reconnect maxRetries 0 still makes one attempt", async () => {
+    const { client, socket, getUrl } = await live({ reconnectRetryOptions: { maxRetries: 0 } });
+    socket.drop(1008);
+    await settle();
+    expect(getUrl).toHaveBeenCalledTimes(2);
+    rt.last().accept("c2");
+    await settle();
+    expect(client.state).toBe("connected");
+    await client.stop();
+  });
+
+  it("regression: a service that accepts and closes 1008 at once sees a few connections a second at most (was: thousands)", async () => {
+    const { client, socket, getUrl } = await live();
+    const t0 = Date.now();
+    socket.drop(1008);
+    let handled = 1;
+    while (Date.now() - t0 < 10_000) {
+      await settle();
+      if (rt.sockets.length > handled) {
+        handled = rt.sockets.length;
+        rt.last().accept(`c${handled}`);
+        await settle(); // connected, then closed at once
+        rt.last().drop(1008, "go away");
+      }
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    expect(handled - 1).toBeGreaterThanOrEqual(5);
+    expect(handled - 1).toBeLessThanOrEqual(30);
+    expect(getUrl.mock.calls.length).toBeLessThanOrEqual(handled + 1); // the credential is asked once per connection
+    await client.stop();
   });
 
   it("a reconnect whose credential throws is retried", async () => {

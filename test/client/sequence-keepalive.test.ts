@@ -79,7 +79,7 @@ describe("sequence tracking (reliable)", () => {
     socket.drop(1006);
     await settle();
     const rec = rt.last();
-    rec.open();
+    rec.recover();
     await settle();
     expect(acks(rec)).toEqual([2]);
     rec.receive(msg(1));
@@ -161,6 +161,7 @@ describe("keep-alive", () => {
   });
 
   it("no traffic for keepAliveTimeoutInMs → the link is dead → recovery", async () => {
+    rt.answerPings = false; // a silent service
     const { client, events, socket } = await live({ keepAliveIntervalInMs: 1000, keepAliveTimeoutInMs: 5000 });
     await vi.advanceTimersByTimeAsync(4999);
     expect(client.state).toBe("connected");
@@ -173,11 +174,70 @@ describe("keep-alive", () => {
     await client.stop();
   });
 
-  it("the default timeout is 120 s", async () => {
-    const { client } = await live();
-    await vi.advanceTimersByTimeAsync(119_999);
-    expect(client.state).toBe("connected");
+  it("regression: a ping with no answer within 5 s means the link is dead, though the socket is open (was: 120 s of silence)", async () => {
+    rt.answerPings = false; // a blackholed link: the socket stays open, nothing passes
+    const { client, socket } = await live();
     await vi.advanceTimersByTimeAsync(20_000);
+    expect(socket.framesOfType("ping")).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(client.state).toBe("connected");
+    await vi.advanceTimersByTimeAsync(1);
+    expect(client.state).toBe("recovering");
+    expect(socket.aborted).toBe(true);
+    await client.stop();
+  });
+
+  it("an answered ping keeps the link up; the answer may be any frame", async () => {
+    rt.answerPings = false;
+    const { client, socket } = await live();
+    await vi.advanceTimersByTimeAsync(20_000); // the first ping
+    for (let i = 0; i < 10; i++) {
+      await vi.advanceTimersByTimeAsync(4_000);
+      socket.receive(i % 2 ? { type: "pong" } : { type: "message", from: "server", dataType: "text", data: "x", sequenceId: i + 1 });
+      await vi.advanceTimersByTimeAsync(16_000);
+    }
+    expect(socket.framesOfType("ping")).toHaveLength(11);
+    expect(client.state).toBe("connected");
+    expect(rt.sockets).toHaveLength(1);
+    await client.stop();
+  });
+
+  it("regression: an operation waiting 3 s for its ack sends a probe at once; no answer within 5 s → recovery, then the operation completes", async () => {
+    rt.answerPings = false;
+    const { client, socket } = await live();
+    const sent = client.sendEvent("e", "x", "text");
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(socket.framesOfType("ping")).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.framesOfType("ping")).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(client.state).toBe("recovering"); // 8 s after the send, not 120 s
+    await settle();
+    const rec = rt.last();
+    rec.recover();
+    await settle();
+    expect(rec.framesOfType("event").map((f) => f.ackId)).toEqual([1]);
+    rec.ack(1);
+    await expect(sent).resolves.toEqual({ ackId: 1, isDuplicated: false });
+    await client.stop();
+  });
+
+  it("an operation whose ack takes long on a link that answers pings is left alone", async () => {
+    const { client, socket } = await live();
+    const sent = client.sendEvent("e", "x", "text");
+    await vi.advanceTimersByTimeAsync(25_000);
+    expect(client.state).toBe("connected");
+    expect(rt.sockets).toHaveLength(1);
+    socket.ack(1);
+    await sent;
+    await client.stop();
+  });
+
+  it("regression: intervals run on the monotonic clock: a wall clock set back an hour does not keep a dead link alive", async () => {
+    rt.answerPings = false;
+    const { client } = await live();
+    vi.setSystemTime(Date.now() - 3_600_000);
+    await vi.advanceTimersByTimeAsync(25_000);
     expect(client.state).toBe("recovering");
     await client.stop();
   });
@@ -246,13 +306,14 @@ describe("keep-alive", () => {
 
   it("keep-alive resumes on the recovered link", async () => {
     const { client, socket } = await live({ keepAliveIntervalInMs: 1000, keepAliveTimeoutInMs: 5000 });
+    rt.answerPings = false;
     socket.drop(1006);
     await settle();
     const rec = rt.last();
-    rec.open();
+    rec.recover();
     await settle();
     await vi.advanceTimersByTimeAsync(3000);
-    expect(rec.framesOfType("ping")).toHaveLength(3);
+    expect(rec.framesOfType("ping")).toHaveLength(1 + 3); // the one at open, then one a second
     await vi.advanceTimersByTimeAsync(2000);
     expect(client.state).toBe("recovering"); // the recovered link went silent too
     await client.stop();
@@ -274,7 +335,7 @@ describe("network online/offline", () => {
     rt.network.set(true);
     await settle();
     expect(rt.sockets.length).toBe(n + 1); // at once, past the window: one more try
-    rt.last().open();
+    rt.last().recover();
     await settle();
     expect(client.state).toBe("connected");
     expect(events.filter(([n]) => n === "recovering").map(([, e]) => e.attempt)).toEqual([1, 2]);

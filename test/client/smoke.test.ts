@@ -32,7 +32,7 @@ describe("smoke", () => {
     await vi.advanceTimersByTimeAsync(0);
     const rec = rt.last();
     expect(rec.url).toContain("awps_connection_id=c1");
-    rec.open();
+    rec.recover();
     await vi.advanceTimersByTimeAsync(0);
     expect(client.state).toBe("connected");
     expect(rec.framesOfType("sendToGroup")).toHaveLength(1);

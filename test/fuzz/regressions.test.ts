@@ -42,7 +42,7 @@ it("a recovered link that lived 40 s and then drops is recovered again, not aban
   await started;
   rt.last().drop(1006);
   await settle();
-  rt.last().open(); // recovered; the service sent no `connected` frame and has no data yet
+  rt.last().recover(); // recovered; the service sent no `connected` frame and has no data yet
   await settle();
   expect(client.state).toBe("connected");
   await vi.advanceTimersByTimeAsync(40_000); // alive (pings go out; the 120 s timeout is far)
@@ -71,7 +71,7 @@ it("after the wall clock goes back 10 minutes, a drop is recovered within a seco
   await started;
   rt.last().drop(1006);
   await settle();
-  rt.last().open(); // recovered
+  rt.last().recover(); // recovered
   await settle();
   rt.last().receive({ type: "system", event: "connected", connectionId: "c1", reconnectionToken: "t2" });
   expect(client.state).toBe("connected");

@@ -1,5 +1,5 @@
 // A deterministic runtime for the core: sockets the test drives by hand, the host's
-// (fake, under vi.useFakeTimers) timers and clock, a fixed random, and a network switch.
+// (fake, under vi.useFakeTimers) timers and clocks, a fixed random, and a network switch.
 import { afterEach, beforeEach, expect, vi } from "vitest";
 import type { NetworkMonitor, Runtime } from "../../src/core/runtime.js";
 import { WebPubSubClient, type WebPubSubClientOptions } from "../../src/index.js";
@@ -11,6 +11,8 @@ export class FakeSocket implements Transport {
   aborted = false;
   /** When false, close() does not answer with a close event (a hung peer). */
   answerClose = true;
+  /** When true, the service answers each `ping` with a `pong` (a microtask later), as the real one does. */
+  answerPings = false;
 
   constructor(
     readonly url: string,
@@ -18,9 +20,13 @@ export class FakeSocket implements Transport {
     private readonly handlers: TransportHandlers,
   ) {}
 
+  /** On a closed socket a frame is dropped silently, as `ws` and browsers do. */
   send(data: string | ArrayBuffer): void {
-    if (this.closedWith || this.aborted) throw new Error("socket is closed");
+    if (this.closedWith || this.aborted) return;
     this.sent.push(data);
+    if (this.answerPings && data === '{"type":"ping"}') {
+      queueMicrotask(() => void (!this.closedWith && !this.aborted && this.receive({ type: "pong" })));
+    }
   }
 
   close(code?: number, reason?: string): void {
@@ -45,6 +51,12 @@ export class FakeSocket implements Transport {
   accept(connectionId = "conn-1", reconnectionToken: string | undefined = "token-1", userId?: string): void {
     this.open();
     this.receive({ type: "system", event: "connected", connectionId, reconnectionToken, userId });
+  }
+
+  /** Opens and answers the client's ping: the service confirms a recovered session. */
+  recover(): void {
+    this.open();
+    this.receive({ type: "pong" });
   }
 
   /** The peer closes (or the network drops: 1006). */
@@ -84,12 +96,19 @@ export class FakeNetwork implements NetworkMonitor {
     for (const l of [...this.listeners]) l(online);
   }
 
+  /** The page is active again (visibilitychange to visible, pageshow, resume). */
+  wake(): void {
+    for (const l of [...this.listeners]) l(this.online);
+  }
+
   get subscribers(): number {
     return this.listeners.size;
   }
 }
 
 export interface FakeRuntime extends Runtime {
+  /** Whether sockets opened from now on answer pings (default true; false: a silent service). */
+  answerPings: boolean;
   sockets: FakeSocket[];
   last(): FakeSocket;
   network: FakeNetwork;
@@ -100,7 +119,8 @@ export function fakeRuntime(random = () => 0.5): FakeRuntime {
   const sockets: FakeSocket[] = [];
   const logs: string[] = [];
   const log = (level: string) => (m: string) => void logs.push(`${level}: ${m}`);
-  return {
+  const rt: FakeRuntime = {
+    answerPings: true,
     sockets,
     last: () => {
       const s = sockets[sockets.length - 1];
@@ -109,6 +129,7 @@ export function fakeRuntime(random = () => 0.5): FakeRuntime {
     },
     transport(url, subprotocol, handlers) {
       const socket = new FakeSocket(url, subprotocol, handlers);
+      socket.answerPings = rt.answerPings;
       sockets.push(socket);
       return socket;
     },
@@ -116,12 +137,16 @@ export function fakeRuntime(random = () => 0.5): FakeRuntime {
       setTimeout: (fn, ms) => setTimeout(fn, ms),
       clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
     },
-    clock: { now: () => Date.now() },
+    // Under vi.useFakeTimers both are fake; vi.setSystemTime moves only the wall clock
+    // (as a machine that slept, or a clock set by hand).
+    clock: { now: () => performance.now(), wall: () => Date.now() },
+    abortController: () => new AbortController(),
     random,
     network: new FakeNetwork(),
     logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
     logs,
   };
+  return rt;
 }
 
 // ---- helpers shared by the client tests ----

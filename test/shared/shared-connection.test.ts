@@ -109,6 +109,30 @@ describe("shareConnection", () => {
     expect(await a.sendToGroup("g", "1", "text", { ackId: 7 })).toEqual({ ackId: 7, isDuplicated: true });
   });
 
+  it("errors reach the tab that asked, as the classes and ids it expects; an abort is the tab's own", async () => {
+    const k = key();
+    const bare = (): WebPubSubClient => {
+      const c = new WebPubSubClient({ getClientAccessUrl: () => emu.getClientAccessUrl(HUB, { userId: "nobody" }) }, { shareConnection: k });
+      clients.push(c);
+      return c;
+    };
+    const [a, b] = [bare(), bare()];
+    await a.start();
+    await b.start();
+    // no role to join: the service refuses; b's ackId comes back on b's error
+    const join = await b.joinGroup("g", { ackId: 3 }).catch((e: unknown) => e);
+    expect(join).toMatchObject({ name: "SendMessageError", ackId: 3, errorDetail: { name: "Forbidden" } });
+    // no event handler: the invocation fails with b's invocationId
+    const invoke = await b.invokeEvent("e", "x", "text", { invocationId: "mine" }).catch((e: unknown) => e);
+    expect(invoke).toMatchObject({ name: "InvocationError", invocationId: "mine" });
+    const controller = new AbortController();
+    const pending = a.sendEvent("e", "x", "text", { ackId: 9, abortSignal: controller.signal }).catch((e: unknown) => e);
+    controller.abort();
+    expect(await pending).toMatchObject({ name: "SendMessageError", ackId: 9 });
+    expect(a.state).toBe("connected");
+    expect(b.state).toBe("connected");
+  });
+
   it("when the holder stops, the next tab recovers the same session and nothing is lost or doubled", async () => {
     const k = key();
     const [a, b] = [tab(k), tab(k)];

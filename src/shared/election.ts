@@ -54,12 +54,19 @@ export function holdLock(locks: Locks, name: string, onGranted?: () => void): He
   };
 }
 
-/** Calls `gone` once nobody holds `name` any more (the tab that held it went away). */
-export function watchLock(locks: Locks, name: string, gone: () => void): void {
-  locks.request(name, {}, () => {
-    gone();
-    return Promise.resolve();
-  }).catch(() => {});
+/**
+ * Calls `gone` once nobody holds `name` any more (the tab that held it went away). The
+ * returned function withdraws the request (the watcher itself stopped caring).
+ */
+export function watchLock(locks: Locks, name: string, gone: () => void): () => void {
+  const controller = typeof AbortController === "function" ? new AbortController() : undefined;
+  locks
+    .request(name, controller ? { signal: controller.signal } : {}, () => {
+      gone();
+      return Promise.resolve();
+    })
+    .catch(() => {});
+  return () => controller?.abort();
 }
 
 /** Tries to take `name` at once; resolves with a release function, or undefined when it is held elsewhere. */

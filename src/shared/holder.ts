@@ -30,7 +30,7 @@ export interface HolderConfig {
   protocol: WebPubSubClientProtocol;
   getClientAccessUrl(signal?: AbortSignalLike): Promise<string>;
   /** Called once the tab `id` is known to be gone (its per-tab lock was released). */
-  watchTab?(id: string, gone: () => void): void;
+  watchTab?(id: string, gone: () => void): () => void;
   /** The engine stopped on its own (gave up reconnecting, or autoReconnect is off). */
   onEnded(error?: Error): void;
 }
@@ -76,7 +76,8 @@ export class Holder {
   readonly #engine: Engine;
   readonly #transport: SessionTransport;
   readonly #counts = new GroupCounts();
-  readonly #tabs = new Set<string>();
+  /** The tabs using this connection, each with the function that stops watching it. */
+  readonly #tabs = new Map<string, (() => void) | undefined>();
   readonly #ops = new Map<string, OpSignal>();
   #lastSeq = 0;
   #done = false;
@@ -104,7 +105,7 @@ export class Holder {
 
   /** True when a tab other than `self` uses this connection. */
   hasOtherTabs(self: string): boolean {
-    for (const t of this.#tabs) if (t !== self) return true;
+    for (const t of this.#tabs.keys()) if (t !== self) return true;
     return false;
   }
 
@@ -170,6 +171,7 @@ export class Holder {
   #quit(): void {
     if (this.#done) return;
     this.#done = true;
+    for (const unwatch of this.#tabs.values()) unwatch?.();
     this.#cfg.channel.close();
     if (this.#engine.state !== "stopped") void this.#engine.stop();
   }
@@ -262,8 +264,8 @@ export class Holder {
   #hello(tab: string, groups: string[]): void {
     if (!this.#tabs.has(tab)) {
       if (this.#tabs.size >= MAX_HOLDER_TABS) return;
-      this.#tabs.add(tab);
-      this.#cfg.watchTab?.(tab, () => this.#bye(tab));
+      this.#tabs.set(tab, undefined);
+      this.#tabs.set(tab, this.#cfg.watchTab?.(tab, () => this.#bye(tab)));
     }
     for (const group of groups) {
       if (!this.#counts.join(tab, group)) continue;
@@ -282,7 +284,9 @@ export class Holder {
   }
 
   #bye(tab: string): void {
-    if (!this.#tabs.delete(tab)) return;
+    if (!this.#tabs.has(tab)) return;
+    this.#tabs.get(tab)?.();
+    this.#tabs.delete(tab);
     for (const group of this.#counts.removeTab(tab)) this.#leaveService(group);
   }
 

@@ -153,6 +153,29 @@ describe("shareConnection", () => {
     expect(live().map((c) => c.connectionId)).toEqual([id]);
   });
 
+  it("operations in flight when the holder hands over are done exactly once (same ackIds on the next holder)", async () => {
+    const k = key();
+    const [a, b] = [tab(k), tab(k)];
+    const observer = new WebPubSubClient(await emu.getClientAccessUrl(HUB, { roles: ["webpubsub.joinLeaveGroup"] }));
+    clients.push(observer);
+    const seen: unknown[] = [];
+    observer.on("group-message", (e) => seen.push(e.message.data));
+    await observer.start();
+    await observer.joinGroup("watch");
+    await a.start();
+    await b.start();
+    // The service executes b's sends but their acks never reach the holder: they are in flight.
+    emu.faults.loseAcks(a.connectionId!, 30);
+    const sends = Array.from({ length: 30 }, (_, i) => b.sendToGroup("watch", `s${i}`, "text"));
+    await until(() => seen.length >= 30, "the observer to see all 30", observer);
+    await a.stop(); // b takes over and sends the 30 again, with the same ackIds
+    const results = await Promise.all(sends);
+    expect(results.map((r) => r.isDuplicated)).toEqual(Array(30).fill(true));
+    await b.sendToGroup("watch", "marker", "text");
+    await until(() => seen.includes("marker"), "the marker", observer);
+    expect(seen).toEqual([...Array.from({ length: 30 }, (_, i) => `s${i}`), "marker"]);
+  });
+
   it("a lone tab that reloads carries on with the same session: what was published meanwhile, nothing twice", async () => {
     const page = new EventTarget(); // stands in for the window's pagehide
     const g = globalThis as unknown as Record<string, unknown>;

@@ -1,11 +1,25 @@
-// Builds the client for Node (ESM + CJS), for browsers (ESM + minified UMD), and the
-// Node-only local service. The browser builds swap the WebSocket picker for one that
-// only reads the global WebSocket, so they carry no `ws`, no Node built-in and no Buffer.
+// Builds every entry of the package (see package.json `exports`):
+// - `webpubsub-client` for Node (ESM + CJS, `ws` when the runtime has no WebSocket) and for
+//   runtimes with their own WebSocket: browsers, workers, Deno, React Native (ESM + CJS in
+//   dist/browser/). The native builds swap the WebSocket picker for one that only reads the
+//   global WebSocket, so they carry no `ws`, no Node built-in and no Buffer.
+// - `webpubsub-client/protobuf` (ESM + CJS in dist/protobuf/): no WebSocket in it, so one
+//   build, held to the native builds' rules, serves every runtime.
+// - the minified UMD file (global `WebPubSub`: the client and the protobuf protocols);
+// - the Node-only local service (`webpubsub-client/emulator` and the bin);
+// - one self-contained declaration file per entry, as `.d.ts` (import) and `.d.cts` (require).
+//
+// Code splitting: the ESM builds keep dynamic `import()`s as chunks of their own under
+// `chunks/` (named after the module, stable across builds), so an app's bundler only loads
+// them when they are used. The CJS and UMD builds inline them: one file per entry.
 import { builtinModules } from "node:module";
+import { relative, resolve as resolvePath } from "node:path";
 import typescript from "@rollup/plugin-typescript";
 import resolve from "@rollup/plugin-node-resolve";
 import terser from "@rollup/plugin-terser";
+import { dts } from "rollup-plugin-dts";
 
+const SRC = resolvePath("src");
 const ts = () => typescript({ tsconfig: "./tsconfig.build.json", outputToFilesystem: false });
 const nodeExternal = (id) =>
   id.startsWith("node:") || builtinModules.includes(id) || /^(ws|isomorphic-ws|mitt)(\/|$)/.test(id);
@@ -19,7 +33,7 @@ const browserSwap = () => ({
   },
 });
 
-/** Fails the build if a browser bundle pulls in anything Node-only. */
+/** Fails the build if a native-WebSocket bundle pulls in anything Node-only. */
 const browserGuard = () => ({
   name: "browser-guard",
   resolveId(source) {
@@ -34,30 +48,84 @@ const browserGuard = () => ({
   },
 });
 
-export default [
-  {
-    input: "src/index.ts",
-    external: nodeExternal,
-    plugins: [ts()],
-    output: [
-      { file: "dist/index.mjs", format: "es", inlineDynamicImports: true }, // TEMP (i14) until i13's code splitting
-      { file: "dist/index.cjs", format: "cjs", exports: "named", inlineDynamicImports: true },
-    ],
+/** The UMD file's one entry: the client and the protobuf protocols under one global. */
+const UMD_ENTRY = "\0webpubsub-umd-entry";
+const umdEntry = () => ({
+  name: "umd-entry",
+  resolveId: (id) => (id === UMD_ENTRY ? id : null),
+  load: (id) =>
+    id === UMD_ENTRY
+      ? `export * from ${JSON.stringify(`${SRC}/index.ts`)};\nexport * from ${JSON.stringify(`${SRC}/protobuf/index.ts`)};\n`
+      : null,
+});
+
+/** `src/shared/index.ts` -> `chunks/shared.mjs`; chunks shared by entries keep rollup's name. */
+const chunkName = (ext, root = SRC) => (chunk) => {
+  const id = chunk.facadeModuleId;
+  if (!id || !id.startsWith(root)) return `chunks/[name].${ext}`;
+  const rel = relative(root, id).replace(/\.[cm]?[jt]s$/, "").replace(/\/index$/, "");
+  return `chunks/${rel.replace(/[^A-Za-z0-9_-]+/g, "-")}.${ext}`;
+};
+
+/**
+ * One entry, one TypeScript pass, two outputs: ESM (`<dir>/<name>.mjs`, dynamic imports as
+ * chunks under `<dir>/chunks/`) and CJS (`<dir>/<name>.cjs`, dynamic imports inlined).
+ */
+export const entry = (input, dir, name, plugins, external, root = SRC) => ({
+  input,
+  external,
+  plugins,
+  output: [
+    { dir, format: "es", entryFileNames: `${name}.mjs`, chunkFileNames: chunkName("mjs", root) },
+    { dir, format: "cjs", entryFileNames: `${name}.cjs`, exports: "named", inlineDynamicImports: true },
+  ],
+});
+
+const native = () => [browserGuard(), browserSwap(), resolve({ browser: true }), ts()];
+
+/**
+ * Declarations: one file per entry, no relative imports left, `.d.ts` and `.d.cts`. `banner`
+ * carries the triple-slash references a consumer's program needs (a `types: []` or an
+ * ES2022 `lib` must still compile them with `skipLibCheck: false`).
+ */
+const types = (input, base, { external = [], banner } = {}) => ({
+  input,
+  external: (id) => nodeExternal(id) || external.some((re) => re.test(id)),
+  plugins: [dts({ tsconfig: "./tsconfig.types.json" })],
+  output: [
+    { file: `${base}.d.ts`, format: "es", banner },
+    { file: `${base}.d.cts`, format: "es", banner },
+  ],
+});
+
+/** The UMD file's declarations: the same names, also as the global `WebPubSub`. */
+const umdTypes = () => ({
+  name: "umd-types",
+  generateBundle() {
+    this.emitFile({
+      type: "asset",
+      fileName: "webpubsub-client.umd.d.ts",
+      source: 'export * from "./index.js";\nexport * from "./protobuf/index.js";\nexport as namespace WebPubSub;\n',
+    });
   },
+});
+
+export default [
+  entry("src/index.ts", "dist", "index", [ts()], nodeExternal),
+  entry("src/index.ts", "dist/browser", "index", native()),
+  // No WebSocket in it: one build serves Node and the native-WebSocket runtimes alike.
+  entry("src/protobuf/index.ts", "dist/protobuf", "index", native()),
   {
-    input: "src/index.ts",
-    plugins: [browserGuard(), browserSwap(), resolve({ browser: true }), ts()],
-    output: [
-      { file: "dist/browser/index.mjs", format: "es", inlineDynamicImports: true }, // TEMP (i14) until i13's code splitting
-      {
-        file: "dist/webpubsub-client.umd.min.js",
-        format: "umd",
-        name: "WebPubSub",
-        exports: "named",
-        inlineDynamicImports: true,
-        plugins: [terser({ format: { comments: false } })],
-      },
-    ],
+    input: UMD_ENTRY,
+    plugins: [umdEntry(), ...native(), umdTypes()],
+    output: {
+      file: "dist/webpubsub-client.umd.min.js",
+      format: "umd",
+      name: "WebPubSub",
+      exports: "named",
+      inlineDynamicImports: true,
+      plugins: [terser({ format: { comments: false } })],
+    },
   },
   {
     input: { index: "emulator/index.ts", cli: "emulator/cli.ts" },
@@ -68,4 +136,9 @@ export default [
       { dir: "dist/emulator", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", exports: "named" },
     ],
   },
+  // `[Symbol.asyncDispose]` on the client
+  types("src/index.ts", "dist/index", { banner: '/// <reference lib="esnext.disposable" />' }),
+  types("src/protobuf/index.ts", "dist/protobuf/index"),
+  // Node's types come with @types/ws, a dependency
+  types("emulator/index.ts", "dist/emulator/index", { external: [/^(express|@azure\/)/], banner: '/// <reference types="node" />' }),
 ];

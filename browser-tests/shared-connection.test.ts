@@ -25,7 +25,23 @@ declare global {
 }
 
 beforeAll(async () => {
-  env = await startEnv({ files: { "/shared/page.html": file("page.html"), "/shared/harness.js": file("harness.js") } });
+  env = await startEnv({
+    files: {
+      "/shared/page.html": file("page.html"),
+      "/shared/harness.js": file("harness.js"),
+      // The ESM build, as a bundler-less app loads it.
+      "/shared/esm.html": `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module">
+        import { WebPubSubClient } from "/browser/index.mjs";
+        window.esm = async (url, key) => {
+          const client = new WebPubSubClient(url, key ? { shareConnection: key } : {});
+          await client.start();
+          const id = client.connectionId;
+          await client.stop();
+          return id;
+        };
+      </script>`,
+    },
+  });
 });
 afterEach(async () => {
   await Promise.all(contexts.map((c) => c.close().catch(() => {})));
@@ -68,6 +84,22 @@ async function publish(connectionId: string, from: number, to: number): Promise<
   for (let i = from; i <= to; i++) await svc.sendToConnection(connectionId, `m${i}`, { contentType: "text/plain" });
 }
 const expected = (n: number): string[] => Array.from({ length: n }, (_, i) => `m${i + 1}`);
+
+it("the ESM build loads the sharing code only for a client that asks for it", async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  const loaded: string[] = [];
+  page.on("request", (r) => loaded.push(new URL(r.url()).pathname));
+  await page.goto(`${env.web.url}/shared/esm.html`);
+  await page.waitForFunction(() => typeof (window as { esm?: unknown }).esm === "function");
+  const url = await env.emu.getClientAccessUrl(HUB);
+  const run = (key?: string) => page.evaluate(({ url, key }) => (window as unknown as { esm(u: string, k?: string): Promise<string> }).esm(url, key), { url, key });
+  expect(await run()).toEqual(expect.any(String));
+  const before = [...loaded];
+  expect(before.filter((p) => p.includes("shared"))).toEqual(["/shared/esm.html"]); // the page itself, no sharing chunk
+  expect(await run(`k${++keyN}`)).toEqual(expect.any(String));
+  expect(loaded.filter((p) => !before.includes(p))).toEqual(["/browser/chunks/shared.mjs"]);
+});
 
 it("four tabs share one connection on the service, and each tab gets every message", async () => {
   const key = `k${++keyN}`;

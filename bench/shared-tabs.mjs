@@ -35,6 +35,7 @@ const web = await startStaticServer({ mounts: { "/": join(root, "dist") }, files
 const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
 
 let isolates = 0;
+let perIsolate = [];
 /** JS heap in use, summed over the distinct V8 isolates the pages run in (tabs may share one). */
 async function heap(sessions) {
   const byIsolate = new Map();
@@ -45,6 +46,7 @@ async function heap(sessions) {
     byIsolate.set(id, usedSize);
   }
   isolates = byIsolate.size;
+  perIsolate = [...byIsolate.values()];
   return [...byIsolate.values()].reduce((a, b) => a + b, 0);
 }
 
@@ -72,12 +74,14 @@ async function run(shared) {
   }
   const sessions = await Promise.all(pages.map((p) => context.newCDPSession(p)));
   const heapBefore = await heap(sessions);
+  const before = perIsolate;
   const key = shared ? `bench-${Date.now()}` : undefined;
   const ids = [];
   for (const p of pages) ids.push(await p.evaluate(({ url, key }) => window.bench.start(url, key), { url: await emu.getClientAccessUrl(HUB), key }));
   const distinct = [...new Set(ids)];
   const connections = emu.connections(HUB).filter((c) => c.connected).length;
   const heapAfter = await heap(sessions);
+  const perTab = perIsolate.map((v, i) => (v - before[i]) / 1024);
   await publish(distinct);
   await Promise.all(pages.map((p) => p.evaluate((n) => window.bench.until(n), MESSAGES)));
   const rates = await Promise.all(pages.map((p) => p.evaluate(() => (window.bench.count - 1) / ((window.bench.last - window.bench.first) / 1000))));
@@ -85,7 +89,7 @@ async function run(shared) {
   for (const p of pages) await p.evaluate(() => window.bench.client.stop());
   await context.close();
   rates.sort((a, b) => a - b);
-  return { connections, heapKB: (heapAfter - heapBefore) / 1024, medianRate: rates[Math.floor(rates.length / 2)], minRate: rates[0], counts };
+  return { connections, heapKB: (heapAfter - heapBefore) / 1024, perTab, medianRate: rates[Math.floor(rates.length / 2)], minRate: rates[0], counts };
 }
 
 try {
@@ -102,6 +106,10 @@ try {
     console.log(`| ${name} | ${r.connections} | ${r.heapKB.toFixed(0)} | ${Math.round(r.medianRate).toLocaleString("en-US")} | ${Math.round(r.minRate).toLocaleString("en-US")} |`);
   }
   const [sep, sh] = rows.map((r) => r[1]);
+  if (isolates === TABS) {
+    const f = (xs) => xs.map((x) => x.toFixed(0)).join(" ");
+    console.log(`\nheap added per tab (KB), in tab order (the first tab holds the shared connection):\n  separate: ${f(sep.perTab)}\n  shared:   ${f(sh.perTab)}`);
+  }
   console.log(`\nratios shared/separate: connections ${(sh.connections / sep.connections).toFixed(2)}, heap ${(sh.heapKB / sep.heapKB).toFixed(2)}, msg/s per tab ${(sh.medianRate / sep.medianRate).toFixed(2)}`);
 } finally {
   await browser.close();

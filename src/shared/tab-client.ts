@@ -348,12 +348,17 @@ export class SharedTabEngine {
       case "result":
         if (m.to === this.#id) this.#settle(m.id, m);
         return;
-      case "ended":
-        // Our own holder tells us through onEnded; a tab still waiting to connect will be
-        // granted the holder lock next and connect itself.
-        if (this.#holder || this.state === "connecting") return;
+      case "ended": {
+        // The connection this tab was on ended for good (the holder gave up, or was told not
+        // to reconnect): this tab stops too, even if it was granted the lock meanwhile. A tab
+        // whose start() has not resolved yet will be granted the lock and connect itself.
+        if (this.#starting || m.holder === this.#id) return; // still starting: not on that connection yet
+        const holder = this.#holder;
+        this.#holder = undefined;
+        void holder?.end();
         this.#ended();
         return;
+      }
       default:
         return; // tab → holder messages
     }
@@ -385,6 +390,7 @@ export class SharedTabEngine {
       case "disconnected": {
         this.#maxSeq = 0;
         this.#announced = undefined;
+        if (connectionId === this.connectionId) this.connectionId = undefined; // told once, not again at stop
         const message = typeof (e.message as { message?: unknown })?.message === "string" ? { kind: "disconnected" as const, message: (e.message as { message: string }).message } : undefined;
         const code = typeof e.code === "number" ? e.code : undefined;
         const reason = typeof e.reason === "string" ? e.reason : undefined;

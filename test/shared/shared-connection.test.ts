@@ -235,6 +235,26 @@ describe("shareConnection", () => {
     }
   });
 
+  it("when the shared connection ends for good, every tab hears disconnected once, then stopped", async () => {
+    const k = key();
+    const make = (): WebPubSubClient => {
+      const c = new WebPubSubClient({ getClientAccessUrl: () => emu.getClientAccessUrl(HUB) }, { shareConnection: k, autoReconnect: false });
+      clients.push(c);
+      return c;
+    };
+    const [a, b] = [make(), make()];
+    await a.start();
+    await b.start();
+    const seen = [a, b].map((c) => {
+      const events: string[] = [];
+      for (const ev of ["disconnected", "stopped"] as const) c.on(ev, () => events.push(ev));
+      return events;
+    });
+    emu.faults.close(a.connectionId!, 1008, "gone");
+    await until(() => a.state === "stopped" && b.state === "stopped", "both tabs to stop");
+    expect(seen).toEqual([["disconnected", "stopped"], ["disconnected", "stopped"]]);
+  });
+
   it("ignores malformed and hostile messages on the channel", async () => {
     const k = key();
     const a = tab(k);

@@ -15,7 +15,8 @@ import { holdLock, holderLockName, tabLockName, watchLock, type HeldLock } from 
 import { Holder, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, SharePlatform } from "./platform.js";
 import { saveSnapshot, takeSnapshot, type ReloadSnapshot } from "./reload-store.js";
-import { localError, remoteError, tabOpFor, WireAckIds, type PendingOp } from "./tab-ops.js";
+import { attemptOf, connectionIdOf, disconnectedArgs, rejoinFailure, userIdOf } from "./tab-events.js";
+import { localError, remoteError, TabIds, tabOpFor, WireAckIds, type PendingOp } from "./tab-ops.js";
 import { parseWire, type SessionInfo, type WireMessage } from "./wire.js";
 
 type Events = WebPubSubClientEvents;
@@ -41,15 +42,6 @@ export class SharedTabEngine {
   readonly groups = new GroupMemory();
   /** The facade reads the connection's ids here, as on the engine. */
   readonly session: { connectionId?: string; userId?: string } = {};
-  /** The facade takes ids here, as on the engine's outbox. */
-  readonly outbox = {
-    nextAckId: (): number => this.nextAckId(),
-    usedAckId: (ackId: number): void => {
-      if (ackId > this.#ackCounter) this.#ackCounter = ackId;
-    },
-    nextInvocationId: (): string => this.nextInvocationId(),
-    checkKeyFree: (key: number | string | undefined): void => this.checkKeyFree(key),
-  };
   state: WebPubSubClientState = "stopped";
 
   get connectionId(): string | undefined {
@@ -69,10 +61,10 @@ export class SharedTabEngine {
   readonly #id: string;
   readonly #joined = new Set<string>();
   readonly #pending = new Map<number, PendingOp>();
+  /** The facade takes ids here, as from the engine's outbox. */
+  readonly outbox = new TabIds(this.#pending);
   readonly #wireAckIds: WireAckIds;
   #opCounter = 0;
-  #ackCounter = 0;
-  #invocationCounter = 0;
   #maxSeq = 0;
   #announced?: string;
   #session?: SessionInfo;
@@ -227,28 +219,6 @@ export class SharedTabEngine {
 
   // ---- operations --------------------------------------------------------------------
 
-  nextAckId(): number {
-    do this.#ackCounter++;
-    while (this.#hasKey(this.#ackCounter));
-    return this.#ackCounter;
-  }
-
-  nextInvocationId(): string {
-    let id: string;
-    do id = String(++this.#invocationCounter);
-    while (this.#hasKey(id));
-    return id;
-  }
-
-  checkKeyFree(key: number | string | undefined): void {
-    if (key !== undefined && this.#hasKey(key)) throw new RangeError(`${key} is already the id of a pending operation`);
-  }
-
-  #hasKey(key: number | string): boolean {
-    for (const p of this.#pending.values()) if (p.tabAckId === key || p.tabInvocationId === key) return true;
-    return false;
-  }
-
   submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const m = message as WebPubSubMessage & Record<string, unknown>;
@@ -382,37 +352,31 @@ export class SharedTabEngine {
   }
 
   #onEvent(name: string, e: Record<string, unknown>): void {
-    const connectionId = typeof e.connectionId === "string" ? e.connectionId : undefined;
+    const connectionId = connectionIdOf(e);
     switch (name) {
       case "connected":
-        if (connectionId && this.state !== "connecting") this.#announce(connectionId, typeof e.userId === "string" ? e.userId : undefined);
+        if (connectionId && this.state !== "connecting") this.#announce(connectionId, userIdOf(e));
         return;
-      case "disconnected": {
+      case "disconnected":
         this.#maxSeq = 0;
         this.#announced = undefined;
         if (connectionId === this.connectionId) this.connectionId = undefined; // told once, not again at stop
-        const message = typeof (e.message as { message?: unknown })?.message === "string" ? { kind: "disconnected" as const, message: (e.message as { message: string }).message } : undefined;
-        const code = typeof e.code === "number" ? e.code : undefined;
-        const reason = typeof e.reason === "string" ? e.reason : undefined;
-        this.#emit("disconnected", { connectionId, message, code, reason });
-        return;
-      }
+        return this.#emit("disconnected", disconnectedArgs(e));
       case "recovering":
-        if (connectionId) this.#emit("recovering", { connectionId, attempt: typeof e.attempt === "number" ? e.attempt : 1 });
+        if (connectionId) this.#emit("recovering", { connectionId, attempt: attemptOf(e) });
         return;
       case "recovered":
         if (connectionId) this.#emit("recovered", { connectionId });
         return;
       case "rejoin-group-failed": {
-        const group = e.group;
-        if (typeof group !== "string" || !this.#joined.delete(group)) return;
+        const { group, text } = rejoinFailure(e);
+        if (group === undefined || !this.#joined.delete(group)) return;
         this.groups.left(group);
-        const text = typeof (e.error as { message?: unknown })?.message === "string" ? (e.error as { message: string }).message : "rejoin failed";
-        this.#emit("rejoin-group-failed", { group, error: new SendMessageError(text) });
-        return;
+        return this.#emit("rejoin-group-failed", { group, error: new SendMessageError(text) });
       }
     }
   }
+
 
   /** Calls each listener; one that throws cannot break the client. */
   #emit<K extends keyof Events>(type: K, event: Events[K]): void {

@@ -80,3 +80,35 @@ export function remoteError(info: ErrorInfo, p: PendingOp): Error {
   if (info.type === "send" || p.tabAckId !== undefined) return new SendMessageError(info.message, { ackId: p.tabAckId, errorDetail });
   return info.type === "abort" ? new AbortError(info.message) : new Error(info.message);
 }
+
+/** The tab's own ackIds and invocationIds, as the facade takes them from an engine's outbox. */
+export class TabIds {
+  #ackCounter = 0;
+  #invocationCounter = 0;
+  readonly #pending: ReadonlyMap<number, PendingOp>;
+  constructor(pending: ReadonlyMap<number, PendingOp>) {
+    this.#pending = pending;
+  }
+  nextAckId(): number {
+    do this.#ackCounter++;
+    while (this.#has(this.#ackCounter));
+    return this.#ackCounter;
+  }
+  /** The caller chose `ackId`: automatic ids continue above it. */
+  usedAckId(ackId: number): void {
+    if (ackId > this.#ackCounter) this.#ackCounter = ackId;
+  }
+  nextInvocationId(): string {
+    let id: string;
+    do id = String(++this.#invocationCounter);
+    while (this.#has(id));
+    return id;
+  }
+  checkKeyFree(key: number | string | undefined): void {
+    if (key !== undefined && this.#has(key)) throw new RangeError(`${key} is already the id of a pending operation`);
+  }
+  #has(key: number | string): boolean {
+    for (const p of this.#pending.values()) if (p.tabAckId === key || p.tabInvocationId === key) return true;
+    return false;
+  }
+}

@@ -95,12 +95,11 @@ export class WebPubSubClient {
     // ---- shareConnection (issue 14): the shared code is loaded only when asked for ----
     const key = o.shareConnection;
     if (key !== undefined) {
-      if (typeof key !== "string" || key === "") throw new TypeError("options.shareConnection must be a non-empty string");
+      if (typeof key !== "string" || !key) throw new TypeError("options.shareConnection must be a non-empty string");
       let loading: Promise<unknown> | undefined;
       this.#share = () =>
         (loading ??= import("./shared/index.js").then((m) => {
-          const emitter = this.#engine.emitter;
-          this.#engine = m.sharedEngine({ key, emitter, makeEngine: make, runtime: rt, protocol, getClientAccessUrl: getUrl }) as unknown as Engine;
+          this.#engine = m.sharedEngine(key, this.#engine.emitter, make, rt, protocol, getUrl) as unknown as Engine;
         }));
     }
     // ---- end shareConnection ----

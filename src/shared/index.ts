@@ -13,15 +13,6 @@ import { SharedTabEngine } from "./tab-client.js";
 
 export { SharedTabEngine } from "./tab-client.js";
 
-export interface ShareSetup {
-  key: string;
-  emitter: Emitter<WebPubSubClientEvents>;
-  makeEngine: MakeEngine;
-  runtime: Runtime;
-  protocol: WebPubSubClientProtocol;
-  getClientAccessUrl(signal?: AbortSignalLike): Promise<string>;
-}
-
 /** What the facade uses of its engine; the shared engine must offer all of it. */
 type FacadeSurface = Pick<Engine, "state" | "start" | "stop" | "submit" | "emitter"> & {
   session: Pick<Engine["session"], "connectionId" | "userId">;
@@ -29,10 +20,19 @@ type FacadeSurface = Pick<Engine, "state" | "start" | "stop" | "submit" | "emitt
   groups: Pick<Engine["groups"], "joined" | "left">;
 };
 
-/** The engine a client with `shareConnection: key` uses instead of its own. */
-export function sharedEngine(setup: ShareSetup): SharedTabEngine {
-  const { emitter, ...cfg } = setup;
-  const engine = new SharedTabEngine({ ...cfg, platform: browserPlatform() }, emitter);
+/**
+ * The engine a client with `shareConnection: key` uses instead of its own (positional
+ * arguments: the call sits in the main bundle, where every byte counts).
+ */
+export function sharedEngine(
+  key: string,
+  emitter: Emitter<WebPubSubClientEvents>,
+  makeEngine: MakeEngine,
+  runtime: Runtime,
+  protocol: WebPubSubClientProtocol,
+  getClientAccessUrl: (signal?: AbortSignalLike) => Promise<string>,
+): SharedTabEngine {
+  const engine = new SharedTabEngine({ key, makeEngine, runtime, protocol, getClientAccessUrl, platform: browserPlatform() }, emitter);
   const checked: FacadeSurface = engine; // compile-time check that the surfaces match
   return checked as SharedTabEngine;
 }

@@ -58,7 +58,9 @@ function credentialOf(source: string | WebPubSubClientCredential): EngineConfig[
 }
 
 export class WebPubSubClient {
-  readonly #engine: Engine;
+  #engine: Engine; // replaced by the shared engine when `shareConnection` is set
+  /** shareConnection (issue 14): loads the shared engine, once. */
+  #share?: () => Promise<unknown>;
   // --- group streams (issue 11): made on first use
   readonly #rt: Runtime;
   #gs?: GroupStreams;
@@ -76,9 +78,10 @@ export class WebPubSubClient {
     if (typeof protocol?.name !== "string" || typeof protocol.parseMessages !== "function" || typeof protocol.writeMessage !== "function") {
       throw new TypeError("options.protocol must be a WebPubSubClientProtocol");
     }
-    this.#engine = new Engine(
+    const getUrl = credentialOf(source);
+    const make = (r: Runtime, getClientAccessUrl = getUrl): Engine => new Engine(
       {
-        getClientAccessUrl: credentialOf(source),
+        getClientAccessUrl,
         protocol,
         autoReconnect: o.autoReconnect ?? true,
         autoRejoinGroups: o.autoRejoinGroups ?? o.autoRestoreGroups ?? true,
@@ -91,10 +94,22 @@ export class WebPubSubClient {
         recoveryWindowMs: 30000,
         recoveryDelayMs: 1000,
       },
-      rt,
+      r,
     );
+    this.#engine = make(rt);
     registerHost(this, this.#engine);
     this.#rt = rt; // group streams (issue 11)
+    // ---- shareConnection (issue 14): the shared code is loaded only when asked for ----
+    const key = o.shareConnection;
+    if (key !== undefined) {
+      if (typeof key !== "string" || !key) throw new TypeError("options.shareConnection must be a non-empty string");
+      let loading: Promise<unknown> | undefined;
+      this.#share = () =>
+        (loading ??= import("./shared/index.js").then((m) => {
+          this.#engine = m.sharedEngine(key, this.#engine.emitter, make, rt, protocol, getUrl) as unknown as Engine;
+        }));
+    }
+    // ---- end shareConnection ----
   }
 
   /** `stopped`, `connecting`, `connected`, `recovering`, `reconnecting` or `stopping`. */
@@ -113,7 +128,9 @@ export class WebPubSubClient {
 
   /** Resolves once the service has sent `connected`. */
   start(options?: StartOptions): Promise<void> {
-    return this.#engine.start(checkOptions<StartOptions>(options, "options").abortSignal);
+    const signal = checkOptions<StartOptions>(options, "options").abortSignal;
+    if (this.#share) return this.#share().then(() => this.#engine.start(signal)); // shareConnection (issue 14)
+    return this.#engine.start(signal);
   }
 
   /** Resolves once stopped; safe to call in any state, any number of times. */

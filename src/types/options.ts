@@ -62,6 +62,13 @@ export interface WebPubSubClientOptions {
   WebSocket?: WebSocketLikeConstructor;
   /** Beyond: where diagnostics go; silent by default. */
   logger?: WebPubSubLogger;
+  // ---- shareConnection (issue 14) ----
+  /**
+   * Beyond: every same-origin tab whose client uses the same key shares one WebSocket and
+   * one session (browsers only; see the README's "One connection for all tabs").
+   */
+  shareConnection?: string;
+  // ---- end shareConnection ----
 }
 
 export interface GetClientAccessUrlOptions {

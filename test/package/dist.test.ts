@@ -58,7 +58,8 @@ describe("the built package", () => {
       expect(code).not.toMatch(/["'](?:ws|isomorphic-ws|node:[a-z_/]+|events|buffer|crypto|net|http|https|stream|url|util)["']/);
       // everything inlined, mitt included; ESM may only load its own chunks
       expect(code).not.toMatch(/(?:^|[;}\s])(?:import|export)\s[^;]*?from\s*["'](?!\.\/)/);
-      expect(code).not.toMatch(/\bimport\s*\(\s*["'](?!\.\/chunks\/)/);
+      // (a chunk loads its siblings by "./name": shareConnection's lazy chunk, issue 14)
+      expect(code).not.toMatch(f.includes("/chunks/") ? /\bimport\s*\(\s*["'](?!\.\/)/ : /\bimport\s*\(\s*["'](?!\.\/chunks\/)/);
     });
   }
 

@@ -1,0 +1,224 @@
+// shareConnection in Chromium: tabs of one origin share one WebSocket and one session; the
+// holder can go away, a lone tab can reload, and nothing is lost or doubled.
+import { readFileSync } from "node:fs";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { nextEmulatorEvent, startEnv, type Env } from "./support/harness.js";
+import { watchPage } from "./support/page-watch.mjs";
+
+const HUB = "sharing";
+const file = (name: string): string => readFileSync(new URL(`./shared-pages/${name}`, import.meta.url), "utf8");
+let env: Env;
+let contexts: BrowserContext[] = [];
+const problems: string[][] = [];
+let keyN = 0;
+
+declare global {
+  interface Window {
+    shared: {
+      log(): Array<[string, string, unknown]>;
+      waitForMessages(n: number): Promise<void>;
+      start(url: string, key: string, groups?: string[]): Promise<string>;
+      readonly client: { stop(): Promise<void>; connectionId?: string; state: string };
+    };
+  }
+}
+
+beforeAll(async () => {
+  env = await startEnv({
+    files: {
+      "/shared/page.html": file("page.html"),
+      "/shared/harness.js": file("harness.js"),
+      // The ESM build, as a bundler-less app loads it.
+      "/shared/esm.html": `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module">
+        import { WebPubSubClient } from "/browser/index.mjs";
+        window.esm = async (url, key) => {
+          const client = new WebPubSubClient(url, key ? { shareConnection: key } : {});
+          await client.start();
+          const id = client.connectionId;
+          await client.stop();
+          return id;
+        };
+      </script>`,
+    },
+  });
+});
+afterEach(async () => {
+  await Promise.all(contexts.map((c) => c.close().catch(() => {})));
+  contexts = [];
+  const all = problems.flat();
+  problems.length = 0;
+  expect(all, "console errors / uncaught exceptions in the pages").toEqual([]);
+});
+afterAll(() => env?.close());
+
+async function newContext(init?: string): Promise<BrowserContext> {
+  const context = await env.browser.newContext();
+  if (init) await context.addInitScript(init);
+  contexts.push(context);
+  context.on("page", (p) => problems.push(watchPage(p, `tab ${context.pages().length}`)));
+  return context;
+}
+
+async function openTab(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${env.web.url}/shared/page.html`);
+  return page;
+}
+
+async function start(page: Page, key: string): Promise<string> {
+  const url = await env.emu.getClientAccessUrl(HUB, { userId: "tabs", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] });
+  await page.waitForFunction(() => typeof window.shared === "object");
+  return page.evaluate(({ url, key }) => window.shared.start(url, key), { url, key });
+}
+
+const messages = async (page: Page): Promise<unknown[]> =>
+  (await page.evaluate(() => window.shared.log())).filter((e) => e[0] === "msg").map((e) => e[2]);
+const events = async (page: Page): Promise<string[]> =>
+  (await page.evaluate(() => window.shared.log())).filter((e) => e[0] === "event").map((e) => e[1]);
+const live = () => env.emu.connections(HUB).filter((c) => c.connected);
+
+/** Publishes m{from}..m{to} to one connection, in order, as the application server would. */
+async function publish(connectionId: string, from: number, to: number): Promise<void> {
+  const svc = env.service(HUB);
+  for (let i = from; i <= to; i++) await svc.sendToConnection(connectionId, `m${i}`, { contentType: "text/plain" });
+}
+const expected = (n: number): string[] => Array.from({ length: n }, (_, i) => `m${i + 1}`);
+
+it("the ESM build loads the sharing code only for a client that asks for it", async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  const loaded: string[] = [];
+  page.on("request", (r) => loaded.push(new URL(r.url()).pathname));
+  await page.goto(`${env.web.url}/shared/esm.html`);
+  await page.waitForFunction(() => typeof (window as { esm?: unknown }).esm === "function");
+  const url = await env.emu.getClientAccessUrl(HUB);
+  const run = (key?: string) => page.evaluate(({ url, key }) => (window as unknown as { esm(u: string, k?: string): Promise<string> }).esm(url, key), { url, key });
+  expect(await run()).toEqual(expect.any(String));
+  const before = [...loaded];
+  expect(before.filter((p) => p.includes("shared"))).toEqual(["/shared/esm.html"]); // the page itself, no sharing chunk
+  expect(await run(`k${++keyN}`)).toEqual(expect.any(String));
+  expect(loaded.filter((p) => !before.includes(p))).toEqual(["/browser/chunks/shared.mjs"]);
+});
+
+it("four tabs share one connection on the service, and each tab gets every message", async () => {
+  const key = `k${++keyN}`;
+  const context = await newContext();
+  const tabs = [];
+  for (let i = 0; i < 4; i++) tabs.push(await openTab(context));
+  const ids = [];
+  for (const t of tabs) ids.push(await start(t, key));
+  expect(new Set(ids).size).toBe(1);
+  expect(live().map((c) => c.connectionId)).toEqual([ids[0]]);
+  await publish(ids[0], 1, 5);
+  for (const t of tabs) await t.evaluate(() => window.shared.waitForMessages(5));
+  for (const t of tabs) expect(await messages(t)).toEqual(expected(5));
+});
+
+it("the holder tab closes while the server publishes: the others take over the same session and get everything once, in order", async () => {
+  const key = `k${++keyN}`;
+  const context = await newContext();
+  const holder = await openTab(context);
+  const others = [await openTab(context), await openTab(context)];
+  const id = await start(holder, key);
+  for (const t of others) expect(await start(t, key)).toBe(id);
+  const publishing = publish(id, 1, 60);
+  await others[0].evaluate(() => window.shared.waitForMessages(10));
+  const recovered = nextEmulatorEvent(env.emu, "recover", (e) => e.connectionId === id);
+  await holder.close();
+  await recovered; // a remaining tab recovered the session on a new socket
+  await publishing;
+  for (const t of others) await t.evaluate(() => window.shared.waitForMessages(60));
+  for (const t of others) {
+    expect(await messages(t)).toEqual(expected(60));
+    expect(await t.evaluate(() => window.shared.client.connectionId)).toBe(id);
+  }
+  expect(live().map((c) => c.connectionId)).toEqual([id]);
+});
+
+it("a lone tab reloads while the server publishes and carries on with the same session: no gap, no repeat", async () => {
+  const key = `k${++keyN}`;
+  const context = await newContext();
+  const page = await openTab(context);
+  const id = await start(page, key);
+  const publishing = publish(id, 1, 60);
+  await page.evaluate(() => window.shared.waitForMessages(10));
+  const recovered = nextEmulatorEvent(env.emu, "recover", (e) => e.connectionId === id);
+  await page.reload();
+  expect(await start(page, key)).toBe(id);
+  await recovered;
+  await publishing;
+  await page.evaluate(() => window.shared.waitForMessages(60));
+  expect(await messages(page)).toEqual(expected(60));
+  // Nothing that recovery needs is kept in localStorage, and the access token is kept nowhere.
+  const stores = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  expect(stores).not.toContain("access_token");
+  expect(await page.evaluate(() => localStorage.length)).toBe(0);
+  expect(live().map((c) => c.connectionId)).toEqual([id]);
+});
+
+it("works without SharedWorker (the Web Locks and BroadcastChannel path)", async () => {
+  const key = `k${++keyN}`;
+  const context = await newContext("delete window.SharedWorker;");
+  const [a, b] = [await openTab(context), await openTab(context)];
+  expect(await a.evaluate(() => typeof (window as { SharedWorker?: unknown }).SharedWorker)).toBe("undefined");
+  const id = await start(a, key);
+  expect(await start(b, key)).toBe(id);
+  expect(live()).toHaveLength(1);
+  await publish(id, 1, 3);
+  await b.evaluate(() => window.shared.waitForMessages(3));
+  expect(await messages(b)).toEqual(expected(3));
+});
+
+it("a duplicated tab (sessionStorage copied) joins the original's connection and does not steal its session", async () => {
+  const key = `k${++keyN}`;
+  const context = await newContext();
+  const original = await openTab(context);
+  const id = await start(original, key);
+  await original.reload(); // leaves (and consumes) a reload snapshot
+  expect(await start(original, key)).toBe(id);
+  // the reloaded page recovered the session it had before the reload
+  expect(await events(original)).toEqual(["connected", "recovering", "recovered", "connected"]);
+  const [dup] = await Promise.all([context.waitForEvent("page"), original.evaluate(() => void window.open(location.href))]);
+  await dup.waitForLoadState();
+  expect(await dup.evaluate(() => sessionStorage.getItem("test-log"))).not.toBeNull(); // it is a copy of the original's storage
+  expect(await start(dup, key)).toBe(id);
+  await publish(id, 1, 3);
+  for (const t of [original, dup]) await t.evaluate(() => window.shared.waitForMessages(3));
+  expect(await messages(original)).toEqual(expected(3));
+  expect((await messages(dup)).slice(-3)).toEqual(expected(3));
+  expect(live().map((c) => c.connectionId)).toEqual([id]);
+  // The original never lost its link to the duplicate: no recovery, no disconnection since.
+  expect(await events(original)).toEqual(["connected", "recovering", "recovered", "connected"]);
+});
+
+it("ignores malformed and hostile messages from another same-origin script on the channel", async () => {
+  const key = `k${++keyN}`;
+  const context = await newContext();
+  const [a, b] = [await openTab(context), await openTab(context)];
+  const id = await start(a, key);
+  await start(b, key);
+  const hostile = await openTab(context);
+  await hostile.evaluate((key) => {
+    const bc = new BroadcastChannel(`webpubsub-client:channel:${key}`);
+    const junk: unknown[] = [
+      null, 0, "text", [], new ArrayBuffer(8), { t: "op" }, { t: "hello", from: "x".repeat(100_000), groups: [] },
+      { t: "hello", from: "evil", groups: Array.from({ length: 5000 }, (_, i) => `g${i}`) },
+      { t: "op", from: "evil", id: -1, op: { kind: "sendEvent" } },
+      { t: "op", from: "evil", id: 1, op: { kind: "joinGroup", group: { toString: 1 }, ackId: 1 } },
+      { t: "data", holder: "h", m: { kind: "serverData", dataType: "binary", data: "not bytes" } },
+      { t: "state", holder: "h", state: "connected" , connectionId: 42 },
+      { t: "result", holder: "h", to: "nobody", id: 1, ok: false, error: null },
+      { t: "event", holder: "h", name: "__proto__", e: {} }, { t: "ended", holder: 1 }, { t: "who" },
+    ];
+    for (const m of junk) bc.postMessage(m);
+    bc.close();
+  }, key);
+  await publish(id, 1, 2);
+  for (const t of [a, b]) await t.evaluate(() => window.shared.waitForMessages(2));
+  for (const t of [a, b]) {
+    expect(await messages(t)).toEqual(expected(2));
+    expect(await t.evaluate(() => window.shared.client.state)).toBe("connected");
+  }
+  expect(live()).toHaveLength(1);
+});

@@ -1,0 +1,88 @@
+// Who holds the shared connection: the tab that holds the Web Lock named after the key.
+// Every other tab waits in the lock's queue, so when the holder goes away (closed, crashed,
+// stopped) the next one in line is granted the lock and takes over. Each tab also holds a
+// lock of its own while it lives, so the holder notices a tab that vanished without a word.
+import type { Locks } from "./platform.js";
+
+export const holderLockName = (key: string): string => `webpubsub-client:share:${key}`;
+export const tabLockName = (key: string, tab: string): string => `webpubsub-client:tab:${key}:${tab}`;
+
+class Abort {
+  aborted = false;
+  #listeners: (() => void)[] = [];
+  addEventListener(_t: "abort", l: () => void): void {
+    this.#listeners.push(l);
+  }
+  abort(): void {
+    this.aborted = true;
+    for (const l of this.#listeners.splice(0)) l();
+  }
+}
+
+/** A lock held until `release()`; `granted` resolves once it is held. */
+export interface HeldLock {
+  readonly granted: Promise<void>;
+  release(): void;
+}
+
+/** Asks for `name`; calls `onGranted` when it is held (maybe much later, maybe never). */
+export function holdLock(locks: Locks, name: string, onGranted?: () => void): HeldLock {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  // The real API takes only a real AbortSignal.
+  const abort: { signal: Abort | AbortSignal; abort(): void } =
+    typeof AbortController === "function" ? new AbortController() : ((a) => ({ signal: a, abort: () => a.abort() }))(new Abort());
+  let grant!: () => void;
+  const granted = new Promise<void>((resolve) => (grant = resolve));
+  locks
+    .request(name, { signal: abort.signal }, () => {
+      grant();
+      try {
+        onGranted?.();
+      } catch {
+        // the holder reports its own failures
+      }
+      return released;
+    })
+    .catch(() => {}); // aborted while waiting
+  return {
+    granted,
+    release() {
+      abort.abort();
+      release();
+    },
+  };
+}
+
+/**
+ * Calls `gone` once nobody holds `name` any more (the tab that held it went away). The
+ * returned function withdraws the request (the watcher itself stopped caring).
+ */
+export function watchLock(locks: Locks, name: string, gone: () => void): () => void {
+  const controller = typeof AbortController === "function" ? new AbortController() : undefined;
+  locks
+    .request(name, controller ? { signal: controller.signal } : {}, () => {
+      gone();
+      return Promise.resolve();
+    })
+    .catch(() => {});
+  return () => controller?.abort();
+}
+
+/** Tries to take `name` at once; resolves with a release function, or undefined when it is held elsewhere. */
+export function tryLock(locks: Locks, name: string): Promise<(() => void) | undefined> {
+  return new Promise((resolve) => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    locks
+      .request(name, { ifAvailable: true }, (lock) => {
+        if (lock === null) {
+          resolve(undefined);
+          return Promise.resolve();
+        }
+        resolve(release);
+        return released;
+      })
+      .catch(() => resolve(undefined));
+  });
+}

@@ -1,0 +1,393 @@
+// The engine a tab's `WebPubSubClient` talks to when `shareConnection` is set. It has the
+// facade's engine surface (state, events, submit, ids) but no socket of its own: operations
+// go over the channel to the holder, and the holder's relays come back as this client's
+// events. When this tab is granted the holder lock it runs the `Holder` itself.
+import mitt, { type Emitter } from "mitt";
+import { GroupMemory } from "../core/group-memory.js";
+import type { Runtime } from "../core/runtime.js";
+import { AbortError } from "../errors/abort-error.js";
+import { ConnectionError } from "../errors/connection-error.js";
+import { SendMessageError } from "../errors/send-message-error.js";
+import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
+import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
+import type { AbortSignalLike } from "../types/options.js";
+import { holdLock, holderLockName, tabLockName, watchLock, type HeldLock } from "./election.js";
+import { Holder, type MakeEngine, type ResumeFrom } from "./holder.js";
+import type { Channel, SharePlatform } from "./platform.js";
+import { saveSnapshot, takeSnapshot, type ReloadSnapshot } from "./reload-store.js";
+import { attemptOf, connectionIdOf, disconnectedArgs, rejoinFailure, userIdOf } from "./tab-events.js";
+import { localError, remoteError, TabIds, tabOpFor, WireAckIds, type PendingOp } from "./tab-ops.js";
+import { parseWire, type SessionInfo, type WireMessage } from "./wire.js";
+
+type Events = WebPubSubClientEvents;
+
+export interface TabClientConfig {
+  key: string;
+  platform: SharePlatform;
+  makeEngine: MakeEngine;
+  runtime: Runtime;
+  protocol: WebPubSubClientProtocol;
+  getClientAccessUrl(signal?: AbortSignalLike): Promise<string>;
+}
+
+
+const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
+
+function randomId(random: () => number): string {
+  return Math.floor(random() * 2 ** 52).toString(36) + Date.now().toString(36);
+}
+
+export class SharedTabEngine {
+  readonly emitter: Emitter<Events>;
+  readonly groups = new GroupMemory();
+  /** The facade reads the connection's ids here, as on the engine. */
+  readonly session: { connectionId?: string; userId?: string } = {};
+  state: WebPubSubClientState = "stopped";
+
+  get connectionId(): string | undefined {
+    return this.session.connectionId;
+  }
+  set connectionId(id: string | undefined) {
+    this.session.connectionId = id;
+  }
+  get userId(): string | undefined {
+    return this.session.userId;
+  }
+  set userId(id: string | undefined) {
+    this.session.userId = id;
+  }
+
+  readonly #cfg: TabClientConfig;
+  readonly #id: string;
+  readonly #joined = new Set<string>();
+  readonly #pending = new Map<number, PendingOp>();
+  /** The facade takes ids here, as from the engine's outbox. */
+  readonly outbox = new TabIds(this.#pending);
+  readonly #wireAckIds: WireAckIds;
+  #opCounter = 0;
+  #maxSeq = 0;
+  #announced?: string;
+  #session?: SessionInfo;
+  #reload?: ReloadSnapshot;
+  #bc?: Channel;
+  #holder?: Holder;
+  #holderInbox?: (m: unknown) => void;
+  #tabLock?: HeldLock;
+  #holderLock?: HeldLock;
+  #starting?: { resolve(): void; reject(e: Error): void };
+  #unsubscribe: (() => void)[] = [];
+
+  constructor(cfg: TabClientConfig, emitter = mitt<Events>()) {
+    this.#cfg = cfg;
+    this.emitter = emitter;
+    this.#id = randomId(cfg.runtime.random);
+    this.#wireAckIds = new WireAckIds(cfg.runtime.random);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------
+
+  async start(signal?: AbortSignalLike): Promise<void> {
+    if (this.state !== "stopped") throw new Error(`start() needs a stopped client, but this one is ${this.state}; call stop() first.`);
+    if (signal?.aborted) throw new AbortError("start() was aborted before it began.");
+    const { platform, key, runtime } = this.#cfg;
+    this.state = "connecting";
+    const done = new Promise<void>((resolve, reject) => (this.#starting = { resolve, reject }));
+    const onAbort = (): void => this.#failStart(new AbortError("start() was aborted."));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const bc = (this.#bc = platform.channel(channelName(key)));
+    bc.listen((raw) => {
+      this.#holderInbox?.(raw);
+      this.#onWire(parseWire(raw));
+    });
+    const snap = (this.#reload = takeSnapshot(platform.storage, key, runtime.clock.wall()));
+    if (snap) {
+      this.#maxSeq = snap.lastSeq;
+      for (const g of snap.groups) this.#joined.add(g), this.groups.joined(g);
+    }
+    this.#unsubscribe.push(platform.onPageHide(() => this.#onPageHide()));
+    const locks = platform.locks;
+    if (!locks) this.#becomeHolder();
+    else {
+      const tabLock = (this.#tabLock = holdLock(locks, tabLockName(key, this.#id)));
+      void tabLock.granted.then(() => {
+        if (this.#tabLock !== tabLock) return;
+        this.#hello();
+        this.#holderLock = holdLock(locks, holderLockName(key), () => this.#becomeHolder());
+      });
+    }
+    try {
+      await done;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  stop(): Promise<void> {
+    if (this.state === "stopped") return Promise.resolve();
+    this.state = "stopping";
+    this.#failStart(new ConnectionError("The client was stopped before the connection was established."));
+    this.#failAll("The client stopped before the operation completed.");
+    this.#post({ t: "bye", from: this.#id });
+    const holder = this.#holder;
+    const ending = holder && !holder.hasOtherTabs(this.#id) ? holder.end() : (holder?.handover(), Promise.resolve());
+    return ending.then(() => this.#finish());
+  }
+
+  #finish(): void {
+    if (this.state === "stopped") return;
+    this.#teardown();
+    const connectionId = this.connectionId;
+    this.connectionId = this.userId = undefined;
+    this.state = "stopped";
+    if (connectionId) this.#emit("disconnected", { connectionId });
+    this.#emit("stopped", {});
+  }
+
+  #teardown(): void {
+    this.#holder = this.#holderInbox = undefined;
+    this.#holderLock?.release();
+    this.#tabLock?.release();
+    this.#holderLock = this.#tabLock = undefined;
+    this.#bc?.close();
+    this.#bc = undefined;
+    for (const u of this.#unsubscribe.splice(0)) u();
+    this.#announced = undefined;
+    this.#session = this.#reload = undefined;
+    this.#maxSeq = 0;
+  }
+
+  #failStart(error: Error): void {
+    const s = this.#starting;
+    this.#starting = undefined;
+    if (!s) return;
+    s.reject(error);
+    if (this.state === "connecting") void this.stop();
+  }
+
+  #becomeHolder(): void {
+    if (this.state === "stopped" || this.state === "stopping") return;
+    const { platform, key } = this.#cfg;
+    const locks = platform.locks;
+    const bc = this.#bc!;
+    // One channel endpoint for this tab: the holder's posts reach the other tabs through
+    // it and this tab's client directly (in order, at once); this client's posts reach it.
+    const channel: Channel = {
+      post: (m) => {
+        bc.post(m);
+        this.#onWire(parseWire(m));
+      },
+      listen: (l) => (this.#holderInbox = l),
+      close: () => (this.#holderInbox = undefined),
+    };
+    const snap = this.#reload;
+    this.#reload = undefined;
+    const session = this.#session ?? snap?.session;
+    const from: ResumeFrom | undefined = session ? { session, lastSeq: this.#maxSeq } : undefined;
+    const holder = (this.#holder = new Holder({
+      id: this.#id,
+      channel,
+      makeEngine: this.#cfg.makeEngine,
+      runtime: this.#cfg.runtime,
+      protocol: this.#cfg.protocol,
+      getClientAccessUrl: this.#cfg.getClientAccessUrl,
+      watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), gone) : undefined,
+      onEnded: (error) => {
+        if (this.#holder === holder) this.#ended(error);
+      },
+    }));
+    void holder.start(from);
+  }
+
+  #ended(error?: Error): void {
+    if (this.state === "stopped" || this.state === "stopping") return;
+    this.#failStart(new ConnectionError(`The shared connection could not be made: ${error?.message ?? "it ended"}.`));
+    this.#failAll("The shared connection ended before the operation completed.");
+    this.#finish();
+  }
+
+  #onPageHide(): void {
+    if (this.state === "stopped" || this.state === "stopping") return;
+    this.#holder?.freeze(); // nothing more is acknowledged than this page delivered
+    const session = this.#holder?.session ?? this.#session;
+    saveSnapshot(this.#cfg.platform.storage, this.#cfg.key, {
+      session,
+      lastSeq: this.#maxSeq,
+      groups: [...this.#joined],
+      takenAt: this.#cfg.runtime.clock.wall(),
+    });
+  }
+
+  // ---- operations --------------------------------------------------------------------
+
+  submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const m = message as WebPubSubMessage & Record<string, unknown>;
+      const tabAckId = typeof m.ackId === "number" ? m.ackId : undefined;
+      const tabInvocationId = m.kind === "invoke" ? (m.invocationId as string) : undefined;
+      const fail = (text: string): void => reject(localError(text, tabAckId, tabInvocationId));
+      if (this.state === "stopped" || this.state === "stopping") return fail(`The client is ${this.state}; call start() first.`);
+      if (signal?.aborted) return fail("The operation was aborted.");
+      const wireAck = tabAckId === undefined ? undefined : this.#wireAckIds.for(tabAckId);
+      const op = tabOpFor(message, wireAck, `${this.#id}.${tabInvocationId}`);
+      if (!op) return fail(`A shared connection cannot send "${m.kind}" messages.`);
+      const id = ++this.#opCounter;
+      const pending: PendingOp = { op, tabAckId, tabInvocationId, resolve: resolve as PendingOp["resolve"], reject };
+      this.#pending.set(id, pending);
+      try {
+        this.#post({ t: "op", from: this.#id, id, op }, true);
+      } catch (error) {
+        this.#pending.delete(id);
+        return fail(`The message cannot be passed to the shared connection: ${(error as Error)?.message ?? error}`);
+      }
+      signal?.addEventListener(
+        "abort",
+        () => {
+          if (!this.#pending.delete(id)) return;
+          this.#post({ t: "abort", from: this.#id, id });
+          fail("The operation was aborted.");
+        },
+        { once: true },
+      );
+    });
+  }
+
+  #failAll(text: string): void {
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of all) p.reject(localError(text, p.tabAckId, p.tabInvocationId));
+  }
+
+  #settle(id: number, m: Extract<WireMessage, { t: "result" }>): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    const op = p.op;
+    if (m.ok) {
+      if (op.kind === "joinGroup") this.#joined.add(op.group);
+      if (op.kind === "leaveGroup") this.#joined.delete(op.group);
+      if (op.kind === "invoke") p.resolve({ invocationId: p.tabInvocationId!, isDuplicated: false, dataType: m.dataType, data: m.data });
+      else p.resolve(p.tabAckId === undefined ? { isDuplicated: m.isDuplicated } : { ackId: p.tabAckId, isDuplicated: m.isDuplicated });
+      return;
+    }
+    p.reject(remoteError(m.error, p));
+  }
+
+  // ---- the channel -------------------------------------------------------------------
+
+  /** Posts to the holder: the other tabs' through the channel, this tab's directly. */
+  #post(m: WireMessage, rethrow = false): void {
+    const bc = this.#bc;
+    if (!bc) return;
+    try {
+      bc.post(m);
+    } catch (error) {
+      if (rethrow) throw error;
+    }
+    const inbox = this.#holderInbox;
+    if (inbox) queueMicrotask(() => inbox(m));
+  }
+
+  #hello(): void {
+    this.#post({ t: "hello", from: this.#id, groups: [...this.#joined] });
+  }
+
+  #onWire(m: WireMessage | undefined): void {
+    if (!m || this.state === "stopped" || this.state === "stopping") return;
+    switch (m.t) {
+      case "who":
+        // A new holder: tell it who we are and hand it what is still unanswered (same ackIds).
+        this.#hello();
+        for (const [id, p] of this.#pending) this.#post({ t: "op", from: this.#id, id, op: p.op });
+        return;
+      case "state":
+        if (m.session) this.#session = m.session;
+        this.state = m.state;
+        this.connectionId = m.connectionId;
+        this.userId = m.userId;
+        if (m.state === "connected" && m.connectionId) {
+          const s = this.#starting;
+          this.#starting = undefined;
+          this.#announce(m.connectionId, m.userId);
+          s?.resolve();
+        }
+        return;
+      case "data":
+        return this.#onData(m.m);
+      case "event":
+        return this.#onEvent(m.name, m.e);
+      case "result":
+        if (m.to === this.#id) this.#settle(m.id, m);
+        return;
+      case "ended": {
+        // The connection this tab was on ended for good (the holder gave up, or was told not
+        // to reconnect): this tab stops too, even if it was granted the lock meanwhile. A tab
+        // whose start() has not resolved yet will be granted the lock and connect itself.
+        if (this.#starting || m.holder === this.#id) return; // still starting: not on that connection yet
+        const holder = this.#holder;
+        this.#holder = undefined;
+        void holder?.end();
+        this.#ended();
+        return;
+      }
+      default:
+        return; // tab → holder messages
+    }
+  }
+
+  #announce(connectionId: string, userId: string | undefined): void {
+    if (this.#announced === connectionId) return;
+    this.#announced = connectionId;
+    this.#emit("connected", { connectionId, userId });
+  }
+
+  #onData(message: Extract<WireMessage, { t: "data" }>["m"]): void {
+    const seq = message.sequenceId;
+    if (seq !== undefined) {
+      if (seq <= this.#maxSeq) return; // had it already (from the previous holder, or before a reload)
+      this.#maxSeq = seq;
+    }
+    if (message.kind === "groupData") {
+      if (this.#joined.has(message.group)) this.#emit("group-message", { message: message as never });
+    } else this.#emit("server-message", { message: message as never });
+  }
+
+  #onEvent(name: string, e: Record<string, unknown>): void {
+    const connectionId = connectionIdOf(e);
+    switch (name) {
+      case "connected":
+        if (connectionId && this.state !== "connecting") this.#announce(connectionId, userIdOf(e));
+        return;
+      case "disconnected":
+        this.#maxSeq = 0;
+        this.#announced = undefined;
+        if (connectionId === this.connectionId) this.connectionId = undefined; // told once, not again at stop
+        return this.#emit("disconnected", disconnectedArgs(e));
+      case "recovering":
+        if (connectionId) this.#emit("recovering", { connectionId, attempt: attemptOf(e) });
+        return;
+      case "recovered":
+        if (connectionId) this.#emit("recovered", { connectionId });
+        return;
+      case "rejoin-group-failed": {
+        const { group, text } = rejoinFailure(e);
+        if (group === undefined || !this.#joined.delete(group)) return;
+        this.groups.left(group);
+        return this.#emit("rejoin-group-failed", { group, error: new SendMessageError(text) });
+      }
+    }
+  }
+
+
+  /** Calls each listener; one that throws cannot break the client. */
+  #emit<K extends keyof Events>(type: K, event: Events[K]): void {
+    const handlers = this.emitter.all.get(type);
+    if (!handlers) return;
+    for (const handler of handlers.slice()) {
+      try {
+        (handler as unknown as (e: Events[K]) => void)(event);
+      } catch (error) {
+        this.#cfg.runtime.logger.error(`a "${String(type)}" listener threw: ${String(error)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// The messages tabs and the holder of a shared connection exchange over the channel
+// (BroadcastChannel or a SharedWorker's ports), and the one check every received message
+// passes. Any same-origin script can post on the channel, so nothing is trusted: a message
+// that is not exactly one of these shapes is dropped (`parseWire` returns undefined).
+import type { WebPubSubDataType } from "../types/messages.js";
+
+/** Bounds on what the channel accepts (a hostile peer cannot make us hold more). */
+export const WIRE_LIMITS = {
+  /** Longest id, group, event name, invocation id, URL or error text accepted. */
+  maxText: 4096,
+  /** Most groups one tab may announce in a `hello`. */
+  maxGroups: 1000,
+} as const;
+
+export type TabOp =
+  | { kind: "joinGroup" | "leaveGroup"; group: string; ackId: number }
+  | { kind: "sendToGroup"; group: string; dataType: WebPubSubDataType; data: unknown; noEcho: boolean; ackId?: number }
+  | { kind: "sendEvent"; event: string; dataType: WebPubSubDataType; data: unknown; ackId?: number }
+  | { kind: "invoke"; event: string; dataType: WebPubSubDataType; data: unknown; invocationId: string };
+
+export interface ErrorInfo {
+  message: string;
+  /** Which error class the tab rebuilds. */
+  type: "send" | "invoke" | "abort" | "other";
+  detail?: { name: string; message: string };
+}
+
+export type DataMessage =
+  | { kind: "groupData"; group: string; fromUserId?: string; dataType: WebPubSubDataType; data: unknown; sequenceId?: number }
+  | { kind: "serverData"; dataType: WebPubSubDataType; data: unknown; sequenceId?: number };
+
+/** What the holder knows about the session, so whoever holds next can recover it. */
+export interface SessionInfo {
+  /** The client access URL without its access token. */
+  url: string;
+  connectionId: string;
+  reconnectionToken: string;
+  userId?: string;
+}
+
+export type LinkState = "connecting" | "connected" | "recovering" | "reconnecting";
+
+export type ClientEventName = "connected" | "disconnected" | "recovering" | "recovered" | "rejoin-group-failed";
+
+export type WireMessage =
+  // tab → holder
+  | { t: "hello"; from: string; groups: string[] }
+  | { t: "op"; from: string; id: number; op: TabOp }
+  | { t: "abort"; from: string; id: number }
+  | { t: "bye"; from: string }
+  // holder → tabs
+  | { t: "who"; holder: string }
+  | { t: "state"; holder: string; state: LinkState; connectionId?: string; userId?: string; session?: SessionInfo }
+  | { t: "data"; holder: string; m: DataMessage }
+  | { t: "event"; holder: string; name: ClientEventName; e: Record<string, unknown> }
+  | { t: "result"; holder: string; to: string; id: number; ok: true; isDuplicated: boolean; dataType?: WebPubSubDataType; data?: unknown }
+  | { t: "result"; holder: string; to: string; id: number; ok: false; error: ErrorInfo }
+  | { t: "ended"; holder: string };
+
+const DATA_TYPES = new Set(["text", "json", "binary", "protobuf"]);
+const STATES = new Set(["connecting", "connected", "recovering", "reconnecting"]);
+const EVENTS = new Set(["connected", "disconnected", "recovering", "recovered", "rejoin-group-failed"]);
+const ERROR_TYPES = new Set(["send", "invoke", "abort", "other"]);
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
+const text = (x: unknown): x is string => typeof x === "string" && x.length > 0 && x.length <= WIRE_LIMITS.maxText;
+const optText = (x: unknown): boolean => x === undefined || text(x);
+const uint = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+const optUint = (x: unknown): boolean => x === undefined || uint(x);
+
+/** Content as the client's send checks take it, after structured cloning. */
+function content(dataType: unknown, data: unknown): boolean {
+  if (typeof dataType !== "string" || !DATA_TYPES.has(dataType)) return false;
+  if (dataType === "text") return typeof data === "string";
+  if (dataType === "binary" || dataType === "protobuf") return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
+  return data !== undefined; // json: any cloned JSON value
+}
+
+function op(x: unknown): x is TabOp {
+  if (!isObj(x)) return false;
+  switch (x.kind) {
+    case "joinGroup":
+    case "leaveGroup":
+      return text(x.group) && uint(x.ackId);
+    case "sendToGroup":
+      return text(x.group) && content(x.dataType, x.data) && typeof x.noEcho === "boolean" && optUint(x.ackId);
+    case "sendEvent":
+      return text(x.event) && content(x.dataType, x.data) && optUint(x.ackId);
+    case "invoke":
+      return text(x.event) && content(x.dataType, x.data) && text(x.invocationId);
+    default:
+      return false;
+  }
+}
+
+function dataMessage(x: unknown): x is DataMessage {
+  if (!isObj(x) || !content(x.dataType, x.data) || !optUint(x.sequenceId)) return false;
+  if (x.kind === "serverData") return true;
+  return x.kind === "groupData" && text(x.group) && optText(x.fromUserId);
+}
+
+function session(x: unknown): x is SessionInfo {
+  return isObj(x) && text(x.url) && text(x.connectionId) && text(x.reconnectionToken) && optText(x.userId);
+}
+
+function errorInfo(x: unknown): x is ErrorInfo {
+  if (!isObj(x) || typeof x.message !== "string" || x.message.length > WIRE_LIMITS.maxText) return false;
+  if (typeof x.type !== "string" || !ERROR_TYPES.has(x.type)) return false;
+  return x.detail === undefined || (isObj(x.detail) && typeof x.detail.name === "string" && typeof x.detail.message === "string");
+}
+
+function groups(x: unknown): x is string[] {
+  return Array.isArray(x) && x.length <= WIRE_LIMITS.maxGroups && x.every(text);
+}
+
+function valid(m: Obj): boolean {
+  switch (m.t) {
+    case "hello":
+      return text(m.from) && groups(m.groups);
+    case "op":
+      return text(m.from) && uint(m.id) && op(m.op);
+    case "abort":
+      return text(m.from) && uint(m.id);
+    case "bye":
+      return text(m.from);
+    case "who":
+    case "ended":
+      return text(m.holder);
+    case "state":
+      return (
+        text(m.holder) &&
+        typeof m.state === "string" &&
+        STATES.has(m.state) &&
+        optText(m.connectionId) &&
+        optText(m.userId) &&
+        (m.session === undefined || session(m.session))
+      );
+    case "data":
+      return text(m.holder) && dataMessage(m.m);
+    case "event":
+      return text(m.holder) && typeof m.name === "string" && EVENTS.has(m.name) && isObj(m.e);
+    case "result":
+      if (!text(m.holder) || !text(m.to) || !uint(m.id)) return false;
+      if (m.ok === true) return typeof m.isDuplicated === "boolean" && (m.dataType === undefined || content(m.dataType, m.data));
+      return m.ok === false && errorInfo(m.error);
+    default:
+      return false;
+  }
+}
+
+/** The message, if it is one of ours and well formed; undefined for anything else. */
+export function parseWire(x: unknown): WireMessage | undefined {
+  try {
+    return isObj(x) && valid(x) ? (x as unknown as WireMessage) : undefined;
+  } catch {
+    return undefined; // a getter that throws, a proxy: not ours
+  }
+}

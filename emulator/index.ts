@@ -28,7 +28,7 @@ import { clip } from "./protocol/clip";
 import { isValidHubName } from "./protocol/names";
 import { handleClientMessage } from "./requests/dispatch";
 import { handleRestRequest } from "./rest/handler";
-import { sendError } from "./rest/http";
+import { answerClientError, sendError } from "./rest/http";
 import { chosenProtocols, handleClientUpgrade, refuse } from "./sessions/handshake";
 import { Service } from "./sessions/service";
 import { createFaults, type Faults } from "./testing/faults";
@@ -51,28 +51,6 @@ export const DEFAULT_PING_INTERVAL_MS = 20_000;
 /** A request whose headers have not all arrived by then is answered 408 and closed (slowloris). */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
-
-/**
- * A request Node's parser refused: too large headers (a 1 MB token in the URL or a header) get
- * 431, a request that took too long 408, anything else 400; then the socket closes.
- */
-function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
-  if (socket.destroyed) return;
-  const [status, text] =
-    err.code === "HPE_HEADER_OVERFLOW"
-      ? [431, "Request Header Fields Too Large"]
-      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? [408, "Request Timeout"]
-        : [400, "Bad Request"];
-  const body = status === 431 ? "The request line and headers are limited to 16 KB: pass the access token in the query or an Authorization header, within that." : text;
-  if ((socket as Duplex & { writable: boolean }).writable) {
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-  }
-  // keep reading (and dropping) what the client is still sending, so that it sees the answer and not a reset
-  socket.on("data", () => undefined);
-  socket.resume();
-  setTimeout(() => socket.destroy(), 2000).unref();
-}
 
 /** ws stops reading a message past this size (close 1009 with no `disconnected` frame); up to it the service answers itself. */
 const WS_MAX_PAYLOAD = 16 * 1024 * 1024;

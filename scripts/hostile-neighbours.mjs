@@ -12,7 +12,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { importTs } from "./bundle-ts.mjs";
+import { pathToFileURL } from "node:url";
+import { bundleTs } from "./bundle-ts.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +27,8 @@ const { values } = parseArgs({
 });
 
 const root = resolve(".");
-const { runScenario, bundleService, ATTACKS } = await importTs("test/emulator/hostile/harness.ts", "hostile-harness");
+const harness = await bundleTs("test/emulator/hostile/harness.ts", "hostile-harness");
+const { runScenario, bundleService, ATTACKS } = await import(pathToFileURL(harness).href);
 let entry = join(root, "emulator", "index.ts");
 let tmp;
 if (values.ref) {
@@ -53,4 +55,5 @@ for (const attacks of groups) {
   if (process.env.HN_VERBOSE) console.log(JSON.stringify(r.stats), r.leftover);
 }
 if (tmp) rmSync(tmp, { recursive: true, force: true });
+for (const file of [module, attackerModule, harness]) rmSync(file, { force: true });
 process.exit(0);

@@ -7,7 +7,7 @@ import type { Connection } from "../sessions/connection";
 import type { Service } from "../sessions/service";
 import { handleStreamRequest } from "../sessions/streams";
 import { runAcked, type Outcome } from "./acked";
-import { callUserEvent } from "./user-events";
+import { callUserEvent, TOO_MANY_REQUESTS } from "./user-events";
 
 /** One message from a client: 1 MB. Larger ones close the connection with 1009 (a reliable session is kept). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -80,6 +80,7 @@ function simpleMessage(service: Service, conn: Connection, payload: Payload): vo
   }
   void callUserEvent(service, conn, "message", payload).then((result) => {
     if (result.ok && result.payload) conn.deliver({ from: "server" }, result.payload);
+    else if (!result.ok && result.error.name === TOO_MANY_REQUESTS) service.closeConnection(conn, 1008, `${result.error.name}: ${result.error.message}`);
     else if (!result.ok) service.log(`message event of ${conn.id}: ${result.error.message}`);
   });
 }

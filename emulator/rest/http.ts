@@ -1,5 +1,6 @@
-/** Small helpers for the REST side of the HTTP server. */
+/** Small helpers for the HTTP server: REST bodies and errors, and answers to requests Node could not parse. */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 
 export class BodyTooLargeError extends Error {}
 
@@ -53,4 +54,26 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
 /** Errors are `{"code","message"}` JSON (headers only for HEAD). */
 export function sendError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string): void {
   sendJson(req, res, status, { code, message });
+}
+
+/**
+ * A request Node's parser refused: too large headers (a 1 MB token in the URL or a header) get
+ * 431, a request that took too long 408, anything else 400; then the socket closes.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (socket.destroyed) return;
+  const [status, text] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout"]
+        : [400, "Bad Request"];
+  const body = status === 431 ? "The request line and headers are limited to 16 KB: pass the access token in the query or an Authorization header, within that." : text;
+  if ((socket as Duplex & { writable: boolean }).writable) {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  // keep reading (and dropping) what the client is still sending, so that it sees the answer and not a reset
+  socket.on("data", () => undefined);
+  socket.resume();
+  setTimeout(() => socket.destroy(), 2000).unref();
 }

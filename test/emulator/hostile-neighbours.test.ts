@@ -6,6 +6,7 @@
  * the bound below, and the process stays up. Per-attack numbers, before and after:
  * `node scripts/hostile-neighbours.mjs [--ref <commit>]`.
  */
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { expect, test } from "vitest";
 import { ATTACKS, bundleService, runScenario } from "./hostile/harness";
@@ -21,7 +22,12 @@ test(
     const outDir = join(root, "node_modules", ".cache", "webpubsub-scripts");
     const module = await bundleService(join(root, "emulator", "index.ts"), outDir, "hostile-service");
     const attackerModule = await bundleService(join(root, "test", "emulator", "hostile", "attacker-child.ts"), outDir, "hostile-attackers");
-    const report = await runScenario({ module, attackerModule, attacks: Object.keys(ATTACKS).filter((a) => a !== "idle"), durationMs: ATTACK_MS, maxOldSpaceMb: 256 });
+    let report;
+    try {
+      report = await runScenario({ module, attackerModule, attacks: Object.keys(ATTACKS).filter((a) => a !== "idle"), durationMs: ATTACK_MS, maxOldSpaceMb: 256 });
+    } finally {
+      for (const file of [module, attackerModule]) rmSync(file, { force: true });
+    }
     const summary = JSON.stringify({ ...report, peakMb: Math.round(report.peakRss / 1024 / 1024) });
     console.log(`hostile neighbours: worst round trip ${report.good.worstMs.toFixed(0)} ms over ${report.good.roundTrips}, lost ${report.good.lost}; service peak RSS ${Math.round(report.peakRss / 1024 / 1024)} MB`);
     // the attacks did happen

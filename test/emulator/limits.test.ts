@@ -206,6 +206,10 @@ describe("per-connection memory", () => {
     for (let i = 0; i < 40; i++) flooder.send({ type: "event", event: "e", dataType: "text", data: "x" });
     const closed = await disconnectedThenClose(flooder);
     expect([closed.code, closed.message]).toEqual([1008, expect.stringMatching(/TooManyRequests/)]);
+    // a simple WebSocket client (no acks at all) past the bound: closed 1008 too
+    const simple = await open(await emu.getClientAccessUrl("h"));
+    for (let i = 0; i < 40; i++) simple.ws.send(`raw ${i}`);
+    expect((await simple.waitClose()).code).toBe(1008);
     for (const res of held.splice(0)) res.writeHead(204).end();
   });
 

@@ -5,6 +5,7 @@
  * then waits for `{ op: "attack", ... }`, runs the attacks for `durationMs`, answers
  * `{ op: "done", stats, errors }` and exits.
  */
+import { setMaxListeners } from "node:events";
 import { ATTACKS, slowEventHandler, type AttackContext } from "./attacks";
 
 interface AttackOrder {
@@ -21,6 +22,7 @@ const handler = await slowEventHandler(Number(process.env.HN_HANDLER_DELAY_MS ??
 process.send!({ op: "handler", url: handler.url });
 process.once("message", (order: AttackOrder) => {
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // every request and socket of every attack listens to it
   const stats: Record<string, number> = {};
   const ctx: AttackContext = { endpoint: order.endpoint, accessKey: order.accessKey, url: async () => order.url, signal: controller.signal, intensity: order.intensity, stats };
   const errors: string[] = [];

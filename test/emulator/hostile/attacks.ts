@@ -78,10 +78,13 @@ export const oversizedFields: Attack = async (ctx) => {
   await repeatedly(ctx, async () => {
     const ws = await open(await ctx.url(), JSON_PROTOCOL);
     if (!ws) return;
+    const answered = new Promise<void>((resolve) => ws.once("message", () => resolve()));
     ws.send(frames[i++ % frames.length]!);
     count(ctx, "frames");
-    await until(ctx, ws, 2000);
+    // an ack error or a `disconnected`: either way, on to the next frame
+    await Promise.race([answered, until(ctx, ws, 2000)]);
     ws.terminate();
+    await sleep(100 / ctx.intensity); // the point is the size of one field, not a flood of megabytes
   });
 };
 

@@ -4,7 +4,7 @@
  * the same harness runs against any version of `emulator/` (bundled with esbuild).
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 /** The child's source: plain JavaScript, written next to the service bundle. */
@@ -30,7 +30,7 @@ export async function bundleService(entry: string, outDir: string, name: string)
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, `${name}-${process.pid}.mjs`);
   await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "esm", target: "node18", packages: "external", logLevel: "warning" });
-  return outfile;
+  return outfile; // per run: remove it with `rmSync` when done
 }
 
 export interface ServiceChildOptions {
@@ -86,6 +86,7 @@ export class ServiceChild {
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
     const svc = new ServiceChild(child);
+    child.once("exit", () => rmSync(script, { force: true }));
     const ready = await new Promise<{ endpoint: string; connectionString: string }>((resolve, reject) => {
       child.once("message", (m: { op?: string; endpoint: string; connectionString: string }) => (m.op === "ready" ? resolve(m) : reject(new Error("unexpected first message"))));
       child.once("exit", (code) => reject(new Error(`the service process exited (${code}): ${svc.stderr}`)));

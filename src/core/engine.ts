@@ -17,7 +17,7 @@ import type { EngineExtension, SessionSnapshot } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
 import { KeepAlive } from "./keep-alive.js";
 import { Link } from "./link.js";
-import { Outbox } from "./outbox.js";
+import { createOutbox, type Outbox } from "./outbox.js";
 import { RecoveryPolicy } from "./recovery-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
@@ -67,7 +67,7 @@ export class Engine implements EngineInternals, InboundHost {
     this.reliable = (this.protocol = config.protocol).isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
     this.extensions = new Extensions(rt.logger);
-    this.outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, (m) => config.protocol.writeMessage(m));
+    this.outbox = createOutbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, (m) => config.protocol.writeMessage(m));
     this.acker = new SequenceAcker(timers, this);
     this.#policy = new RecoveryPolicy(config.recoveryWindowMs, config.recoveryDelayMs, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);

@@ -15,7 +15,7 @@ import { redactUrl } from "../utils/redact.js";
 import type { EngineInternals } from "./engine-access.js";
 import type { EngineExtension, SessionSnapshot } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
-import { KeepAlive } from "./keep-alive.js";
+import { keepAlive, type KeepAlive } from "./keep-alive.js";
 import { Link } from "./link.js";
 import { createOutbox, type Outbox } from "./outbox.js";
 import { RecoveryPolicy } from "./recovery-policy.js";
@@ -71,7 +71,7 @@ export class Engine implements EngineInternals, InboundHost {
     this.acker = new SequenceAcker(timers, this);
     this.#policy = new RecoveryPolicy(config.recoveryWindowMs, config.recoveryDelayMs, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);
-    this.keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
+    this.keepAlive = keepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
       ping: () => void this.write({ kind: "ping" }),
       dead: () => this.#dead(),
       waiting: () => this.outbox.waiting(),

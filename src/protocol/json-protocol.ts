@@ -5,7 +5,6 @@ import type {
   AckMessageError,
   JSONTypes,
   MessageContent,
-  StreamDataMessage,
   StreamInfo,
   WebPubSubClientProtocol,
   WebPubSubDataType,
@@ -133,44 +132,21 @@ function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
   }
 }
 
+/** Messages a client may send; each message's fields are the frame's, under `type`. */
+const SENDABLE = ["joinGroup", "leaveGroup", "sendToGroup", "streamData", "streamEnd", "sendEvent", "invoke", "cancelInvocation", "sequenceAck", "ping"];
+
 function toFrame(m: WebPubSubMessage): Frame {
-  switch (m.kind) {
-    case "joinGroup":
-    case "leaveGroup":
-      return { type: m.kind, group: m.group, ackId: m.ackId };
-    case "sendToGroup":
-      return {
-        type: "sendToGroup",
-        group: m.group,
-        ackId: m.ackId,
-        noEcho: m.noEcho,
-        dataType: m.dataType,
-        data: encodeData(m.dataType, m.data),
-        stream: m.stream && { streamId: m.stream.streamId, idleTimeoutMs: m.stream.idleTimeoutInMs },
-      };
-    case "streamData": // with no dataType: a keep-alive, just type and streamId
-    case "streamEnd":
-      return { type: m.kind, ...m, kind: undefined, data: encodeData((m as StreamDataMessage).dataType, (m as StreamDataMessage).data) };
-    case "sendEvent":
-      return { type: "event", event: m.event, ackId: m.ackId, dataType: m.dataType, data: encodeData(m.dataType, m.data) };
-    case "invoke":
-      return {
-        type: "invoke",
-        invocationId: m.invocationId,
-        target: "event",
-        event: m.event,
-        dataType: m.dataType,
-        data: encodeData(m.dataType, m.data),
-      };
-    case "cancelInvocation":
-      return { type: "cancelInvocation", invocationId: m.invocationId };
-    case "sequenceAck":
-      return { type: "sequenceAck", sequenceId: m.sequenceId };
-    case "ping":
-      return { type: "ping" };
-    default:
-      throw new TypeError(`a client cannot send a "${m.kind}" message`);
-  }
+  const { kind, ...f } = m as unknown as Frame & { kind: string; dataType?: WebPubSubDataType; data?: MessageContent; stream?: StreamInfo & { idleTimeoutInMs?: number } };
+  if (!SENDABLE.includes(kind)) throw new TypeError(`a client cannot send a "${kind}" message`);
+  const { stream, dataType } = f;
+  // a streamData with no dataType is a keep-alive: just type and streamId
+  return {
+    type: kind === "sendEvent" ? "event" : kind,
+    target: kind === "invoke" ? "event" : undefined,
+    ...f,
+    data: encodeData(dataType, f.data),
+    stream: stream && { streamId: stream.streamId, idleTimeoutMs: stream.idleTimeoutInMs },
+  };
 }
 
 function createJsonProtocol(name: string, reliable: boolean): WebPubSubClientProtocol {

@@ -15,40 +15,25 @@ import { decodeUtf8 } from "./utf8.js";
 
 type Frame = Record<string, unknown>;
 
-const DATA_TYPES: ReadonlySet<string> = new Set(["json", "text", "binary", "protobuf"]);
+const DATA_TYPES: unknown[] = ["json", "text", "binary", "protobuf"];
 
 const isString = (v: unknown): v is string => typeof v === "string";
+/** `v` when it is a string, else undefined. */
+const str = (v: unknown): string => (isString(v) ? v : (undefined as unknown as string));
 const isSequenceId = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v > 0;
 
-function errorDetail(v: unknown): AckMessageError | undefined {
-  if (v === null || typeof v !== "object") return undefined;
-  const e = v as Frame;
-  return { name: isString(e.name) ? e.name : "Unknown", message: isString(e.message) ? e.message : "" };
-}
+const errorDetail = (v: unknown): AckMessageError | undefined =>
+  v !== null && typeof v === "object" ? { name: str((v as Frame).name) ?? "Unknown", message: str((v as Frame).message) ?? "" } : undefined;
 
 /** Decodes `data` for its dataType; `undefined` means the pair is malformed. */
-function decodeData(dataType: WebPubSubDataType, data: unknown): JSONTypes | ArrayBuffer | undefined {
-  switch (dataType) {
-    case "text":
-      return isString(data) ? data : undefined;
-    case "binary":
-    case "protobuf":
-      return isString(data) ? (decodeBase64(data) ?? undefined) : undefined;
-    default:
-      return data === undefined ? undefined : (data as JSONTypes);
-  }
-}
+const decodeData = (dataType: WebPubSubDataType, data: unknown): JSONTypes | ArrayBuffer | undefined =>
+  dataType === "text" ? str(data) : dataType === "json" ? (data as JSONTypes) : isString(data) ? (decodeBase64(data) ?? undefined) : undefined;
 
-function encodeData(dataType: WebPubSubDataType | undefined, data: MessageContent | undefined): unknown {
-  if (dataType === undefined || data === undefined) return undefined;
-  if (dataType === "binary" || dataType === "protobuf") return encodeBase64(data as ArrayBuffer | ArrayBufferView);
-  return data;
-}
+const encodeData = (dataType: WebPubSubDataType | undefined, data: MessageContent | undefined): unknown =>
+  (dataType === "binary" || dataType === "protobuf") && data !== undefined ? encodeBase64(data as ArrayBuffer | ArrayBufferView) : dataType && data;
 
-function dataTypeOf(v: unknown): WebPubSubDataType | undefined {
-  if (v === undefined) return "json";
-  return isString(v) && DATA_TYPES.has(v) ? (v as WebPubSubDataType) : undefined;
-}
+const dataTypeOf = (v: unknown): WebPubSubDataType | undefined =>
+  v === undefined ? "json" : DATA_TYPES.includes(v) ? (v as WebPubSubDataType) : undefined;
 
 function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null {
   const dataType = dataTypeOf(f.dataType);
@@ -66,7 +51,7 @@ function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null 
     return {
       kind: "groupData",
       group: f.group,
-      fromUserId: isString(f.fromUserId) ? f.fromUserId : (undefined as unknown as string),
+      fromUserId: str(f.fromUserId),
       dataType,
       data,
       sequenceId,
@@ -103,11 +88,11 @@ function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
         return {
           kind: "connected",
           connectionId: f.connectionId,
-          userId: isString(f.userId) ? f.userId : (undefined as unknown as string),
-          reconnectionToken: isString(f.reconnectionToken) ? f.reconnectionToken : (undefined as unknown as string),
+          userId: str(f.userId),
+          reconnectionToken: str(f.reconnectionToken),
         };
       }
-      if (f.event === "disconnected") return { kind: "disconnected", message: isString(f.message) ? f.message : "" };
+      if (f.event === "disconnected") return { kind: "disconnected", message: str(f.message) ?? "" };
       return null;
     case "invokeResponse": {
       if (!isString(f.invocationId)) return null;

@@ -11,6 +11,7 @@ import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } fro
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { EngineConfig } from "./engine-config.js";
 import type { AbortSignalLike } from "../types/options.js";
+import { onAbort } from "../utils/on-abort.js";
 import { redactUrl } from "../utils/redact.js";
 import type { EngineInternals } from "./engine-access.js";
 import type { EngineExtension, SessionSnapshot } from "./extension.js";
@@ -108,8 +109,7 @@ export class Engine implements EngineInternals, InboundHost {
     const run = (this.#run = newRun());
     this.#fire("start");
     this.#subscribeNetwork();
-    const onAbort = (): void => run.end(new AbortError());
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const off = onAbort(signal, () => run.end(new AbortError()));
     try {
       if (snapshot?.protocol === this.protocol.name && (await this.#resume(run, snapshot))) return;
       await this.#connect(run, signal);
@@ -123,7 +123,7 @@ export class Engine implements EngineInternals, InboundHost {
       }
       throw error;
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      off();
     }
   }
 

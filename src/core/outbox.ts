@@ -9,6 +9,7 @@ import { SendMessageError } from "../errors/send-message-error.js";
 import type { InvokeEventResult, WebPubSubResult } from "../types/events.js";
 import type { AckMessage, AckMessageError, InvokeResponseMessage, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
+import { onAbort } from "../utils/on-abort.js";
 import { frameBytes } from "../utils/validate.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { Clock, Timers } from "./runtime.js";
@@ -202,11 +203,7 @@ export function createOutbox(
           return refuse(`Cannot encode: ${(e as Error)?.message ?? e}`);
         }
         if (bytes > MAX_FRAME_BYTES) return no(new RangeError(`A ${bytes}-byte frame is over the 1 MB limit.`));
-        if (signal) {
-          const onAbort = (): void => abort(op);
-          signal.addEventListener("abort", onAbort, { once: true });
-          op.c = () => signal.removeEventListener("abort", onAbort);
-        }
+        op.c = onAbort(signal, () => abort(op));
         if (k !== undefined) live.add(k);
         if (!(up && (front || !queue.length) && transmit(op))) {
           if (front) queue.unshift(op);

@@ -41,13 +41,13 @@ export class Engine implements EngineInternals, InboundHost {
   readonly session = new Session();
 
   readonly #fsm: StateMachine;
-  readonly outbox: Outbox;
-  readonly acker: SequenceAcker;
-  readonly keepAlive: KeepAlive;
+  declare readonly outbox: Outbox;
+  declare readonly acker: SequenceAcker;
+  declare readonly keepAlive: KeepAlive;
   readonly #policy: RecoveryPolicy;
   readonly #waiter: Waiter;
-  readonly reliable: boolean;
-  readonly protocol: WebPubSubClientProtocol;
+  declare readonly reliable: boolean;
+  declare readonly protocol: WebPubSubClientProtocol;
   readonly #timers: Timers;
   #link?: Link;
   #run = newRun();
@@ -55,7 +55,7 @@ export class Engine implements EngineInternals, InboundHost {
   #stopped?: () => void;
   #stopTimer: unknown;
   #unsubscribe?: () => void;
-  readonly extensions: Extensions;
+  declare readonly extensions: Extensions;
   #up = false;
 
   readonly #config: EngineConfig;

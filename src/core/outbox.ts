@@ -246,7 +246,7 @@ export function createOutbox(
       const requeue: Op[] = [];
       for (const op of pending.values()) {
         if (op.j) requeue.push(op);
-        else fail(op, "Connection lost before the ack: it may or may not have been delivered.");
+        else fail(op, "Connection lost before the ack; it may have been delivered.");
       }
       pending.clear();
       queue = [...requeue, ...queue];

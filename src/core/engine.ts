@@ -11,13 +11,14 @@ import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } fro
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { EngineConfig } from "./engine-config.js";
 import type { AbortSignalLike } from "../types/options.js";
+import { onAbort } from "../utils/on-abort.js";
 import { redactUrl } from "../utils/redact.js";
 import type { EngineInternals } from "./engine-access.js";
 import type { EngineExtension, SessionSnapshot } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
-import { KeepAlive } from "./keep-alive.js";
+import { keepAlive, type KeepAlive } from "./keep-alive.js";
 import { Link } from "./link.js";
-import { Outbox } from "./outbox.js";
+import { createOutbox, type Outbox } from "./outbox.js";
 import { RecoveryPolicy } from "./recovery-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
@@ -40,13 +41,13 @@ export class Engine implements EngineInternals, InboundHost {
   readonly session = new Session();
 
   readonly #fsm: StateMachine;
-  readonly outbox: Outbox;
-  readonly acker: SequenceAcker;
-  readonly keepAlive: KeepAlive;
+  declare readonly outbox: Outbox;
+  declare readonly acker: SequenceAcker;
+  declare readonly keepAlive: KeepAlive;
   readonly #policy: RecoveryPolicy;
   readonly #waiter: Waiter;
-  readonly reliable: boolean;
-  readonly protocol: WebPubSubClientProtocol;
+  declare readonly reliable: boolean;
+  declare readonly protocol: WebPubSubClientProtocol;
   readonly #timers: Timers;
   #link?: Link;
   #run = newRun();
@@ -54,7 +55,7 @@ export class Engine implements EngineInternals, InboundHost {
   #stopped?: () => void;
   #stopTimer: unknown;
   #unsubscribe?: () => void;
-  readonly extensions: Extensions;
+  declare readonly extensions: Extensions;
   #up = false;
 
   readonly #config: EngineConfig;
@@ -67,11 +68,11 @@ export class Engine implements EngineInternals, InboundHost {
     this.reliable = (this.protocol = config.protocol).isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
     this.extensions = new Extensions(rt.logger);
-    this.outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, (m) => config.protocol.writeMessage(m));
+    this.outbox = createOutbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, (m) => config.protocol.writeMessage(m));
     this.acker = new SequenceAcker(timers, this);
     this.#policy = new RecoveryPolicy(config.recoveryWindowMs, config.recoveryDelayMs, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);
-    this.keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
+    this.keepAlive = keepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
       ping: () => void this.write({ kind: "ping" }),
       dead: () => this.#dead(),
       waiting: () => this.outbox.waiting(),
@@ -108,8 +109,7 @@ export class Engine implements EngineInternals, InboundHost {
     const run = (this.#run = newRun());
     this.#fire("start");
     this.#subscribeNetwork();
-    const onAbort = (): void => run.end(new AbortError());
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const off = onAbort(signal, () => run.end(new AbortError()));
     try {
       if (snapshot?.protocol === this.protocol.name && (await this.#resume(run, snapshot))) return;
       await this.#connect(run, signal);
@@ -123,7 +123,7 @@ export class Engine implements EngineInternals, InboundHost {
       }
       throw error;
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      off();
     }
   }
 

@@ -19,93 +19,77 @@ export interface KeepAliveHost {
   waiting(): boolean;
 }
 
-export class KeepAlive {
-  #timer: unknown;
-  #due = Infinity;
-  #deadline: unknown;
-  #nextPing = 0;
-  #seen = 0;
-  #seenWall = 0;
-  #up = false;
+export type KeepAlive = ReturnType<typeof keepAlive>;
 
-  readonly #timers: Timers;
-  readonly #clock: Clock;
-  readonly #intervalMs: number;
-  readonly #timeoutMs: number;
-  readonly #host: KeepAliveHost;
-
-  constructor(timers: Timers, clock: Clock, intervalMs: number, timeoutMs: number, host: KeepAliveHost) {
-    this.#timers = timers;
-    this.#clock = clock;
-    this.#intervalMs = intervalMs;
-    this.#timeoutMs = timeoutMs;
-    this.#host = host;
-  }
-
-  start(): void {
-    this.stop();
-    this.#up = true;
-    this.seen();
-    this.#nextPing = this.#seen + this.#intervalMs;
-    this.#schedule();
-  }
-
-  stop(): void {
-    this.#up = false;
-    this.#timers.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.seen();
-  }
-
-  /** A frame arrived: the link is alive. */
-  seen(): void {
-    this.#seen = this.#clock.now();
-    this.#seenWall = this.#clock.wall();
-    this.#timers.clearTimeout(this.#deadline);
-    this.#deadline = undefined;
-  }
-
-  /** An operation that expects an answer was written: check on it in ACK_PROBE_MS. */
-  expect(): void {
-    if (this.#up && this.#timeoutMs > 0 && this.#deadline === undefined) this.#schedule(this.#clock.now() + ACK_PROBE_MS);
-  }
-
-  /** Pings now and expects an answer within the deadline (one probe at a time). */
-  probe(): void {
-    if (!this.#up || this.#silent()) return;
-    this.#host.ping();
-    if (this.#deadline === undefined && this.#timeoutMs > 0) {
-      this.#deadline = this.#timers.setTimeout(() => this.#host.dead(), Math.min(PROBE_TIMEOUT_MS, this.#timeoutMs));
-    }
-  }
+export function keepAlive(timers: Timers, clock: Clock, intervalMs: number, timeoutMs: number, host: KeepAliveHost) {
+  let timer: unknown;
+  let timerDue = Infinity;
+  let deadline: unknown;
+  let nextPing = 0;
+  let seenAt = 0;
+  let seenWall = 0;
+  let up = false;
 
   /** Declares the link dead when nothing arrived for `timeoutMs` on either clock. */
-  #silent(): boolean {
-    const t = this.#timeoutMs;
-    const dead = t > 0 && (this.#clock.now() - this.#seen >= t || this.#clock.wall() - this.#seenWall >= t);
-    if (dead) this.#host.dead();
+  const silent = (): boolean => {
+    const dead = timeoutMs > 0 && (clock.now() - seenAt >= timeoutMs || clock.wall() - seenWall >= timeoutMs);
+    if (dead) host.dead();
     return dead;
-  }
+  };
+  const tick = (): void => {
+    timer = undefined;
+    if (silent()) return;
+    const now = clock.now();
+    if (intervalMs > 0 && now >= nextPing) {
+      nextPing = now + intervalMs;
+      k.probe();
+    } else if (host.waiting() && now - seenAt >= ACK_PROBE_MS) k.probe();
+    schedule();
+  };
+  const schedule = (due = Infinity): void => {
+    const now = clock.now();
+    if (intervalMs > 0) due = Math.min(due, nextPing);
+    if (timeoutMs > 0) due = Math.min(due, seenAt + timeoutMs, deadline === undefined && host.waiting() ? seenAt + ACK_PROBE_MS : Infinity);
+    if (timer !== undefined && timerDue <= due) return; // the armed timer comes first
+    timers.clearTimeout(timer);
+    timerDue = due;
+    timer = due < Infinity ? timers.setTimeout(tick, Math.max(due - now, 1)) : undefined;
+  };
 
-  #tick(): void {
-    this.#timer = undefined;
-    if (this.#silent()) return;
-    const now = this.#clock.now();
-    if (this.#intervalMs > 0 && now >= this.#nextPing) {
-      this.#nextPing = now + this.#intervalMs;
-      this.probe();
-    } else if (this.#host.waiting() && now - this.#seen >= ACK_PROBE_MS) this.probe();
-    this.#schedule();
-  }
+  const k = {
+    start(): void {
+      k.stop();
+      up = true;
+      nextPing = seenAt + intervalMs;
+      schedule();
+    },
 
-  #schedule(due = Infinity): void {
-    const t = this.#timeoutMs;
-    const now = this.#clock.now();
-    if (this.#intervalMs > 0) due = Math.min(due, this.#nextPing);
-    if (t > 0) due = Math.min(due, this.#seen + t, this.#deadline === undefined && this.#host.waiting() ? this.#seen + ACK_PROBE_MS : Infinity);
-    if (this.#timer !== undefined && this.#due <= due) return; // the armed timer comes first
-    this.#timers.clearTimeout(this.#timer);
-    this.#due = due;
-    this.#timer = due < Infinity ? this.#timers.setTimeout(() => this.#tick(), Math.max(due - now, 1)) : undefined;
-  }
+    stop(): void {
+      up = false;
+      timers.clearTimeout(timer);
+      timer = undefined;
+      k.seen();
+    },
+
+    /** A frame arrived: the link is alive. */
+    seen(): void {
+      seenAt = clock.now();
+      seenWall = clock.wall();
+      timers.clearTimeout(deadline);
+      deadline = undefined;
+    },
+
+    /** An operation that expects an answer was written: check on it in ACK_PROBE_MS. */
+    expect(): void {
+      if (up && timeoutMs > 0 && deadline === undefined) schedule(clock.now() + ACK_PROBE_MS);
+    },
+
+    /** Pings now and expects an answer within the deadline (one probe at a time). */
+    probe(): void {
+      if (!up || silent()) return;
+      host.ping();
+      if (deadline === undefined && timeoutMs > 0) deadline = timers.setTimeout(host.dead, Math.min(PROBE_TIMEOUT_MS, timeoutMs));
+    },
+  };
+  return k;
 }

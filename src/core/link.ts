@@ -13,21 +13,19 @@ export interface LinkEvents {
 
 export class Link {
   /** Resolves once `confirm()` is called; rejects when the socket fails before that. */
-  readonly ready: Promise<void>;
+  declare readonly ready: Promise<void>;
   confirmed = false;
   /** The service's `disconnected` reason, quoted when the attempt fails. */
-  farewell?: string;
+  declare farewell?: string;
   #socket?: Transport;
   #settle?: (error?: Error) => void;
 
-  constructor(
-    rt: Runtime,
-    readonly url: string,
-    readonly recover: boolean,
-    subprotocol: string,
-    timeoutMs: number,
-    events: LinkEvents,
-  ) {
+  declare readonly url: string;
+  declare readonly recover: boolean;
+
+  constructor(rt: Runtime, url: string, recover: boolean, subprotocol: string, timeoutMs: number, events: LinkEvents) {
+    this.url = url;
+    this.recover = recover;
     const { timers } = rt;
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = timers.setTimeout(() => this.fail(new ConnectionError(`No confirmation within ${timeoutMs} ms.`)), timeoutMs);

@@ -3,11 +3,11 @@ import { nonNegative } from "../utils/validate.js";
 
 /** How many times, and how long to wait before each retry. */
 export class RetryPolicy {
-  readonly maxRetries: number;
+  declare readonly maxRetries: number;
   readonly #base: number;
   readonly #cap: number;
   /** Exponential mode: delays are drawn at random below a growing ceiling (full jitter). */
-  readonly jittered: boolean;
+  declare readonly jittered: boolean;
   readonly #random: () => number;
 
   constructor(options: WebPubSubRetryOptions | undefined, defaults: Required<WebPubSubRetryOptions>, random: () => number, label: string) {

@@ -4,14 +4,14 @@ import { recoveryUrl, withoutToken } from "../utils/url.js";
 import type { SessionSnapshot } from "./extension.js";
 
 export class Session {
-  connectionId?: string;
-  userId?: string;
+  declare connectionId?: string;
+  declare userId?: string;
   /** The reconnection token (reliable subprotocols only). */
-  token?: string;
+  declare token?: string;
   /** The client access URL the connection was made with. */
-  url?: string;
+  declare url?: string;
   /** The service's last `disconnected` frame, reported with the loss of this session. */
-  farewell?: DisconnectedMessage;
+  declare farewell?: DisconnectedMessage;
 
   forget(): void {
     this.connectionId = this.token = this.farewell = undefined;

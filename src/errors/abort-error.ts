@@ -2,7 +2,7 @@
 export class AbortError extends Error {
   override name = "AbortError";
 
-  constructor(message = "The operation was aborted.") {
+  constructor(message = "Aborted.") {
     super(message);
   }
 }

@@ -4,8 +4,8 @@ import { redactUrl } from "../utils/redact.js";
 export class ConnectionError extends Error {
   override name = "ConnectionError";
   /** The WebSocket close code, when the socket closed. */
-  code?: number;
-  reason?: string;
+  declare code?: number;
+  declare reason?: string;
 
   constructor(message: string, code?: number, reason?: string) {
     super(redactUrl(message)); // the service's reasons may quote a token

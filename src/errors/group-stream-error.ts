@@ -8,14 +8,14 @@ import type { StreamDataError } from "../types/messages.js";
  * fragments 1..acknowledged reached the group, later ones did not.
  */
 export class GroupStreamError extends Error implements StreamDataError {
-  userErrorCode?: string;
+  declare userErrorCode?: string;
+  declare streamId: string;
+  declare acknowledged?: number;
 
-  constructor(
-    public streamId: string,
-    detail: StreamDataError,
-    public acknowledged?: number,
-  ) {
+  constructor(streamId: string, detail: StreamDataError, acknowledged?: number) {
     super(detail.message ?? detail.name);
+    this.streamId = streamId;
+    this.acknowledged = acknowledged;
     this.name = detail.name;
     this.userErrorCode = detail.userErrorCode;
   }

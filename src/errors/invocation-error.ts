@@ -8,8 +8,8 @@ export interface InvocationErrorOptions {
 /** `invokeEvent` failed: the handler refused, the call was aborted, or the link was lost. */
 export class InvocationError extends Error {
   override name = "InvocationError";
-  invocationId: string;
-  errorDetail?: AckMessageError;
+  declare invocationId: string;
+  declare errorDetail?: AckMessageError;
 
   constructor(message: string, options: InvocationErrorOptions) {
     super(message);

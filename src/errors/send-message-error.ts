@@ -11,8 +11,8 @@ export interface SendMessageErrorOptions {
  */
 export class SendMessageError extends Error {
   override name = "SendMessageError";
-  ackId?: number;
-  errorDetail?: AckMessageError;
+  declare ackId?: number;
+  declare errorDetail?: AckMessageError;
 
   constructor(message: string, options: SendMessageErrorOptions = {}) {
     super(message);

@@ -75,7 +75,7 @@ const silent = safeLogger(undefined);
 function transportFor(WebSocketCtor: WebSocketLikeConstructor | undefined): Runtime["transport"] {
   return (url, subprotocol, handlers) => {
     const Ctor = WebSocketCtor ?? defaultWebSocket();
-    if (!Ctor) throw new Error("this runtime has no WebSocket; pass one as the `WebSocket` option");
+    if (!Ctor) throw new Error("No WebSocket here: pass the `WebSocket` option");
     return new WebSocketTransport(Ctor, url, subprotocol, handlers);
   };
 }

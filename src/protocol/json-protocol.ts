@@ -5,7 +5,6 @@ import type {
   AckMessageError,
   JSONTypes,
   MessageContent,
-  StreamDataMessage,
   StreamInfo,
   WebPubSubClientProtocol,
   WebPubSubDataType,
@@ -16,40 +15,25 @@ import { decodeUtf8 } from "./utf8.js";
 
 type Frame = Record<string, unknown>;
 
-const DATA_TYPES: ReadonlySet<string> = new Set(["json", "text", "binary", "protobuf"]);
+const DATA_TYPES: unknown[] = ["json", "text", "binary", "protobuf"];
 
 const isString = (v: unknown): v is string => typeof v === "string";
+/** `v` when it is a string, else undefined. */
+const str = (v: unknown): string => (isString(v) ? v : (undefined as unknown as string));
 const isSequenceId = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v > 0;
 
-function errorDetail(v: unknown): AckMessageError | undefined {
-  if (v === null || typeof v !== "object") return undefined;
-  const e = v as Frame;
-  return { name: isString(e.name) ? e.name : "Unknown", message: isString(e.message) ? e.message : "" };
-}
+const errorDetail = (v: unknown): AckMessageError | undefined =>
+  v !== null && typeof v === "object" ? { name: str((v as Frame).name) ?? "Unknown", message: str((v as Frame).message) ?? "" } : undefined;
 
 /** Decodes `data` for its dataType; `undefined` means the pair is malformed. */
-function decodeData(dataType: WebPubSubDataType, data: unknown): JSONTypes | ArrayBuffer | undefined {
-  switch (dataType) {
-    case "text":
-      return isString(data) ? data : undefined;
-    case "binary":
-    case "protobuf":
-      return isString(data) ? (decodeBase64(data) ?? undefined) : undefined;
-    default:
-      return data === undefined ? undefined : (data as JSONTypes);
-  }
-}
+const decodeData = (dataType: WebPubSubDataType, data: unknown): JSONTypes | ArrayBuffer | undefined =>
+  dataType === "text" ? str(data) : dataType === "json" ? (data as JSONTypes) : isString(data) ? (decodeBase64(data) ?? undefined) : undefined;
 
-function encodeData(dataType: WebPubSubDataType | undefined, data: MessageContent | undefined): unknown {
-  if (dataType === undefined || data === undefined) return undefined;
-  if (dataType === "binary" || dataType === "protobuf") return encodeBase64(data as ArrayBuffer | ArrayBufferView);
-  return data;
-}
+const encodeData = (dataType: WebPubSubDataType | undefined, data: MessageContent | undefined): unknown =>
+  (dataType === "binary" || dataType === "protobuf") && data !== undefined ? encodeBase64(data as ArrayBuffer | ArrayBufferView) : dataType && data;
 
-function dataTypeOf(v: unknown): WebPubSubDataType | undefined {
-  if (v === undefined) return "json";
-  return isString(v) && DATA_TYPES.has(v) ? (v as WebPubSubDataType) : undefined;
-}
+const dataTypeOf = (v: unknown): WebPubSubDataType | undefined =>
+  v === undefined ? "json" : DATA_TYPES.includes(v) ? (v as WebPubSubDataType) : undefined;
 
 function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null {
   const dataType = dataTypeOf(f.dataType);
@@ -67,7 +51,7 @@ function parseDataMessage(f: Frame, reliable: boolean): WebPubSubMessage | null 
     return {
       kind: "groupData",
       group: f.group,
-      fromUserId: isString(f.fromUserId) ? f.fromUserId : (undefined as unknown as string),
+      fromUserId: str(f.fromUserId),
       dataType,
       data,
       sequenceId,
@@ -104,11 +88,11 @@ function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
         return {
           kind: "connected",
           connectionId: f.connectionId,
-          userId: isString(f.userId) ? f.userId : (undefined as unknown as string),
-          reconnectionToken: isString(f.reconnectionToken) ? f.reconnectionToken : (undefined as unknown as string),
+          userId: str(f.userId),
+          reconnectionToken: str(f.reconnectionToken),
         };
       }
-      if (f.event === "disconnected") return { kind: "disconnected", message: isString(f.message) ? f.message : "" };
+      if (f.event === "disconnected") return { kind: "disconnected", message: str(f.message) ?? "" };
       return null;
     case "invokeResponse": {
       if (!isString(f.invocationId)) return null;
@@ -133,44 +117,21 @@ function parseFrame(f: Frame, reliable: boolean): WebPubSubMessage | null {
   }
 }
 
+/** Messages a client may send; each message's fields are the frame's, under `type`. */
+const SENDABLE = ["joinGroup", "leaveGroup", "sendToGroup", "streamData", "streamEnd", "sendEvent", "invoke", "cancelInvocation", "sequenceAck", "ping"];
+
 function toFrame(m: WebPubSubMessage): Frame {
-  switch (m.kind) {
-    case "joinGroup":
-    case "leaveGroup":
-      return { type: m.kind, group: m.group, ackId: m.ackId };
-    case "sendToGroup":
-      return {
-        type: "sendToGroup",
-        group: m.group,
-        ackId: m.ackId,
-        noEcho: m.noEcho,
-        dataType: m.dataType,
-        data: encodeData(m.dataType, m.data),
-        stream: m.stream && { streamId: m.stream.streamId, idleTimeoutMs: m.stream.idleTimeoutInMs },
-      };
-    case "streamData": // with no dataType: a keep-alive, just type and streamId
-    case "streamEnd":
-      return { type: m.kind, ...m, kind: undefined, data: encodeData((m as StreamDataMessage).dataType, (m as StreamDataMessage).data) };
-    case "sendEvent":
-      return { type: "event", event: m.event, ackId: m.ackId, dataType: m.dataType, data: encodeData(m.dataType, m.data) };
-    case "invoke":
-      return {
-        type: "invoke",
-        invocationId: m.invocationId,
-        target: "event",
-        event: m.event,
-        dataType: m.dataType,
-        data: encodeData(m.dataType, m.data),
-      };
-    case "cancelInvocation":
-      return { type: "cancelInvocation", invocationId: m.invocationId };
-    case "sequenceAck":
-      return { type: "sequenceAck", sequenceId: m.sequenceId };
-    case "ping":
-      return { type: "ping" };
-    default:
-      throw new TypeError(`a client cannot send a "${m.kind}" message`);
-  }
+  const { kind, ...f } = m as unknown as Frame & { kind: string; dataType?: WebPubSubDataType; data?: MessageContent; stream?: StreamInfo & { idleTimeoutInMs?: number } };
+  if (!SENDABLE.includes(kind)) throw new TypeError(`a client cannot send a "${kind}" message`);
+  const { stream, dataType } = f;
+  // a streamData with no dataType is a keep-alive: just type and streamId
+  return {
+    type: kind === "sendEvent" ? "event" : kind,
+    target: kind === "invoke" ? "event" : undefined,
+    ...f,
+    data: encodeData(dataType, f.data),
+    stream: stream && { streamId: stream.streamId, idleTimeoutMs: stream.idleTimeoutInMs },
+  };
 }
 
 function createJsonProtocol(name: string, reliable: boolean): WebPubSubClientProtocol {

@@ -1,5 +1,6 @@
 import { AbortError } from "../errors/abort-error.js";
 import type { AbortSignalLike } from "../types/options.js";
+import { onAbort } from "../utils/on-abort.js";
 
 /** `p`, or an AbortError as soon as `signal` aborts (what `p` stands for carries on). */
 export function abortable<T>(p: Promise<T>, signal?: AbortSignalLike): Promise<T> {
@@ -7,7 +8,6 @@ export function abortable<T>(p: Promise<T>, signal?: AbortSignalLike): Promise<T
   return new Promise<T>((res, rej) => {
     const stop = (): void => rej(new AbortError());
     if (signal.aborted) stop();
-    signal.addEventListener("abort", stop, { once: true });
-    p.then(res, rej).finally(() => signal.removeEventListener("abort", stop));
+    p.then(res, rej).finally(onAbort(signal, stop));
   });
 }

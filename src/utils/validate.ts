@@ -1,37 +1,22 @@
 // Argument checks for the public API: a clear TypeError or RangeError, never a bad frame.
-import type { MessageContent, WebPubSubDataType } from "../types/messages.js";
+import type { MessageContent } from "../types/messages.js";
 
-const DATA_TYPES = ["text", "json", "binary", "protobuf"];
+const DATA_TYPES: unknown[] = ["text", "json", "binary", "protobuf"];
 
 export function checkGroup(group: unknown): asserts group is string {
   if (typeof group !== "string") throw new TypeError("group name must be a string");
-  if (group.length === 0 || group.length > 1024 || group.trim() === "") {
-    throw new RangeError("group name must be 1-1024 characters, not all blank");
-  }
+  if (!group.trim() || group.length > 1024) throw new RangeError("group name must be 1-1024 characters, not all blank");
 }
 
 export function checkEventName(event: unknown): asserts event is string {
-  if (typeof event !== "string" || event.length === 0) throw new TypeError("event name must be a non-empty string");
+  if (typeof event !== "string" || !event) throw new TypeError("event name must be a non-empty string");
 }
 
 export function checkContent(content: unknown, dataType: unknown): asserts content is MessageContent {
-  if (typeof dataType !== "string" || !DATA_TYPES.includes(dataType)) {
-    throw new TypeError(`bad dataType ${String(dataType)}`);
-  }
-  switch (dataType as WebPubSubDataType) {
-    case "text":
-      if (typeof content !== "string") throw new TypeError(`text content must be a string`);
-      return;
-    case "binary":
-    case "protobuf":
-      if (!(content instanceof ArrayBuffer) && !ArrayBuffer.isView(content)) {
-        throw new TypeError(`${dataType} content must be an ArrayBuffer(View)`);
-      }
-      return;
-    default:
-      if (content === undefined || typeof content === "function" || typeof content === "symbol" || typeof content === "bigint") {
-        throw new TypeError(`json content must be a JSON value`);
-      }
+  if (!DATA_TYPES.includes(dataType)) throw new TypeError(`dataType must be text, json, binary or protobuf, got ${String(dataType)}`);
+  const t = typeof content;
+  if (dataType === "text" ? t !== "string" : dataType === "json" ? content === undefined || t === "function" || t === "symbol" || t === "bigint" : !(content instanceof ArrayBuffer || ArrayBuffer.isView(content))) {
+    throw new TypeError(`${dataType} content must be ${dataType === "text" ? "a string" : dataType === "json" ? "a JSON value" : "an ArrayBuffer or a view of one"}`);
   }
 }
 

@@ -1,9 +1,8 @@
 // Where the browser bundle's bytes come from, per source module: `node bench/bundle-breakdown.mjs`.
-// Bundles src/index.ts directly (with the browser WebSocket picker, as rollup does) and the official package.
-import { build } from "esbuild";
+// Initial load vs lazy chunks (bench/bundle-size.mjs). Bundles src/index.ts directly (with the browser WebSocket picker, as rollup does) and the official package.
+import { measureBundle } from "./bundle-size.mjs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const browserSwap = {
@@ -13,13 +12,9 @@ const browserSwap = {
   },
 };
 for (const [name, from] of [["ours (src/index.ts)", join(root, "src/index.ts")], ["official", "@azure/web-pubsub-client"]]) {
-  const r = await build({
-    stdin: { contents: `import { WebPubSubClient } from ${JSON.stringify(from)}; globalThis.C = WebPubSubClient;`, resolveDir: root, loader: "js" },
-    bundle: true, minify: true, format: "esm", platform: "browser", write: false, metafile: true, logLevel: "silent",
-    define: { "process.env.NODE_ENV": '"production"' }, plugins: [browserSwap],
-  });
-  const code = r.outputFiles[0].contents;
-  console.log(`${name}: ${code.length} B minified, ${gzipSync(code, { level: 9 }).length} B gzip`);
-  const inputs = Object.entries(Object.values(r.metafile.outputs)[0].inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput);
-  for (const [k, v] of inputs.slice(0, 20)) console.log(`  ${String(v.bytesInOutput).padStart(6)} B  ${k.replace(/^.*node_modules\//, "")}`);
+  const r = await measureBundle(from, { resolveDir: root, plugins: [browserSwap] });
+  console.log(`${name}: ${r.min} B minified, ${r.gzip} B gzip (initial load); lazy chunks: ${r.lazyChunks}, ${r.lazy.min} B minified, ${r.lazy.gzip} B gzip`);
+  for (const [k, v] of r.inputs.slice(0, 20)) console.log(`  ${String(v).padStart(6)} B  ${k.replace(/^.*node_modules\//, "")}`);
+  if (r.lazyInputs.length) console.log("  lazy:");
+  for (const [k, v] of r.lazyInputs.slice(0, 8)) console.log(`  ${String(v).padStart(6)} B  ${k.replace(/^.*node_modules\//, "")}`);
 }

@@ -21,6 +21,7 @@ import { startEmulator, testHooks, type Emulator } from "../../emulator/index";
 import { watchAbandoned } from "./abandoned";
 import type { ChaosProtocol } from "./protocols";
 import { mulberry32, table, withTimeout, type ChaosClient, type ClientAdapter } from "./scenario";
+import { settleDeliveries } from "./settle.js";
 
 export interface FlappingOptions {
   adapter: ClientAdapter;
@@ -311,26 +312,7 @@ export async function runFlapping(options: FlappingOptions): Promise<FlappingRep
       return missing;
     };
     const settleStart = Date.now();
-    const settled = await new Promise<boolean>((resolve) => {
-      let pending = false;
-      const timer = setTimeout(() => finish(false), o.settleMs);
-      function finish(ok: boolean): void {
-        clearTimeout(timer);
-        deliveryListener = undefined;
-        resolve(ok);
-      }
-      const check = (): void => {
-        pending = false;
-        if (outstanding() === 0) finish(true);
-      };
-      deliveryListener = () => {
-        if (!pending) {
-          pending = true;
-          setImmediate(check);
-        }
-      };
-      check();
-    });
+    const settled = await settleDeliveries(outstanding, o.settleMs, (hook) => (deliveryListener = hook));
     const settledInMs = Date.now() - settleStart;
     ending = true;
 

@@ -38,6 +38,7 @@ import { startEmulator, type Emulator } from "../../emulator/index";
 import { WebPubSubClient } from "../../src/index.js";
 import { watchAbandoned } from "./abandoned";
 import { CHAOS_PROTOCOLS, type ChaosProtocol } from "./protocols";
+import { settleDeliveries } from "./settle.js";
 
 export { CHAOS_PROTOCOLS, type ChaosProtocol } from "./protocols";
 
@@ -553,27 +554,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       return missing;
     };
     const settleStart = Date.now();
-    // Only a delivery can lower the count, so each delivery schedules one check.
-    const settled = await new Promise<boolean>((resolve) => {
-      let checkPending = false;
-      const check = (): void => {
-        checkPending = false;
-        if (owedOutstanding() === 0) finish(true);
-      };
-      const timer = setTimeout(() => finish(false), o.settleMs);
-      function finish(ok: boolean): void {
-        clearTimeout(timer);
-        deliveryListener = undefined;
-        resolve(ok);
-      }
-      deliveryListener = () => {
-        if (!checkPending) {
-          checkPending = true;
-          setImmediate(check);
-        }
-      };
-      check();
-    });
+    const settled = await settleDeliveries(owedOutstanding, o.settleMs, (hook) => (deliveryListener = hook));
     const settledInMs = Date.now() - settleStart;
     ending = true;
 

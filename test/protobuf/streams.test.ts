@@ -3,10 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { protobufCodec, reliableProtobufCodec } from "../../emulator/protocol/protobuf-codec";
 import type { DownstreamFrame } from "../../emulator/protocol/codec";
-import { WebPubSubJsonReliableProtocol, type GroupStream, type GroupStreamMessage } from "../../src/index";
+import { WebPubSubJsonReliableProtocol } from "../../src/index";
 import { WebPubSubProtobufReliableProtocol } from "../../src/protobuf/index";
 import type { WebPubSubMessage } from "../../src/types/messages";
 import { emulator, startClient } from "./helpers";
+import { firstStream } from "../streams/first-stream";
 
 const client = WebPubSubProtobufReliableProtocol();
 const request = (m: WebPubSubMessage) => protobufCodec.decode(Buffer.from(client.writeMessage(m) as ArrayBuffer), true);
@@ -72,30 +73,6 @@ describe("stream frames, client codec ⇄ service codec", () => {
     expect(end).toMatchObject({ kind: "groupData", data: undefined, stream: { streamId: "s", streamSequenceId: 2, endOfStream: true, error: { name: "UserError", message: "m", userErrorCode: "E" } } });
   });
 });
-
-/** The first stream a client sees, read to its end. */
-function firstStream(c: { onGroupStream(cb: (s: GroupStream) => void): unknown }): Promise<{ data: unknown[]; seqs: number[]; error?: unknown }> {
-  return new Promise((resolve) => {
-    let taken = false;
-    c.onGroupStream((stream) => {
-      if (taken) return;
-      taken = true;
-      void (async () => {
-        const data: unknown[] = [];
-        const seqs: number[] = [];
-        try {
-          for await (const m of stream as AsyncIterable<GroupStreamMessage>) {
-            data.push(m.data instanceof ArrayBuffer ? [...new Uint8Array(m.data)] : m.data);
-            seqs.push(m.stream.streamSequenceId);
-          }
-          resolve({ data, seqs });
-        } catch (error) {
-          resolve({ data, seqs, error });
-        }
-      })();
-    });
-  });
-}
 
 describe("group streams through the service on protobuf", () => {
   it("a protobuf writer; a protobuf and a JSON reader each get every fragment, in order, and the end", async () => {

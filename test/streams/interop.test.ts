@@ -3,8 +3,9 @@
 import { WebPubSubClient as OfficialClient } from "@azure/web-pubsub-client";
 import { describe, expect, onTestFinished, test } from "vitest";
 import type { Emulator } from "../../emulator/index";
-import { GroupStreamError, WebPubSubClient, type GroupStream, type GroupStreamMessage } from "../../src/index";
+import { GroupStreamError, WebPubSubClient } from "../../src/index";
 import { withEmulator } from "../emulator/helpers";
+import { firstStream, type Subscribable } from "./first-stream";
 
 const ROLES = ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"];
 
@@ -22,32 +23,6 @@ async function official(emu: Emulator, userId: string): Promise<OfficialClient> 
   onTestFinished(() => client.stop());
   await client.start();
   return client;
-}
-
-type Subscribable = { onGroupStream(cb: (s: GroupStream) => void): unknown };
-
-/** The first stream the client sees, read to its end: its fragments' data and how it ended. */
-function firstStream(client: Subscribable): Promise<{ stream: GroupStream; data: unknown[]; seqs: number[]; error?: unknown }> {
-  return new Promise((resolve) => {
-    let taken = false;
-    client.onGroupStream((stream) => {
-      if (taken) return;
-      taken = true;
-      void (async () => {
-        const data: unknown[] = [];
-        const seqs: number[] = [];
-        try {
-          for await (const m of stream as AsyncIterable<GroupStreamMessage>) {
-            data.push(m.data instanceof ArrayBuffer ? [...new Uint8Array(m.data)] : m.data);
-            seqs.push(m.stream.streamSequenceId);
-          }
-          resolve({ stream, data, seqs });
-        } catch (error) {
-          resolve({ stream, data, seqs, error });
-        }
-      })();
-    });
-  });
 }
 
 describe("group streams through the emulator", () => {

@@ -139,8 +139,11 @@ async function workerdTarget() {
     logLevel: "silent",
   });
   const inputs = Object.keys(result.metafile.inputs);
-  const build = inputs.find((f) => /webpubsub-client\/dist\//.test(f))?.replace(/^.*webpubsub-client\//, "");
-  if (build !== "dist/browser/index.mjs") throw new Error(`the workerd bundle took ${build ?? "no build"}, not dist/browser/index.mjs`);
+  // The native-WebSocket build, and only it (its lazy chunks, e.g. chunks/shared.mjs, come along).
+  const taken = inputs.filter((f) => /webpubsub-client\/dist\//.test(f)).map((f) => f.replace(/^.*webpubsub-client\//, ""));
+  const build = taken.includes("dist/browser/index.mjs") ? "dist/browser/index.mjs" : taken[0];
+  const stray = taken.filter((f) => !f.startsWith("dist/browser/"));
+  if (build !== "dist/browser/index.mjs" || stray.length) throw new Error(`the workerd bundle took ${taken.join(", ") || "no build"}, not dist/browser/index.mjs`);
   const r = await run(NODE.node22, [join(APP, "workerd/run.mjs")], {
     cwd: APP,
     env: { MINIFLARE: tools.resolve("miniflare"), WORKER: outfile, WPS_URL: await accessUrl("workerd") },

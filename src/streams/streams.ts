@@ -1,23 +1,27 @@
 // Group streams over the engine's extension seam: routes stream frames to their writer and
 // stream fragments to the `onGroupStream` registrations (never on as `group-message`), and
-// tells both about recoveries and lost sessions.
-import type { EngineHost } from "../core/extension.js";
+// tells both about recoveries and lost sessions. Loaded on first use (./lazy.ts), which
+// registers `x` with the engine.
+import type { EngineExtension, EngineHost } from "../core/extension.js";
 import type { Runtime } from "../core/runtime.js";
-import type { GroupStream, GroupStreamSubscription, GroupStreamWriter, OnGroupStreamOptions, OpenGroupStreamOptions } from "../types/streams.js";
+import type { GroupStream, GroupStreamSubscription, GroupStreamWriter, OpenGroupStreamOptions } from "../types/streams.js";
+import type { ReaderOptions } from "./lazy.js";
 import { checkGroup, checkOptions } from "../utils/validate.js";
 import { subscribe, type ReaderHook } from "./reader.js";
 import { openWriter, type WriterHook } from "./writer.js";
 
 export interface GroupStreams {
   open(group: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter>;
-  on(callback: (stream: GroupStream) => void | Promise<void>, options: OnGroupStreamOptions | undefined, asyncDispose: typeof Symbol.asyncDispose): GroupStreamSubscription;
+  on(callback: (stream: GroupStream) => void | Promise<void>, options: ReaderOptions, asyncDispose: typeof Symbol.asyncDispose): GroupStreamSubscription;
+  /** What the engine must tell the streams. */
+  x: EngineExtension;
 }
 
 export function groupStreams(host: EngineHost, rt: Runtime): GroupStreams {
   const writers = new Map<string, WriterHook>();
   const readers = new Set<ReaderHook>();
   let n = 0;
-  host.addExtension({
+  const x: EngineExtension = {
     onMessage(m) {
       if (m.kind === "groupData") {
         if (m.stream) readers.forEach((r) => r(m));
@@ -35,8 +39,9 @@ export function groupStreams(host: EngineHost, rt: Runtime): GroupStreams {
     onSessionLost(error) {
       [...writers.values(), ...readers].forEach((h) => h(error));
     },
-  });
+  };
   return {
+    x,
     async open(group, options) {
       checkGroup(group);
       const o = checkOptions<OpenGroupStreamOptions>(options, "options");
@@ -44,6 +49,6 @@ export function groupStreams(host: EngineHost, rt: Runtime): GroupStreams {
       if (typeof id !== "string" || !id || writers.has(id)) throw new RangeError(`bad or open streamId ${id}`);
       return openWriter(host, rt.timers, group, id, o, writers);
     },
-    on: (callback, options, asyncDispose) => subscribe(rt, callback, checkOptions(options, "options"), readers, asyncDispose),
+    on: (callback, options, asyncDispose) => subscribe(rt, callback, options, readers, asyncDispose),
   };
 }

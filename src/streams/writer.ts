@@ -3,7 +3,7 @@
 // written again after a recovery or a `streamNack`: the service drops the fragments it
 // already has, so nothing is lost or doubled. At most GROUP_STREAM_WINDOW fragments are
 // unacknowledged; `write()` waits for room beyond that. Codec-neutral: it deals in messages.
-// (Written for size: it is in every browser bundle.)
+// (Loaded on first use, see lazy.ts.)
 import { GroupStreamError } from "../errors/group-stream-error.js";
 import type { EngineHost } from "../core/extension.js";
 import type { Timers } from "../core/runtime.js";

@@ -5,19 +5,19 @@
 import type { EngineExtension, EngineHost } from "../core/extension.js";
 import type { Runtime } from "../core/runtime.js";
 import type { GroupStream, GroupStreamSubscription, GroupStreamWriter, OpenGroupStreamOptions } from "../types/streams.js";
-import type { ReaderOptions } from "./lazy.js";
-import { checkGroup, checkOptions } from "../utils/validate.js";
+import type { ReaderOptions, StreamDeps } from "./lazy.js";
 import { subscribe, type ReaderHook } from "./reader.js";
 import { openWriter, type WriterHook } from "./writer.js";
 
 export interface GroupStreams {
-  open(group: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter>;
+  open(group: string, options: OpenGroupStreamOptions): Promise<GroupStreamWriter>;
   on(callback: (stream: GroupStream) => void | Promise<void>, options: ReaderOptions, asyncDispose: typeof Symbol.asyncDispose): GroupStreamSubscription;
   /** What the engine must tell the streams. */
   x: EngineExtension;
 }
 
-export function groupStreams(host: EngineHost, rt: Runtime): GroupStreams {
+/** `deps` come from the main bundle, so this chunk imports nothing from it (each import would be an export there). */
+export function groupStreams(host: EngineHost, rt: Runtime, deps: StreamDeps): GroupStreams {
   const writers = new Map<string, WriterHook>();
   const readers = new Set<ReaderHook>();
   let n = 0;
@@ -42,12 +42,11 @@ export function groupStreams(host: EngineHost, rt: Runtime): GroupStreams {
   };
   return {
     x,
-    async open(group, options) {
-      checkGroup(group);
-      const o = checkOptions<OpenGroupStreamOptions>(options, "options");
+    /** `group` and `o` are checked (lazy.ts). */
+    async open(group, o) {
       const id = o.streamId ?? `${++n}-${rt.random().toString(36).slice(2)}`;
       if (typeof id !== "string" || !id || writers.has(id)) throw new RangeError(`bad or open streamId ${id}`);
-      return openWriter(host, rt.timers, group, id, o, writers);
+      return openWriter(deps, host, rt.timers, group, id, o, writers);
     },
     on: (callback, options, asyncDispose) => subscribe(rt, callback, options, readers, asyncDispose),
   };

@@ -10,9 +10,9 @@ import type { Timers } from "../core/runtime.js";
 import type { StreamDataError, StreamDataMessage, StreamEndMessage, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
 import type { GroupStreamWriter, OpenGroupStreamOptions } from "../types/streams.js";
-import { deferred } from "../utils/deferred.js";
-import { checkContent } from "../utils/validate.js";
+import type { Deferred } from "../utils/deferred.js";
 import { abortable } from "./abortable.js";
+import type { StreamDeps } from "./lazy.js";
 
 /** Unacknowledged fragments a writer keeps at most (each ≤ the service's 1 MB frame limit). */
 export const GROUP_STREAM_WINDOW = 64;
@@ -21,6 +21,7 @@ export const GROUP_STREAM_WINDOW = 64;
 export type WriterHook = (m?: WebPubSubMessage | Error) => void;
 
 export function openWriter(
+  { checkContent, deferred, AbortError }: StreamDeps,
   host: EngineHost,
   timers: Timers,
   group: string,
@@ -40,7 +41,7 @@ export function openWriter(
   let over: GroupStreamError | undefined;
   let busy: unknown;
   let resentFrom = 0;
-  let room: ReturnType<typeof deferred<void>> | undefined;
+  let room: Deferred<void> | undefined;
   let timer: unknown;
   const listeners = new Set<(e: StreamDataError) => void>();
   const opened = deferred<GroupStreamWriter>();
@@ -76,7 +77,7 @@ export function openWriter(
   const close = (reason?: StreamEndMessage["error"], signal?: AbortSignalLike): Promise<void> => {
     if (over || ending) return Promise.reject(over ?? error("StreamClosed"));
     send((ending = { kind: "streamEnd", streamId: id, error: reason }));
-    return abortable(ended.promise, signal);
+    return abortable(AbortError, ended.promise, signal);
   };
 
   hooks.set(id, (m) => {
@@ -111,7 +112,7 @@ export function openWriter(
     streamId: id,
     async write(content, dataType, wo) {
       checkContent(content, dataType);
-      while (!over && !ending && q.length >= GROUP_STREAM_WINDOW) await abortable((room ??= deferred()).promise, wo?.abortSignal);
+      while (!over && !ending && q.length >= GROUP_STREAM_WINDOW) await abortable(AbortError, (room ??= deferred()).promise, wo?.abortSignal);
       if (over || ending) throw over ?? error("StreamClosed");
       // Binary content is copied: it may be written again later, and callers reuse buffers.
       const data = ArrayBuffer.isView(content)

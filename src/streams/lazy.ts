@@ -8,6 +8,7 @@ import type { EngineExtension, EngineHost } from "../core/extension.js";
 import type { Runtime } from "../core/runtime.js";
 import type { GroupStream, GroupStreamSubscription, GroupStreamWriter, OnGroupStreamOptions, OpenGroupStreamOptions } from "../types/streams.js";
 import { AbortError } from "../errors/abort-error.js";
+import { GroupStreamError } from "../errors/group-stream-error.js";
 import { deferred } from "../utils/deferred.js";
 import { checkContent, checkGroup, checkOptions, nonNegative } from "../utils/validate.js";
 import type { GroupStreams } from "./streams.js";
@@ -26,6 +27,7 @@ export interface StreamDeps {
   checkContent: (content: unknown, dataType: unknown) => void;
   deferred: typeof deferred;
   AbortError: typeof AbortError;
+  GroupStreamError: typeof GroupStreamError;
 }
 
 type Callback = (stream: GroupStream) => void | Promise<void>;
@@ -58,7 +60,7 @@ export function lazyStreams(host: EngineHost, rt: Runtime): LazyStreams {
   });
   const loaded = import("./streams.js").then(
     (m) => {
-      gs = m.groupStreams(host, rt, { checkContent, deferred, AbortError });
+      gs = m.groupStreams(host, rt, { checkContent, deferred, AbortError, GroupStreamError });
       waiting.forEach((f) => f(gs!));
       for (const [hook, arg] of early) gs.x[hook]!(arg);
       early.length = waiting.length = 0;

@@ -5,11 +5,10 @@
 // (a new stream is ignored while that many are open) and GROUP_STREAM_MAX_UNREAD fragments
 // not yet read per stream (one more fails the stream with `SlowReader`).
 // (Loaded on first use, see lazy.ts; options are checked there.)
-import { GroupStreamError } from "../errors/group-stream-error.js";
 import type { Clock, Logger, Timers } from "../core/runtime.js";
 import type { GroupDataMessage } from "../types/messages.js";
 import type { GroupStream, GroupStreamMessage, GroupStreamSubscription } from "../types/streams.js";
-import type { ReaderOptions } from "./lazy.js";
+import type { ReaderOptions, StreamDeps } from "./lazy.js";
 
 export const GROUP_STREAM_MAX_STREAMS = 256;
 export const GROUP_STREAM_MAX_UNREAD = 1024;
@@ -32,6 +31,7 @@ interface Inbound {
 export type ReaderHook = (m: GroupDataMessage | Error) => void;
 
 export function subscribe(
+  { GroupStreamError }: StreamDeps,
   rt: { timers: Timers; clock: Clock; logger: Logger },
   callback: (stream: GroupStream) => void | Promise<void>,
   { idle, fromStart, groups }: ReaderOptions,

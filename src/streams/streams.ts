@@ -48,6 +48,6 @@ export function groupStreams(host: EngineHost, rt: Runtime, deps: StreamDeps): G
       if (typeof id !== "string" || !id || writers.has(id)) throw new RangeError(`bad or open streamId ${id}`);
       return openWriter(deps, host, rt.timers, group, id, o, writers);
     },
-    on: (callback, options, asyncDispose) => subscribe(rt, callback, options, readers, asyncDispose),
+    on: (callback, options, asyncDispose) => subscribe(deps, rt, callback, options, readers, asyncDispose),
   };
 }

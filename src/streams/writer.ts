@@ -4,12 +4,12 @@
 // already has, so nothing is lost or doubled. At most GROUP_STREAM_WINDOW fragments are
 // unacknowledged; `write()` waits for room beyond that. Codec-neutral: it deals in messages.
 // (Loaded on first use, see lazy.ts.)
-import { GroupStreamError } from "../errors/group-stream-error.js";
 import type { EngineHost } from "../core/extension.js";
 import type { Timers } from "../core/runtime.js";
 import type { StreamDataError, StreamDataMessage, StreamEndMessage, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
 import type { GroupStreamWriter, OpenGroupStreamOptions } from "../types/streams.js";
+import type { GroupStreamError as StreamError } from "../errors/group-stream-error.js";
 import type { Deferred } from "../utils/deferred.js";
 import { abortable } from "./abortable.js";
 import type { StreamDeps } from "./lazy.js";
@@ -21,7 +21,7 @@ export const GROUP_STREAM_WINDOW = 64;
 export type WriterHook = (m?: WebPubSubMessage | Error) => void;
 
 export function openWriter(
-  { checkContent, deferred, AbortError }: StreamDeps,
+  { checkContent, deferred, AbortError, GroupStreamError }: StreamDeps,
   host: EngineHost,
   timers: Timers,
   group: string,
@@ -38,7 +38,7 @@ export function openWriter(
   let a = 0;
   let ending: StreamEndMessage | undefined;
   /** Set once the stream is over: what writes fail with. */
-  let over: GroupStreamError | undefined;
+  let over: StreamError | undefined;
   let busy: unknown;
   let resentFrom = 0;
   let room: Deferred<void> | undefined;
@@ -57,8 +57,8 @@ export function openWriter(
     room?.resolve();
     room = undefined;
   };
-  const error = (name: string, message?: string): GroupStreamError => new GroupStreamError(id, { name, message }, a && a - 1);
-  const finish = (e?: GroupStreamError): void => {
+  const error = (name: string, message?: string): StreamError => new GroupStreamError(id, { name, message }, a && a - 1);
+  const finish = (e?: StreamError): void => {
     if (over) return;
     over = e ?? error("StreamClosed");
     hooks.delete(id);

@@ -6,6 +6,7 @@
 // `InvalidSequenceId`), and handed to the readers in order once it is loaded.
 import type { EngineExtension, EngineHost } from "../core/extension.js";
 import type { Runtime } from "../core/runtime.js";
+import type { GroupDataMessage } from "../types/messages.js";
 import type { GroupStream, GroupStreamSubscription, GroupStreamWriter, OnGroupStreamOptions, OpenGroupStreamOptions } from "../types/streams.js";
 import { AbortError } from "../errors/abort-error.js";
 import { GroupStreamError } from "../errors/group-stream-error.js";
@@ -39,32 +40,33 @@ export interface LazyStreams {
 
 export function lazyStreams(host: EngineHost, rt: Runtime): LazyStreams {
   let gs: GroupStreams | undefined;
-  /** The loaded streams' extension; until then, what arrived for them (fragments and lost sessions). */
+  /** The loaded streams' extension (`{}` if the chunk failed to load). */
   let real: EngineExtension | undefined;
-  const early: Array<[hook: "onMessage" | "onSessionLost", arg: never]> = [];
+  /** Until then, what arrived for them, in order: fragments, and the errors of lost sessions. */
+  const early: Array<GroupDataMessage | Error> = [];
   /** `onGroupStream` calls made while the chunk loads. */
   const waiting: Array<(gs: GroupStreams) => void> = [];
   host.addExtension({
     onMessage(m) {
-      if (real) return real.onMessage?.(m) === true;
-      if (m.kind === "groupData" ? !m.stream : m.kind !== "streamAck" && m.kind !== "streamNack" && m.kind !== "streamClosed") return false;
-      // No writer exists before the chunk is loaded: only fragments are worth keeping.
-      if (m.kind === "groupData" && early.length < GROUP_STREAM_MAX_EARLY) early.push(["onMessage", m as never]);
+      if (real) return real.onMessage?.(m) as boolean;
+      // Only fragments matter before: no writer exists yet (control frames' result is unused).
+      if (m.kind !== "groupData" || !m.stream) return false;
+      if (early.length < GROUP_STREAM_MAX_EARLY) early.push(m);
       return true;
     },
     onLinkUp: (info) => real?.onLinkUp?.(info),
     onSessionLost(error) {
       if (real) real.onSessionLost?.(error);
-      else if (early.at(-1)?.[0] !== "onSessionLost") early.push(["onSessionLost", error as never]);
+      else if (!(early.at(-1) instanceof Error)) early.push(error);
     },
   });
   const loaded = import("./streams.js").then(
     (m) => {
-      gs = m.groupStreams(host, rt, { checkContent, deferred, AbortError, GroupStreamError });
+      const x = (gs = m.groupStreams(host, rt, { checkContent, deferred, AbortError, GroupStreamError })).x;
       waiting.forEach((f) => f(gs!));
-      for (const [hook, arg] of early) gs.x[hook]!(arg);
+      early.forEach((e) => (e instanceof Error ? x.onSessionLost!(e) : x.onMessage!(e)));
       early.length = waiting.length = 0;
-      real = gs.x;
+      real = x;
       return gs;
     },
     (e: unknown) => {

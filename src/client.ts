@@ -4,7 +4,7 @@ import type { EngineConfig } from "./core/engine-config.js";
 import { registerHost } from "./core/engine-access.js";
 import { MESSAGE_RETRY_DEFAULTS, RECONNECT_RETRY_DEFAULTS, RetryPolicy } from "./core/retry-policy.js";
 import type { Runtime } from "./core/runtime.js";
-import { groupStreams, type GroupStreams } from "./streams/streams.js";
+import { lazyStreams, type LazyStreams } from "./streams/lazy.js";
 import type { GroupStream, GroupStreamSubscription, GroupStreamWriter, OnGroupStreamOptions, OpenGroupStreamOptions } from "./types/streams.js";
 import { defaultRuntime } from "./platform/default-runtime.js";
 import { WebPubSubJsonReliableProtocol } from "./protocol/json-protocol.js";
@@ -63,7 +63,7 @@ export class WebPubSubClient {
   #share?: () => Promise<unknown>;
   // --- group streams (issue 11): made on first use
   readonly #rt: Runtime;
-  #gs?: GroupStreams;
+  #gs?: LazyStreams;
   // --- end group streams
 
   constructor(clientAccessUrl: string, options?: WebPubSubClientOptions);
@@ -236,8 +236,9 @@ export class WebPubSubClient {
     return this.#streams().on(callback, options, asyncDispose);
   }
 
-  #streams(): GroupStreams {
-    return (this.#gs ??= groupStreams(this.#engine, this.#rt));
+  /** The first call starts loading the streams' code (a chunk of its own). */
+  #streams(): LazyStreams {
+    return (this.#gs ??= lazyStreams(this.#engine, this.#rt));
   }
   // --- end group streams
 

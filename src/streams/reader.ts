@@ -4,12 +4,11 @@
 // `handleFromStart` gate. Bounds: GROUP_STREAM_MAX_STREAMS tracked streams per registration
 // (a new stream is ignored while that many are open) and GROUP_STREAM_MAX_UNREAD fragments
 // not yet read per stream (one more fails the stream with `SlowReader`).
-// (Written for size: it is in every browser bundle.)
-import { GroupStreamError } from "../errors/group-stream-error.js";
+// (Loaded on first use, see lazy.ts; options are checked there.)
 import type { Clock, Logger, Timers } from "../core/runtime.js";
 import type { GroupDataMessage } from "../types/messages.js";
-import type { GroupStream, GroupStreamMessage, GroupStreamSubscription, OnGroupStreamOptions } from "../types/streams.js";
-import { nonNegative } from "../utils/validate.js";
+import type { GroupStream, GroupStreamMessage, GroupStreamSubscription } from "../types/streams.js";
+import type { ReaderOptions, StreamDeps } from "./lazy.js";
 
 export const GROUP_STREAM_MAX_STREAMS = 256;
 export const GROUP_STREAM_MAX_UNREAD = 1024;
@@ -32,16 +31,13 @@ interface Inbound {
 export type ReaderHook = (m: GroupDataMessage | Error) => void;
 
 export function subscribe(
+  { GroupStreamError }: StreamDeps,
   rt: { timers: Timers; clock: Clock; logger: Logger },
   callback: (stream: GroupStream) => void | Promise<void>,
-  o: OnGroupStreamOptions,
+  { idle, fromStart, groups }: ReaderOptions,
   hooks: Set<ReaderHook>,
   asyncDispose: typeof Symbol.asyncDispose,
 ): GroupStreamSubscription {
-  if (typeof callback !== "function") throw new TypeError("callback must be a function");
-  const idle = nonNegative("idleTimeoutInMs", o.idleTimeoutInMs, 300000);
-  const fromStart = o.handleFromStart === true;
-  const groups = o.groupNames && new Set(o.groupNames);
   /** By group and stream id; null marks a stream ignored until its end (handleFromStart). */
   const live = new Map<string, Inbound | null>();
   const { timers, clock } = rt;

@@ -3,16 +3,16 @@
 // written again after a recovery or a `streamNack`: the service drops the fragments it
 // already has, so nothing is lost or doubled. At most GROUP_STREAM_WINDOW fragments are
 // unacknowledged; `write()` waits for room beyond that. Codec-neutral: it deals in messages.
-// (Written for size: it is in every browser bundle.)
-import { GroupStreamError } from "../errors/group-stream-error.js";
+// (Loaded on first use, see lazy.ts.)
 import type { EngineHost } from "../core/extension.js";
 import type { Timers } from "../core/runtime.js";
 import type { StreamDataError, StreamDataMessage, StreamEndMessage, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
 import type { GroupStreamWriter, OpenGroupStreamOptions } from "../types/streams.js";
-import { deferred } from "../utils/deferred.js";
-import { checkContent } from "../utils/validate.js";
+import type { GroupStreamError as StreamError } from "../errors/group-stream-error.js";
+import type { Deferred } from "../utils/deferred.js";
 import { abortable } from "./abortable.js";
+import type { StreamDeps } from "./lazy.js";
 
 /** Unacknowledged fragments a writer keeps at most (each ≤ the service's 1 MB frame limit). */
 export const GROUP_STREAM_WINDOW = 64;
@@ -21,6 +21,7 @@ export const GROUP_STREAM_WINDOW = 64;
 export type WriterHook = (m?: WebPubSubMessage | Error) => void;
 
 export function openWriter(
+  { checkContent, deferred, AbortError, GroupStreamError }: StreamDeps,
   host: EngineHost,
   timers: Timers,
   group: string,
@@ -37,10 +38,10 @@ export function openWriter(
   let a = 0;
   let ending: StreamEndMessage | undefined;
   /** Set once the stream is over: what writes fail with. */
-  let over: GroupStreamError | undefined;
+  let over: StreamError | undefined;
   let busy: unknown;
   let resentFrom = 0;
-  let room: ReturnType<typeof deferred<void>> | undefined;
+  let room: Deferred<void> | undefined;
   let timer: unknown;
   const listeners = new Set<(e: StreamDataError) => void>();
   const opened = deferred<GroupStreamWriter>();
@@ -56,8 +57,8 @@ export function openWriter(
     room?.resolve();
     room = undefined;
   };
-  const error = (name: string, message?: string): GroupStreamError => new GroupStreamError(id, { name, message }, a && a - 1);
-  const finish = (e?: GroupStreamError): void => {
+  const error = (name: string, message?: string): StreamError => new GroupStreamError(id, { name, message }, a && a - 1);
+  const finish = (e?: StreamError): void => {
     if (over) return;
     over = e ?? error("StreamClosed");
     hooks.delete(id);
@@ -76,7 +77,7 @@ export function openWriter(
   const close = (reason?: StreamEndMessage["error"], signal?: AbortSignalLike): Promise<void> => {
     if (over || ending) return Promise.reject(over ?? error("StreamClosed"));
     send((ending = { kind: "streamEnd", streamId: id, error: reason }));
-    return abortable(ended.promise, signal);
+    return abortable(AbortError, ended.promise, signal);
   };
 
   hooks.set(id, (m) => {
@@ -111,7 +112,7 @@ export function openWriter(
     streamId: id,
     async write(content, dataType, wo) {
       checkContent(content, dataType);
-      while (!over && !ending && q.length >= GROUP_STREAM_WINDOW) await abortable((room ??= deferred()).promise, wo?.abortSignal);
+      while (!over && !ending && q.length >= GROUP_STREAM_WINDOW) await abortable(AbortError, (room ??= deferred()).promise, wo?.abortSignal);
       if (over || ending) throw over ?? error("StreamClosed");
       // Binary content is copied: it may be written again later, and callers reuse buffers.
       const data = ArrayBuffer.isView(content)

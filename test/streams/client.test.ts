@@ -2,8 +2,11 @@
 // keep-alives and typed failures; the reader's options and bounds; hostile stream frames.
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { GroupStreamError, type GroupStream, type GroupStreamMessage, type GroupStreamSubscription } from "../../src/index.js";
+import { GROUP_STREAM_MAX_EARLY } from "../../src/streams/lazy.js";
 import { GROUP_STREAM_MAX_UNREAD } from "../../src/streams/reader.js";
 import { GROUP_STREAM_WINDOW } from "../../src/streams/writer.js";
+// Loaded here, so the client's `import()` of it settles within `settle()`.
+import "../../src/streams/streams.js";
 import { fakeRuntime, liveClient, settle, useFakeTimersAndRejectionGuard, type FakeRuntime, type FakeSocket } from "../helpers/fake-runtime.js";
 
 const URL_ = "wss://h/client/hubs/hub?access_token=abc";
@@ -15,6 +18,7 @@ const datas = (s: FakeSocket) => s.framesOfType("streamData").filter((f) => f.st
 
 async function opened(socket: FakeSocket, client: Awaited<ReturnType<typeof liveClient>>["client"], options = {}) {
   const p = client.openGroupStream("g", { streamId: "s", ...options });
+  await settle(); // the streams chunk loads
   expect(socket.framesOfType("sendToGroup").at(-1)).toMatchObject({ type: "sendToGroup", group: "g", noEcho: false, stream: { streamId: "s" } });
   socket.receive({ type: "streamAck", streamId: "s", expectedSequenceId: 1 });
   return p;
@@ -52,6 +56,7 @@ describe("group stream writer", () => {
   it("opens on streamAck, numbers fragments, ends on streamClosed; the start carries idleTimeoutMs and noEcho", async () => {
     const { client, socket } = await liveClient(rt, URL_);
     const p = client.openGroupStream("g", { streamId: "x", noEcho: true, idleTimeoutInMs: 9000 });
+    await settle(); // the streams chunk loads
     expect(socket.framesOfType("sendToGroup")).toEqual([{ type: "sendToGroup", group: "g", noEcho: true, stream: { streamId: "x", idleTimeoutMs: 9000 } }]);
     socket.receive({ type: "streamAck", streamId: "x", expectedSequenceId: 1 });
     const w = await p;
@@ -154,6 +159,7 @@ describe("group stream writer", () => {
     socket.receive({ type: "streamClosed", streamId: "s", error: { name: "IdleTimeout", message: "idle" } });
     expect(await failed).toMatchObject({ name: "IdleTimeout", message: "idle" });
     const refused = client.openGroupStream("g", { streamId: "t" });
+    await settle();
     socket.receive({ type: "streamClosed", streamId: "t", error: { name: "Forbidden", message: "no" } });
     await expect(refused).rejects.toMatchObject({ name: "Forbidden", acknowledged: 0 });
     await expect(client.openGroupStream("  ")).rejects.toBeInstanceOf(RangeError);
@@ -169,6 +175,7 @@ describe("group stream reader", () => {
   it("one GroupStream per (group, streamId); fragments in order, not group-messages; the end completes it and aborts its signal", async () => {
     const { client, socket, events } = await liveClient(rt, URL_);
     const { streams } = collect(client);
+    await settle(); // the streams chunk loads
     deliver(socket, frag(1, "a"));
     deliver(socket, frag(1, "other group", {}, "s", "h"));
     deliver(socket, frag(2, "b"));
@@ -186,6 +193,7 @@ describe("group stream reader", () => {
     const all = collect(client);
     const onlyH = collect(client, { groupNames: ["h"] });
     const fromStart = collect(client, { handleFromStart: true });
+    await settle(); // the streams chunk loads
     deliver(socket, frag(5, "mid"));
     deliver(socket, { ...frag(6, undefined, { endOfStream: true, error: { name: "UserError", message: "m", userErrorCode: "E" } }), data: undefined });
     expect(await all.streams[0]!.done).toMatchObject({ name: "UserError", message: "m", userErrorCode: "E", streamId: "s" });
@@ -198,6 +206,7 @@ describe("group stream reader", () => {
   it("per-stream idle timeout; close() ends streams and stops callbacks; isActive; asyncDispose", async () => {
     const { client, socket } = await liveClient(rt, URL_);
     const { streams, sub } = collect(client, { idleTimeoutInMs: 1000 });
+    await settle(); // the streams chunk loads
     deliver(socket, frag(1, "a"));
     await vi.advanceTimersByTimeAsync(600);
     deliver(socket, frag(1, "b", {}, "t"));
@@ -215,6 +224,7 @@ describe("group stream reader", () => {
     const { client, socket } = await liveClient(rt, URL_);
     let stream!: GroupStream;
     client.onGroupStream((s) => void (stream = s));
+    await settle(); // the streams chunk loads
     deliver(socket, frag(1, "a"));
     deliver(socket, frag(1, "a again"));
     deliver(socket, frag(3, "gap"));
@@ -223,6 +233,7 @@ describe("group stream reader", () => {
     await expect(it.next()).rejects.toMatchObject({ name: "InvalidSequenceId" });
     let slow!: GroupStream;
     client.onGroupStream((s) => void (slow = s), { groupNames: ["slow"] });
+    await settle(); // the streams chunk loads
     for (let i = 1; i <= GROUP_STREAM_MAX_UNREAD + 1; i++) deliver(socket, frag(i, i, {}, "s", "slow"));
     let n = 0;
     const error = await (async () => {
@@ -267,6 +278,7 @@ describe("group stream reader", () => {
       throw new Error("app bug");
     });
     const { streams } = collect(client);
+    await settle(); // the streams chunk loads
     deliver(socket, frag(1, "a"));
     expect(seen.abortSignal.aborted).toBe(true);
     expect(streams[0]!.stream.abortSignal.aborted).toBe(false);
@@ -287,9 +299,63 @@ describe("group stream reader", () => {
   it("a lost session ends its inbound streams with SessionLost", async () => {
     const { client, socket } = await liveClient(rt, URL_);
     const { streams } = collect(client);
+    await settle(); // the streams chunk loads
     deliver(socket, frag(1, "a"));
     socket.drop(1008);
     expect(await streams[0]!.done).toMatchObject({ name: "SessionLost" });
+    await client.stop();
+  });
+
+  it("fragments that arrive while the streams chunk loads go to the stream in order, not to group-message", async () => {
+    const { client, socket, events } = await liveClient(rt, URL_);
+    const { streams, sub } = collect(client);
+    expect(sub.isActive).toBe(true); // at once, before the chunk is loaded
+    deliver(socket, frag(1, "a"));
+    deliver(socket, frag(2, "b"));
+    deliver(socket, frag(1, "x", {}, "t"));
+    expect(streams).toHaveLength(0); // not loaded yet
+    await settle();
+    expect(events.filter(([n]) => n === "group-message")).toEqual([]);
+    expect(streams.map((s) => [s.stream.streamId, s.got.map((m) => m.data)])).toEqual([["s", ["a", "b"]], ["t", ["x"]]]);
+    expect(sub.isActive).toBe(true);
+    await sub.close();
+    expect(sub.isActive).toBe(false);
+    expect(await streams[0]!.done).toBe("ended");
+  });
+
+  it("beyond GROUP_STREAM_MAX_EARLY kept fragments, the stream fails rather than deliver a gap", async () => {
+    const { client, socket } = await liveClient(rt, URL_);
+    let stream!: GroupStream;
+    client.onGroupStream((s) => void (stream = s));
+    for (let i = 1; i <= GROUP_STREAM_MAX_EARLY + 1; i++) deliver(socket, frag(i, i));
+    await settle();
+    deliver(socket, frag(GROUP_STREAM_MAX_EARLY + 2, "next"));
+    let n = 0;
+    const error = await (async () => {
+      for await (const _ of stream) n++;
+    })().catch((e: unknown) => e);
+    expect(n).toBe(Math.min(GROUP_STREAM_MAX_EARLY, GROUP_STREAM_MAX_UNREAD));
+    expect(error).toMatchObject({ name: "InvalidSequenceId" });
+  });
+
+  it("a subscription closed or disposed before the chunk loads gets nothing; a session lost meanwhile ends the streams", async () => {
+    const { client, socket, events } = await liveClient(rt, URL_);
+    const closed = collect(client);
+    const disposed = collect(client);
+    const live = collect(client);
+    await closed.sub.close();
+    await disposed.sub[Symbol.asyncDispose]();
+    expect([closed.sub.isActive, disposed.sub.isActive, live.sub.isActive]).toEqual([false, false, true]);
+    deliver(socket, frag(1, "a"));
+    socket.drop(1008);
+    await settle();
+    expect([closed.streams, disposed.streams]).toEqual([[], []]);
+    expect([closed.sub.isActive, disposed.sub.isActive, live.sub.isActive]).toEqual([false, false, true]);
+    expect(live.streams[0]!.got.map((m) => m.data)).toEqual(["a"]);
+    expect(await live.streams[0]!.done).toMatchObject({ name: "SessionLost" });
+    expect(events.filter(([n]) => n === "group-message")).toEqual([]);
+    expect(() => client.onGroupStream("no" as never)).toThrow(TypeError);
+    expect(() => client.onGroupStream(() => {}, { idleTimeoutInMs: -1 })).toThrow(RangeError);
     await client.stop();
   });
 });

@@ -23,6 +23,8 @@ import type { MessagePortLike } from "./worker-boot.js";
 export const MAX_WORKER_PORTS = 2 * MAX_HOLDER_TABS;
 /** Most credential requests the worker waits on at once. */
 export const MAX_CRED_REQUESTS = 64;
+/** How long a tab's released lock waits for that tab's `bye` before the tab counts as vanished. */
+export const TAB_GONE_GRACE_MS = 250;
 /** The worker name's prefix; the rest is the `shareConnection` key. */
 export const WORKER_NAME_PREFIX = "webpubsub-client:";
 
@@ -140,7 +142,9 @@ export function hostWorker(scope: WorkerScope): void {
       id: `worker-${++holderCounter}`,
       channel,
       ...p,
-      watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), gone) : undefined,
+      // A tab that stops says `bye` and then releases its lock; the two travel different
+      // ways, so the lock's release waits a moment for the goodbye (it decides end vs handover).
+      watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), () => p.runtime.timers.setTimeout(gone, TAB_GONE_GRACE_MS)) : undefined,
       onEnded: () => {
         if (holder === h) holder = inbox = undefined;
       },

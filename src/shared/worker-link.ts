@@ -63,8 +63,11 @@ export function connectWorker(cfg: WorkerLinkConfig): Promise<Channel | undefine
       listen: (l) => (listener = l),
       close() {
         listener = undefined;
-        port.onmessage = null;
-        port.close();
+        // Later, so the goodbye posted just before still reaches the worker.
+        timers.setTimeout(() => {
+          port.onmessage = null;
+          port.close();
+        }, 0);
       },
     };
     const credential = (id: unknown): void => {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../emulator/index.js";
 import * as lib from "../../src/index.js";
 import { defaultRuntime } from "../../src/platform/default-runtime.js";
-import type { SharePlatform } from "../../src/shared/platform.js";
+import type { Locks, SharePlatform } from "../../src/shared/platform.js";
 import { SharedTabEngine } from "../../src/shared/tab-client.js";
 import { hostWorker, type WorkerScope } from "../../src/shared/worker-host.js";
 import { connectWorker, WORKER_READY_TIMEOUT_MS, type WorkerLinkConfig } from "../../src/shared/worker-link.js";
@@ -31,7 +31,7 @@ const runtime = { ...defaultRuntime(undefined, undefined), logger: { ...defaultR
 const credential = () => emu.getClientAccessUrl(HUB, { userId: "w" });
 
 /** A fake SharedWorker "origin": every `new` connects a fresh MessageChannel to one worker scope. */
-function fakeOrigin(locks: FakeLocks): { ctor: WorkerLinkConfig["ctor"]; scope: WorkerScope } {
+function fakeOrigin(locks: Locks): { ctor: WorkerLinkConfig["ctor"]; scope: WorkerScope } {
   const scope: WorkerScope = { name: "webpubsub-client:k", onconnect: null, navigator: { locks }, WebPubSub: lib as unknown as Record<string, unknown> };
   hostWorker(scope);
   class FakeSharedWorker implements SharedWorkerLike {
@@ -48,7 +48,7 @@ function fakeOrigin(locks: FakeLocks): { ctor: WorkerLinkConfig["ctor"]; scope: 
   return { ctor: FakeSharedWorker, scope };
 }
 
-function tab(ctor: WorkerLinkConfig["ctor"], locks: FakeLocks): SharedTabEngine {
+function tab(ctor: WorkerLinkConfig["ctor"], locks: Locks): SharedTabEngine {
   const platform: SharePlatform = {
     channel: () => {
       throw new Error("the worker path must not open a BroadcastChannel");
@@ -97,6 +97,35 @@ describe("the SharedWorker holds the connection", () => {
     expect(emu.connections(HUB).filter((c) => c.connected)).toHaveLength(1); // b still uses it
     await b.stop();
     await gone; // the last tab stopped: the worker closed the connection
+  });
+
+  it("a tab answers the worker's `who` only once it holds its own lock (else the worker sees it gone and hands the session over)", async () => {
+    // Lock requests travel apart from port messages: here the tab's own lock request reaches
+    // the lock manager only after the worker has connected (and said `who`).
+    const raw = new FakeLocks();
+    const order: string[] = [];
+    let watched!: () => void;
+    const watching = new Promise<void>((resolve) => (watched = resolve));
+    const recorded = (who: string): Locks => ({
+      request(name, options, cb) {
+        order.push(`${who} ${name}`);
+        if (who === "worker" && name.startsWith("webpubsub-client:tab:")) watched();
+        return raw.request(name, options, cb);
+      },
+    });
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const slow: Locks = { request: (name, options, cb) => gate.then(() => recorded("tab").request(name, options, cb)) };
+    const { ctor } = fakeOrigin(recorded("worker"));
+    const t = tab(ctor, slow);
+    const connected = new Promise<void>((resolve) => emu.events.once("connect", () => resolve()));
+    const starting = t.start();
+    await connected; // the worker holds the connection; its `who` reached the tab before
+    openGate();
+    await starting;
+    await watching;
+    const tabLock = order.filter((o) => o.includes("webpubsub-client:tab:"));
+    expect(tabLock.map((o) => o.split(" ")[0])).toEqual(["tab", "worker"]); // watched only once the tab held it
   });
 });
 

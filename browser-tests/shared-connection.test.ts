@@ -297,7 +297,7 @@ describe.each(MODES)("$name", (mode) => {
       const port = new SharedWorker("/webpubsub-client.umd.min.js", { name: `webpubsub-client:${key}` }).port;
       const linkJunk: unknown[] = [
         { t: "init" }, { t: "init", protocol: 5 }, { t: "init", protocol: "no.such.protocol" }, { t: "init", protocol: "json.reliable.webpubsub.azure.v1", resume: { session: 1, lastSeq: -1 } },
-        { t: "url", id: 1, url: "ws://127.0.0.1:1/evil" }, { t: "urlFail", id: 1 }, { t: "away", from: "evil" }, { t: "cred", id: 1 }, { t: "bye", from: "evil" },
+        { t: "credOk", id: 1, url: "ws://127.0.0.1:1/evil" }, { t: "credFail", id: 1 }, { t: "away", from: "evil" }, { t: "cred", id: 1 }, { t: "bye", from: "evil" },
       ];
       for (const m of [...junk, ...linkJunk]) port.postMessage(m);
     }, key);

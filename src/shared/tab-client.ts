@@ -32,7 +32,6 @@ export interface TabClientConfig {
   worker?(resume: ResumeFrom | undefined): Promise<Channel | undefined>;
 }
 
-
 const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
 
 function randomId(random: () => number): string {
@@ -393,7 +392,6 @@ export class SharedTabEngine {
       }
     }
   }
-
 
   /** Calls each listener; one that throws cannot break the client. */
   #emit<K extends keyof Events>(type: K, event: Events[K]): void {

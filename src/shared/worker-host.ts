@@ -1,7 +1,7 @@
 // The SharedWorker side of a shared connection: one `Holder` (one engine, one WebSocket) for
 // every tab of the origin that connects with the same key (the worker's name). Tabs talk to
 // it over their MessagePorts with the same wire messages as on the Web Locks path, plus a
-// few of the worker link's own (`init`, `ready`, `refuse`, `cred`, `url`, `urlFail`, `away`,
+// few of the worker link's own (`init`, `ready`, `refuse`, `cred`, `credOk`, `credFail`, `away`,
 // see worker-link.ts). The credential is a page's function, so the worker asks a tab for
 // each client access URL. A tab that vanishes without a word is noticed through its per-tab
 // Web Lock, as on the Web Locks path. When the last tab goes the worker hands the session
@@ -185,12 +185,12 @@ export function hostWorker(scope: WorkerScope): void {
       switch (raw.t) {
         case "init":
           return onInit(port, raw);
-        case "url":
-        case "urlFail": {
+        case "credOk":
+        case "credFail": {
           const c = uint(raw.id) ? creds.get(raw.id) : undefined;
           if (!c || c.port !== port) return;
           creds.delete(raw.id as number);
-          if (raw.t === "url" && text(raw.url)) c.resolve(raw.url);
+          if (raw.t === "credOk" && text(raw.url)) c.resolve(raw.url);
           else c.reject(new Error(typeof raw.message === "string" ? raw.message.slice(0, WIRE_LIMITS.maxText) : "The tab could not get a client access URL."));
           return;
         }

@@ -72,8 +72,8 @@ export function connectWorker(cfg: WorkerLinkConfig): Promise<Channel | undefine
     };
     const credential = (id: unknown): void => {
       cfg.getClientAccessUrl().then(
-        (url) => port.postMessage({ t: "url", id, url }),
-        (error: unknown) => port.postMessage({ t: "urlFail", id, message: String((error as Error)?.message ?? error) }),
+        (url) => port.postMessage({ t: "credOk", id, url }),
+        (error: unknown) => port.postMessage({ t: "credFail", id, message: String((error as Error)?.message ?? error) }),
       );
     };
     port.onmessage = (event) => {

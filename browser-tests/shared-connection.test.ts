@@ -243,7 +243,7 @@ describe.each(MODES)("$name", (mode) => {
     expect(live().map((c) => c.connectionId)).toEqual([id]);
     // Every tab holds its own lock; the election lock is held (and queued for) only on the Web Locks path.
     await tabs[0].waitForFunction(async (key) => (await navigator.locks.query()).held?.filter((l) => l.name?.startsWith(`webpubsub-client:tab:${key}:`)).length === 3, key);
-    expect(await locksOf(tabs[0], key)).toEqual(mode.worker ? { holders: 0, waiting: 0, tabs: 3 } : { holders: 1, waiting: 2, tabs: 3 });
+    await expect.poll(() => locksOf(tabs[0], key)).toEqual(mode.worker ? { holders: 0, waiting: 0, tabs: 3 } : { holders: 1, waiting: 2, tabs: 3 });
     await publish(id, 1, 3);
     for (const t of tabs) await t.evaluate(() => window.shared.waitForMessages(3));
     for (const t of tabs) expect(await messages(t)).toEqual(expected(3));
@@ -320,7 +320,7 @@ it("a page whose CSP forbids workers (worker-src 'none') quietly takes the Web L
   const id = await start(tabs[0], key);
   expect(await start(tabs[1], key)).toBe(id);
   expect(live().map((c) => c.connectionId)).toEqual([id]);
-  expect(await locksOf(tabs[0], key)).toEqual({ holders: 1, waiting: 1, tabs: 2 });
+  await expect.poll(() => locksOf(tabs[0], key)).toEqual({ holders: 1, waiting: 1, tabs: 2 });
   await publish(id, 1, 3);
   for (const t of tabs) await t.evaluate(() => window.shared.waitForMessages(3));
   for (const t of tabs) expect(await messages(t)).toEqual(expected(3));

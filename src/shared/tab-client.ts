@@ -338,7 +338,8 @@ export class SharedTabEngine {
         // The connection this tab was on ended for good (the holder gave up, or was told not
         // to reconnect): this tab stops too, even if it was granted the lock meanwhile. A tab
         // whose start() has not resolved yet will be granted the lock and connect itself.
-        if (this.#starting || m.holder === this.#id) return; // still starting: not on that connection yet
+        // On the SharedWorker path nobody else will connect: a starting tab fails its start().
+        if (!this.#viaWorker && (this.#starting || m.holder === this.#id)) return; // still starting: not on that connection yet
         const holder = this.#holder;
         this.#holder = undefined;
         void holder?.end();

@@ -146,7 +146,11 @@ export function hostWorker(scope: WorkerScope): void {
       // ways, so the lock's release waits a moment for the goodbye (it decides end vs handover).
       watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), () => p.runtime.timers.setTimeout(gone, TAB_GONE_GRACE_MS)) : undefined,
       onEnded: () => {
-        if (holder === h) holder = inbox = undefined;
+        if (holder !== h) return;
+        holder = inbox = undefined;
+        // Its tabs stop (they were told `ended`); a tab that starts again says hello anew.
+        tabPort.clear();
+        stopped.clear();
       },
       onTabLeft: (tab, remaining) => {
         const port = tabPort.get(tab);
@@ -205,7 +209,7 @@ export function hostWorker(scope: WorkerScope): void {
             if (ports.size >= MAX_WORKER_PORTS) return;
             ports.add(port);
           }
-          if (!tabPort.has(raw.from) && tabPort.size < MAX_HOLDER_TABS) tabPort.set(raw.from, port);
+          if (raw.t !== "bye" && !tabPort.has(raw.from) && tabPort.size < MAX_HOLDER_TABS) tabPort.set(raw.from, port);
           if (tabPort.get(raw.from) !== port) return; // another port speaking for that tab: not trusted
           if (raw.t === "bye") stopped.add(raw.from);
           if (!holder && raw.t === "hello") void ensureHolder().then(() => inbox?.(raw));

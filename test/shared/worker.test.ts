@@ -48,7 +48,7 @@ function fakeOrigin(locks: Locks): { ctor: WorkerLinkConfig["ctor"]; scope: Work
   return { ctor: FakeSharedWorker, scope };
 }
 
-function tab(ctor: WorkerLinkConfig["ctor"], locks: Locks): SharedTabEngine {
+function tab(ctor: WorkerLinkConfig["ctor"], locks: Locks, getClientAccessUrl: () => Promise<string> = credential): SharedTabEngine {
   const platform: SharePlatform = {
     channel: () => {
       throw new Error("the worker path must not open a BroadcastChannel");
@@ -64,11 +64,11 @@ function tab(ctor: WorkerLinkConfig["ctor"], locks: Locks): SharedTabEngine {
     platform,
     runtime,
     protocol,
-    getClientAccessUrl: credential,
+    getClientAccessUrl,
     makeEngine: () => {
       throw new Error("a tab on the worker path runs no engine of its own");
     },
-    worker: (resume) => connectWorker({ url: "https://app.example/webpubsub-client.umd.min.js", ctor, key: "k", protocolName: protocol.name, resume, runtime, getClientAccessUrl: credential }),
+    worker: (resume) => connectWorker({ url: "https://app.example/webpubsub-client.umd.min.js", ctor, key: "k", protocolName: protocol.name, resume, runtime, getClientAccessUrl }),
   });
   engines.push(engine);
   return engine;
@@ -97,6 +97,17 @@ describe("the SharedWorker holds the connection", () => {
     expect(emu.connections(HUB).filter((c) => c.connected)).toHaveLength(1); // b still uses it
     await b.stop();
     await gone; // the last tab stopped: the worker closed the connection
+  });
+
+  it("a credential that fails in the tab fails start() (the worker's connection could not be made), and a later start works", async () => {
+    const locks = new FakeLocks();
+    const { ctor } = fakeOrigin(locks);
+    const bad = tab(ctor, locks, () => Promise.reject(new Error("no token for you")));
+    await expect(bad.start()).rejects.toThrow(/could not be made/);
+    expect(bad.state).toBe("stopped");
+    const good = tab(ctor, locks);
+    await good.start();
+    expect(good.connectionId).toBeDefined();
   });
 
   it("a tab answers the worker's `who` only once it holds its own lock (else the worker sees it gone and hands the session over)", async () => {

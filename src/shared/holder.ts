@@ -33,6 +33,8 @@ export interface HolderConfig {
   watchTab?(id: string, gone: () => void): () => void;
   /** The engine stopped on its own (gave up reconnecting, or autoReconnect is off). */
   onEnded(error?: Error): void;
+  /** A tab left (said `bye`, or its lock was released); `remaining` tabs still use it. */
+  onTabLeft?(tab: string, remaining: number): void;
 }
 
 export interface ResumeFrom {
@@ -288,6 +290,7 @@ export class Holder {
     this.#tabs.get(tab)?.();
     this.#tabs.delete(tab);
     for (const group of this.#counts.removeTab(tab)) this.#leaveService(group);
+    this.#cfg.onTabLeft?.(tab, this.#tabs.size);
   }
 
   #leaveService(group: string): void {

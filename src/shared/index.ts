@@ -10,6 +10,9 @@ import type { AbortSignalLike } from "../types/options.js";
 import type { MakeEngine } from "./holder.js";
 import { browserPlatform } from "./platform.js";
 import { SharedTabEngine } from "./tab-client.js";
+import { bundleUrl, sharedWorkerCtor } from "./worker-boot.js";
+import { capture, capturedEngine } from "./worker-host.js";
+import { connectWorker } from "./worker-link.js";
 
 export { SharedTabEngine } from "./tab-client.js";
 
@@ -32,7 +35,17 @@ export function sharedEngine(
   protocol: WebPubSubClientProtocol,
   getClientAccessUrl: (signal?: AbortSignalLike) => Promise<string>,
 ): SharedTabEngine {
-  const engine = new SharedTabEngine({ key, makeEngine, runtime, protocol, getClientAccessUrl, platform: browserPlatform() }, emitter);
+  if (capture) {
+    // Inside the SharedWorker: its own client facade hands over what the worker's holder needs.
+    capture({ makeEngine, runtime, protocol, getClientAccessUrl });
+    return capturedEngine() as unknown as SharedTabEngine;
+  }
+  const url = bundleUrl;
+  const worker = url
+    ? (resume: Parameters<typeof connectWorker>[0]["resume"]) =>
+        connectWorker({ url, ctor: sharedWorkerCtor(), key, protocolName: protocol.name, resume, runtime, getClientAccessUrl })
+    : undefined;
+  const engine = new SharedTabEngine({ key, makeEngine, runtime, protocol, getClientAccessUrl, platform: browserPlatform(), worker }, emitter);
   const checked: FacadeSurface = engine; // compile-time check that the surfaces match
   return checked as SharedTabEngine;
 }

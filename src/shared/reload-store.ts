@@ -20,7 +20,7 @@ export const storeKey = (key: string): string => `webpubsub-client:reload:${key}
 
 const text = (x: unknown): x is string => typeof x === "string" && x.length > 0 && x.length <= WIRE_LIMITS.maxText;
 
-function validSession(x: unknown): x is SessionInfo {
+export function validSession(x: unknown): x is SessionInfo {
   const s = x as Record<string, unknown>;
   return typeof s === "object" && s !== null && text(s.url) && text(s.connectionId) && text(s.reconnectionToken) && (s.userId === undefined || text(s.userId));
 }

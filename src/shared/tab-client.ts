@@ -28,8 +28,9 @@ export interface TabClientConfig {
   runtime: Runtime;
   protocol: WebPubSubClientProtocol;
   getClientAccessUrl(signal?: AbortSignalLike): Promise<string>;
+  /** The SharedWorker's channel, when one holds the connection (else the Web Locks path). */
+  worker?(resume: ResumeFrom | undefined): Promise<Channel | undefined>;
 }
-
 
 const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
 
@@ -70,6 +71,9 @@ export class SharedTabEngine {
   #session?: SessionInfo;
   #reload?: ReloadSnapshot;
   #bc?: Channel;
+  #viaWorker = false;
+  /** This tab holds its own lock: only then may the holder watch it (else it would see it gone). */
+  #lockHeld = false;
   #holder?: Holder;
   #holderInbox?: (m: unknown) => void;
   #tabLock?: HeldLock;
@@ -92,34 +96,43 @@ export class SharedTabEngine {
     const { platform, key, runtime } = this.#cfg;
     this.state = "connecting";
     const done = new Promise<void>((resolve, reject) => (this.#starting = { resolve, reject }));
+    done.catch(() => {}); // awaited below; handled now so an early rejection is not reported
     const onAbort = (): void => this.#failStart(new AbortError("start() was aborted."));
     signal?.addEventListener("abort", onAbort, { once: true });
-    const bc = (this.#bc = platform.channel(channelName(key)));
-    bc.listen((raw) => {
-      this.#holderInbox?.(raw);
-      this.#onWire(parseWire(raw));
-    });
     const snap = (this.#reload = takeSnapshot(platform.storage, key, runtime.clock.wall()));
     if (snap) {
       this.#maxSeq = snap.lastSeq;
       for (const g of snap.groups) this.#joined.add(g), this.groups.joined(g);
     }
-    this.#unsubscribe.push(platform.onPageHide(() => this.#onPageHide()));
-    const locks = platform.locks;
-    if (!locks) this.#becomeHolder();
-    else {
-      const tabLock = (this.#tabLock = holdLock(locks, tabLockName(key, this.#id)));
-      void tabLock.granted.then(() => {
-        if (this.#tabLock !== tabLock) return;
-        this.#hello();
-        this.#holderLock = holdLock(locks, holderLockName(key), () => this.#becomeHolder());
-      });
-    }
     try {
+      const link = this.#cfg.worker && (await this.#cfg.worker(snap?.session && { session: snap.session, lastSeq: snap.lastSeq }));
+      if (this.state !== "connecting") link?.close(); // stopped or aborted meanwhile
+      else this.#open(link);
       await done;
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** Opens the channel: to the SharedWorker (`link`), or a BroadcastChannel with an election. */
+  #open(link: Channel | undefined): void {
+    const { platform, key } = this.#cfg;
+    const bc = (this.#bc = link ?? platform.channel(channelName(key)));
+    this.#viaWorker = link !== undefined;
+    bc.listen((raw) => {
+      this.#holderInbox?.(raw);
+      this.#onWire(parseWire(raw));
+    });
+    this.#unsubscribe.push(platform.onPageHide(() => this.#onPageHide()));
+    const locks = platform.locks;
+    if (!locks) return (this.#lockHeld = true), link ? this.#hello() : this.#becomeHolder();
+    const tabLock = (this.#tabLock = holdLock(locks, tabLockName(key, this.#id)));
+    void tabLock.granted.then(() => {
+      if (this.#tabLock !== tabLock) return;
+      this.#lockHeld = true;
+      this.#hello();
+      if (!link) this.#holderLock = holdLock(locks, holderLockName(key), () => this.#becomeHolder());
+    });
   }
 
   stop(): Promise<void> {
@@ -150,6 +163,7 @@ export class SharedTabEngine {
     this.#holderLock = this.#tabLock = undefined;
     this.#bc?.close();
     this.#bc = undefined;
+    this.#viaWorker = this.#lockHeld = false;
     for (const u of this.#unsubscribe.splice(0)) u();
     this.#announced = undefined;
     this.#session = this.#reload = undefined;
@@ -208,6 +222,7 @@ export class SharedTabEngine {
   #onPageHide(): void {
     if (this.state === "stopped" || this.state === "stopping") return;
     this.#holder?.freeze(); // nothing more is acknowledged than this page delivered
+    if (this.#viaWorker) this.#post({ t: "away", from: this.#id } as unknown as WireMessage); // the worker: "this tab left"
     const session = this.#holder?.session ?? this.#session;
     saveSnapshot(this.#cfg.platform.storage, this.#cfg.key, {
       session,
@@ -296,6 +311,7 @@ export class SharedTabEngine {
     switch (m.t) {
       case "who":
         // A new holder: tell it who we are and hand it what is still unanswered (same ackIds).
+        if (!this.#lockHeld) return; // the hello follows once this tab holds its lock
         this.#hello();
         for (const [id, p] of this.#pending) this.#post({ t: "op", from: this.#id, id, op: p.op });
         return;
@@ -322,7 +338,8 @@ export class SharedTabEngine {
         // The connection this tab was on ended for good (the holder gave up, or was told not
         // to reconnect): this tab stops too, even if it was granted the lock meanwhile. A tab
         // whose start() has not resolved yet will be granted the lock and connect itself.
-        if (this.#starting || m.holder === this.#id) return; // still starting: not on that connection yet
+        // On the SharedWorker path nobody else will connect: a starting tab fails its start().
+        if (!this.#viaWorker && (this.#starting || m.holder === this.#id)) return; // still starting: not on that connection yet
         const holder = this.#holder;
         this.#holder = undefined;
         void holder?.end();
@@ -376,7 +393,6 @@ export class SharedTabEngine {
       }
     }
   }
-
 
   /** Calls each listener; one that throws cannot break the client. */
   #emit<K extends keyof Events>(type: K, event: Events[K]): void {

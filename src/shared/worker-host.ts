@@ -1,0 +1,236 @@
+// The SharedWorker side of a shared connection: one `Holder` (one engine, one WebSocket) for
+// every tab of the origin that connects with the same key (the worker's name). Tabs talk to
+// it over their MessagePorts with the same wire messages as on the Web Locks path, plus a
+// few of the worker link's own (`init`, `ready`, `refuse`, `cred`, `credOk`, `credFail`, `away`,
+// see worker-link.ts). The credential is a page's function, so the worker asks a tab for
+// each client access URL. A tab that vanishes without a word is noticed through its per-tab
+// Web Lock, as on the Web Locks path. When the last tab goes the worker hands the session
+// over (it stays on the service, so a reloaded page can recover it), or ends it when that
+// tab stopped its client.
+import type { Engine } from "../core/engine.js";
+import type { Runtime } from "../core/runtime.js";
+import type { WebPubSubClientProtocol } from "../types/messages.js";
+import type { AbortSignalLike } from "../types/options.js";
+import { tabLockName, watchLock } from "./election.js";
+import { Holder, MAX_HOLDER_TABS, type MakeEngine, type ResumeFrom } from "./holder.js";
+import type { Channel, Locks } from "./platform.js";
+import { validSession } from "./reload-store.js";
+import type { SessionInfo } from "./wire.js";
+import { WIRE_LIMITS } from "./wire.js";
+import type { MessagePortLike } from "./worker-boot.js";
+
+/** Most ports one worker keeps (tabs that connected and have not left yet); more are refused. */
+export const MAX_WORKER_PORTS = 2 * MAX_HOLDER_TABS;
+/** Most credential requests the worker waits on at once. */
+export const MAX_CRED_REQUESTS = 64;
+/** How long a tab's released lock waits for that tab's `bye` before the tab counts as vanished. */
+export const TAB_GONE_GRACE_MS = 250;
+/** The worker name's prefix; the rest is the `shareConnection` key. */
+export const WORKER_NAME_PREFIX = "webpubsub-client:";
+
+export interface WorkerScope {
+  name?: string;
+  onconnect: ((event: { ports: readonly MessagePortLike[] }) => void) | null;
+  navigator?: { locks?: Locks };
+  WebPubSub?: Record<string, unknown>;
+}
+
+/** What a client facade hands the shared code: all the worker needs to run an engine. */
+export interface EngineParts {
+  makeEngine: MakeEngine;
+  runtime: Runtime;
+  protocol: WebPubSubClientProtocol;
+  getClientAccessUrl(signal?: AbortSignalLike): Promise<string>;
+}
+
+/** Set while the worker builds its engine through the client facade (see index.ts). */
+export let capture: ((parts: EngineParts) => void) | undefined;
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
+const text = (x: unknown): x is string => typeof x === "string" && x.length > 0 && x.length <= WIRE_LIMITS.maxText;
+const uint = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+
+/** The `resume` of an `init`, when well formed. */
+function resumeOf(x: unknown): ResumeFrom | undefined {
+  return isObj(x) && validSession(x.session) && uint(x.lastSeq) ? { session: x.session as SessionInfo, lastSeq: x.lastSeq } : undefined;
+}
+
+/** Builds the engine parts with the UMD global's own client facade, for `protocolName`. */
+function buildParts(scope: WorkerScope, key: string, protocolName: string, ask: (signal?: AbortSignalLike) => Promise<string>): Promise<EngineParts | undefined> {
+  const lib = scope.WebPubSub;
+  const Client = lib?.WebPubSubClient as (new (c: unknown, o: unknown) => { start(): Promise<void> }) | undefined;
+  if (typeof Client !== "function") return Promise.resolve(undefined);
+  let protocol: WebPubSubClientProtocol | undefined;
+  for (const name of Object.keys(lib!)) {
+    const make = lib![name];
+    if (!/Protocol$/.test(name) || typeof make !== "function") continue;
+    try {
+      const p = (make as () => WebPubSubClientProtocol)();
+      if (p?.name === protocolName) protocol = p;
+    } catch {
+      // not a protocol factory
+    }
+  }
+  if (!protocol) return Promise.resolve(undefined);
+  let got: EngineParts | undefined;
+  capture = (parts) => (got = parts);
+  const client = new Client({ getClientAccessUrl: (o?: { abortSignal?: AbortSignalLike }) => ask(o?.abortSignal) }, { shareConnection: key, protocol });
+  return client.start().then(
+    () => got,
+    () => undefined,
+  ).finally(() => (capture = undefined));
+}
+
+export function hostWorker(scope: WorkerScope): void {
+  const name = typeof scope.name === "string" ? scope.name : "";
+  if (!name.startsWith(WORKER_NAME_PREFIX) || name.length === WORKER_NAME_PREFIX.length) return;
+  const key = name.slice(WORKER_NAME_PREFIX.length);
+  const locks = scope.navigator?.locks;
+  const ports = new Set<MessagePortLike>();
+  const tabPort = new Map<string, MessagePortLike>();
+  const stopped = new Set<string>(); // tabs that said `bye` (stopped their client)
+  const creds = new Map<number, { port: MessagePortLike; resolve(url: string): void; reject(e: Error): void }>();
+  let credCounter = 0;
+  let parts: Promise<EngineParts | undefined> | undefined;
+  let protocolName: string | undefined;
+  let holder: Holder | undefined;
+  let inbox: ((m: unknown) => void) | undefined;
+  /** The session the last holder handed over, for the next one (a reloaded lone tab). */
+  let handedOver: ResumeFrom | undefined;
+  let holderCounter = 0;
+
+  const send = (port: MessagePortLike, m: unknown): void => {
+    try {
+      port.postMessage(m);
+    } catch {
+      // a closed port
+    }
+  };
+
+  const ask = (signal?: AbortSignalLike): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const port = [...tabPort.values()].pop() ?? [...ports].pop();
+      if (!port) return reject(new Error("No tab is left to provide a client access URL."));
+      if (creds.size >= MAX_CRED_REQUESTS) return reject(new Error("Too many client access URL requests."));
+      const id = ++credCounter;
+      creds.set(id, { port, resolve, reject });
+      signal?.addEventListener("abort", () => creds.get(id)?.reject(new Error("aborted")), { once: true });
+      send(port, { t: "cred", id });
+    });
+
+  const channel: Channel = {
+    post(m) {
+      for (const port of ports) port.postMessage(m); // a clone error surfaces to the holder
+    },
+    listen: (l) => (inbox = l),
+    close: () => (inbox = undefined),
+  };
+
+  const forget = (port: MessagePortLike): void => {
+    ports.delete(port);
+    for (const [id, c] of creds) if (c.port === port) creds.delete(id), c.reject(new Error("The tab went away."));
+  };
+
+  const ensureHolder = async (resume?: ResumeFrom): Promise<void> => {
+    if (holder) return;
+    const p = await parts;
+    if (!p || holder) return;
+    const from = resume ?? handedOver;
+    handedOver = undefined;
+    const h: Holder = (holder = new Holder({
+      id: `worker-${++holderCounter}`,
+      channel,
+      ...p,
+      // A tab that stops says `bye` and then releases its lock; the two travel different
+      // ways, so the lock's release waits a moment for the goodbye (it decides end vs handover).
+      watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), () => p.runtime.timers.setTimeout(gone, TAB_GONE_GRACE_MS)) : undefined,
+      onEnded: () => {
+        if (holder !== h) return;
+        holder = inbox = undefined;
+        // Its tabs stop (they were told `ended`); a tab that starts again says hello anew.
+        tabPort.clear();
+        stopped.clear();
+      },
+      onTabLeft: (tab, remaining) => {
+        const port = tabPort.get(tab);
+        tabPort.delete(tab);
+        if (port && ![...tabPort.values()].includes(port)) forget(port);
+        if (remaining > 0 || holder !== h) return;
+        holder = inbox = undefined;
+        if (stopped.has(tab)) void h.end();
+        else {
+          const session = h.session;
+          h.handover();
+          handedOver = session ? { session, lastSeq: 0 } : undefined;
+        }
+        stopped.clear();
+      },
+    }));
+    void h.start(from);
+  };
+
+  const onInit = (port: MessagePortLike, m: Obj): void => {
+    if (!text(m.protocol)) return;
+    if (protocolName !== undefined && protocolName !== m.protocol) return send(port, { t: "refuse" });
+    const wanted = (protocolName = m.protocol);
+    const mine = (parts ??= buildParts(scope, key, wanted, ask));
+    void mine.then((p) => {
+      if (!p && parts === mine) parts = protocolName = undefined; // a protocol this bundle lacks: the next tab may ask for another
+      if (!p) return send(port, { t: "refuse" });
+      send(port, { t: "ready" });
+      return ensureHolder(resumeOf(m.resume));
+    });
+  };
+
+  const onMessage = (port: MessagePortLike, raw: unknown): void => {
+    if (!isObj(raw)) return;
+    try {
+      switch (raw.t) {
+        case "init":
+          return onInit(port, raw);
+        case "credOk":
+        case "credFail": {
+          const c = uint(raw.id) ? creds.get(raw.id) : undefined;
+          if (!c || c.port !== port) return;
+          creds.delete(raw.id as number);
+          if (raw.t === "credOk" && text(raw.url)) c.resolve(raw.url);
+          else c.reject(new Error(typeof raw.message === "string" ? raw.message.slice(0, WIRE_LIMITS.maxText) : "The tab could not get a client access URL."));
+          return;
+        }
+        case "away":
+          // The page is hidden for good (or for the back/forward cache): it left.
+          if (text(raw.from) && tabPort.get(raw.from) === port) inbox?.({ t: "bye", from: raw.from });
+          return;
+        default:
+          if (!text(raw.from)) return;
+          if (!ports.has(port)) {
+            // a tab the holder had given up (its lock looked free) speaks again: it is back
+            if (ports.size >= MAX_WORKER_PORTS) return;
+            ports.add(port);
+          }
+          if (raw.t !== "bye" && !tabPort.has(raw.from) && tabPort.size < MAX_HOLDER_TABS) tabPort.set(raw.from, port);
+          if (tabPort.get(raw.from) !== port) return; // another port speaking for that tab: not trusted
+          if (raw.t === "bye") stopped.add(raw.from);
+          if (!holder && raw.t === "hello") void ensureHolder().then(() => inbox?.(raw));
+          else inbox?.(raw);
+      }
+    } catch {
+      // a hostile message: ignored
+    }
+  };
+
+  scope.onconnect = (event) => {
+    const port = event.ports?.[0];
+    if (!port) return;
+    if (ports.size >= MAX_WORKER_PORTS) return port.close();
+    ports.add(port);
+    port.onmessage = (e) => onMessage(port, e.data);
+    port.start?.();
+  };
+}
+
+/** The placeholder the facade in the worker gets: its engine is the worker's `Holder`. */
+export function capturedEngine(): Pick<Engine, "start" | "stop"> & { state: string } {
+  return { state: "stopped", start: () => Promise.resolve(), stop: () => Promise.resolve() };
+}

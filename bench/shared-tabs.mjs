@@ -108,7 +108,7 @@ try {
   const [sep, sh] = rows.map((r) => r[1]);
   if (isolates === TABS) {
     const f = (xs) => xs.map((x) => x.toFixed(0)).join(" ");
-    console.log(`\nheap added per tab (KB), in tab order (the first tab holds the shared connection):\n  separate: ${f(sep.perTab)}\n  shared:   ${f(sh.perTab)}`);
+    console.log(`\nheap added per tab (KB), in tab order (shared: the SharedWorker holds the connection and its heap is not counted; on the Web Locks path the first tab holds it):\n  separate: ${f(sep.perTab)}\n  shared:   ${f(sh.perTab)}`);
   }
   console.log(`\nratios shared/separate: connections ${(sh.connections / sep.connections).toFixed(2)}, heap ${(sh.heapKB / sep.heapKB).toFixed(2)}, msg/s per tab ${(sh.medianRate / sep.medianRate).toFixed(2)}`);
 } finally {

@@ -1,6 +1,6 @@
 // The connection lifecycle: start, stop, drop, recover, reconnect, give up. Every state
 // change goes through the table in state-machine.ts; the rules for when to try again are
-// in recovery-policy.ts, one socket's life in link.ts, dead-link detection in
+// in recovery-policy.ts, which socket to open in opener.ts, one socket's life in link.ts, dead-link detection in
 // keep-alive.ts. Each start() and each retry loop holds a run token: anything that
 // awaited and finds the token replaced (stop, a newer loop) gives up without acting.
 // It touches no global: transport, clocks, timers and signals come in through `Runtime`.
@@ -12,12 +12,12 @@ import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/message
 import type { EngineConfig } from "./engine-config.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { onAbort } from "../utils/on-abort.js";
-import { redactUrl } from "../utils/redact.js";
 import type { EngineInternals } from "./engine-access.js";
 import type { EngineExtension, SessionSnapshot } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
 import { keepAlive, type KeepAlive } from "./keep-alive.js";
-import { Link } from "./link.js";
+import type { Link } from "./link.js";
+import { Opener } from "./opener.js";
 import { createOutbox, type Outbox } from "./outbox.js";
 import { RecoveryPolicy } from "./recovery-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
@@ -26,13 +26,11 @@ import { Session } from "./session.js";
 import { onFrame, type InboundHost } from "./inbound.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
 import { Extensions } from "./extensions.js";
-import { newRun, within, type Run } from "./run.js";
+import { newRun, type Run } from "./run.js";
 import { Waiter } from "./waiter.js";
 
 type Events = WebPubSubClientEvents;
 
-/** A recovery socket that is not confirmed by then is abandoned, and the next attempt made. */
-const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
 const STOPPED = "The client stopped.";
 
 export class Engine implements EngineInternals, InboundHost {
@@ -49,7 +47,7 @@ export class Engine implements EngineInternals, InboundHost {
   declare readonly reliable: boolean;
   declare readonly protocol: WebPubSubClientProtocol;
   readonly #timers: Timers;
-  #link?: Link;
+  readonly #opener: Opener;
   #run = newRun();
   #stopDone?: Promise<void>;
   #stopped?: () => void;
@@ -72,6 +70,7 @@ export class Engine implements EngineInternals, InboundHost {
     this.acker = new SequenceAcker(timers, this);
     this.#policy = new RecoveryPolicy(config.recoveryWindowMs, config.recoveryDelayMs, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);
+    this.#opener = new Opener(rt, config, { onFrame: (l, data) => onFrame(this, l, data), onDrop: (code, reason) => this.#onDrop(code, reason) });
     this.keepAlive = keepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
       ping: () => void this.write({ kind: "ping" }),
       dead: () => this.#dead(),
@@ -87,7 +86,7 @@ export class Engine implements EngineInternals, InboundHost {
 
   /** True while a socket is open and the session confirmed on it. */
   get linkUp(): boolean {
-    return this.state === "connected" && !!this.#link?.confirmed;
+    return this.state === "connected" && !!this.#opener.link?.confirmed;
   }
 
   sendRaw(message: WebPubSubMessage): boolean {
@@ -112,10 +111,10 @@ export class Engine implements EngineInternals, InboundHost {
     const off = onAbort(signal, () => run.end(new AbortError()));
     try {
       if (snapshot?.protocol === this.protocol.name && (await this.#resume(run, snapshot))) return;
-      await this.#connect(run, signal);
+      await this.#opener.connect(run, signal);
     } catch (error) {
       if (run === this.#run) {
-        this.#dropLink();
+        this.#opener.drop();
         this.#forgetSession(); // frames that came before the failure may have armed the acker
         this.#unsubscribe?.();
         this.#fire("failed");
@@ -140,7 +139,7 @@ export class Engine implements EngineInternals, InboundHost {
     this.#run.end(new ConnectionError(STOPPED));
     this.#run = newRun();
     this.#waiter.wake();
-    const link = this.#link;
+    const link = this.#opener.link;
     if (link?.confirmed) {
       this.#linkDown();
       link.close();
@@ -159,7 +158,7 @@ export class Engine implements EngineInternals, InboundHost {
 
   /** @internal The socket the engine is using now. */
   current(link: Link): boolean {
-    return link === this.#link;
+    return link === this.#opener.link;
   }
 
   /** @internal Writes a message when the link is up; false otherwise (the outbox queues). */
@@ -169,48 +168,9 @@ export class Engine implements EngineInternals, InboundHost {
 
   /** @internal Writes an encoded frame when the link is up. */
   send(frame: string | ArrayBuffer, answered: boolean): boolean {
-    const sent = this.linkUp && this.#link!.send(frame);
+    const sent = this.linkUp && this.#opener.link!.send(frame);
     if (sent && answered) this.keepAlive.expect();
     return sent;
-  }
-
-  // ---- sockets -----------------------------------------------------------------------
-
-  #open(url: string, recover: boolean): Link {
-    this.#dropLink();
-    this.#rt.logger.info(`${recover ? "recovering through" : "connecting to"} ${redactUrl(url)}`);
-    const link = new Link(this.#rt, url, recover, this.protocol.name, recover ? RECOVERY_ATTEMPT_TIMEOUT_MS : this.#config.connectTimeoutMs, {
-      // Ask for a frame at once: its answer is what confirms a recovered session.
-      onOpen: (l) => void (l === this.#link && recover && l.send(this.protocol.writeMessage({ kind: "ping" }))),
-      onFrame: (l, data) => void (l === this.#link && onFrame(this, l, data)),
-      onClose: (l, code, reason) => {
-        if (l !== this.#link) return;
-        this.#link = undefined;
-        this.#onDrop(code, reason);
-      },
-    });
-    this.#link = link;
-    return link;
-  }
-
-  /** Forgets the current socket; its late events are ignored. */
-  #dropLink(): void {
-    const link = this.#link;
-    this.#link = undefined;
-    link?.abort();
-  }
-
-  /** Opens a brand-new connection: the credential and the socket, each bounded by the connect timeout. */
-  async #connect(run: Run, signal?: AbortSignalLike): Promise<void> {
-    const ac = signal ? undefined : this.#rt.abortController?.();
-    try {
-      const url = await within(this.#config.getClientAccessUrl(signal ?? ac?.signal), run, this.#timers, this.#config.connectTimeoutMs, "client access URL");
-      if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl gave no URL");
-      await Promise.race([this.#open(url, false).ready, run.halt]);
-    } catch (error) {
-      ac?.abort(); // a credential still at work (timed out, or the client stopped) can stop
-      throw error;
-    }
   }
 
   /** Tries to recover a snapshot's session; false when the service refused it. */
@@ -220,7 +180,7 @@ export class Engine implements EngineInternals, InboundHost {
     for (const g of s.groups) this.groups.joined(g);
     for (const id of s.usedAckIds) this.outbox.usedAckId(id);
     try {
-      await Promise.race([this.#open(this.session.recoveryUrl(), true).ready, run.halt]);
+      await this.#opener.confirmed(this.session.recoveryUrl(), true, run);
       return true;
     } catch (error) {
       if (run !== this.#run) throw error;
@@ -289,7 +249,7 @@ export class Engine implements EngineInternals, InboundHost {
 
   /** The keep-alive found the link dead. */
   #dead(): void {
-    this.#dropLink();
+    this.#opener.drop();
     this.#onDrop(1006, "keep-alive timeout");
   }
 
@@ -342,11 +302,11 @@ export class Engine implements EngineInternals, InboundHost {
       this.emit("recovering", { connectionId, attempt });
       if (run !== this.#run) return; // a listener stopped the client
       try {
-        await Promise.race([this.#open(this.session.recoveryUrl(), true).ready, run.halt]);
+        await this.#opener.confirmed(this.session.recoveryUrl(), true, run);
         return; // confirmed: #confirmed() has run
       } catch (error) {
         if (run !== this.#run) return;
-        this.#dropLink();
+        this.#opener.drop();
         this.#policy.recoveryFailed();
         const e = error as ConnectionError;
         if (e.code !== undefined) ({ code, reason } = e);
@@ -364,11 +324,11 @@ export class Engine implements EngineInternals, InboundHost {
       await this.#waiter.pause(this.#policy.reconnectDelay());
       if (run !== this.#run) return;
       try {
-        await this.#connect(run);
+        await this.#opener.connect(run);
         return; // confirmed: #confirmed() has run
       } catch (error) {
         if (run !== this.#run) return;
-        this.#dropLink();
+        this.#opener.drop();
         this.#policy.connectFailed();
         this.#rt.logger.warn(`reconnect failed: ${(error as Error)?.message}`);
       }
@@ -392,7 +352,7 @@ export class Engine implements EngineInternals, InboundHost {
     this.#timers.clearTimeout(this.#stopTimer);
     this.#run.end(new ConnectionError(STOPPED));
     this.#run = newRun();
-    this.#dropLink();
+    this.#opener.drop();
     this.#linkDown();
     const { connectionId, farewell: message } = this.session;
     this.#forgetSession();

@@ -18,6 +18,7 @@ import { GroupMemory } from "./group-memory.js";
 import { keepAlive, type KeepAlive } from "./keep-alive.js";
 import type { Link } from "./link.js";
 import { Opener } from "./opener.js";
+import { emitSafely } from "./emit.js";
 import { createOutbox, type Outbox } from "./outbox.js";
 import { RecoveryPolicy } from "./recovery-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
@@ -383,15 +384,8 @@ export class Engine implements EngineInternals, InboundHost {
     if (!this.#fsm.fire(trigger)) this.#rt.logger.error(`no transition for "${trigger}" from ${this.state}`);
   }
 
-  /** Calls each listener; one that throws is logged and cannot break the client. */
-  /** @internal */
+  /** @internal Calls the application's listeners (emit.ts). */
   emit<K extends keyof Events>(type: K, event: Events[K]): void {
-    for (const handler of this.emitter.all.get(type)?.slice() ?? []) {
-      try {
-        (handler as unknown as (e: Events[K]) => void)(event);
-      } catch (error) {
-        this.#rt.logger.error(`listener threw: ${error}`);
-      }
-    }
+    emitSafely(this.emitter, this.#rt.logger, type, event);
   }
 }

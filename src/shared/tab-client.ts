@@ -3,6 +3,7 @@
 // go over the channel to the holder, and the holder's relays come back as this client's
 // events. When this tab is granted the holder lock it runs the `Holder` itself.
 import mitt, { type Emitter } from "mitt";
+import { emitSafely } from "../core/emit.js";
 import { GroupMemory } from "../core/group-memory.js";
 import type { Runtime } from "../core/runtime.js";
 import { AbortError } from "../errors/abort-error.js";
@@ -44,19 +45,6 @@ export class SharedTabEngine {
   /** The facade reads the connection's ids here, as on the engine. */
   readonly session: { connectionId?: string; userId?: string } = {};
   state: WebPubSubClientState = "stopped";
-
-  get connectionId(): string | undefined {
-    return this.session.connectionId;
-  }
-  set connectionId(id: string | undefined) {
-    this.session.connectionId = id;
-  }
-  get userId(): string | undefined {
-    return this.session.userId;
-  }
-  set userId(id: string | undefined) {
-    this.session.userId = id;
-  }
 
   readonly #cfg: TabClientConfig;
   readonly #id: string;
@@ -149,8 +137,8 @@ export class SharedTabEngine {
   #finish(): void {
     if (this.state === "stopped") return;
     this.#teardown();
-    const connectionId = this.connectionId;
-    this.connectionId = this.userId = undefined;
+    const connectionId = this.session.connectionId;
+    this.session.connectionId = this.session.userId = undefined;
     this.state = "stopped";
     if (connectionId) this.#emit("disconnected", { connectionId });
     this.#emit("stopped", {});
@@ -318,8 +306,8 @@ export class SharedTabEngine {
       case "state":
         if (m.session) this.#session = m.session;
         this.state = m.state;
-        this.connectionId = m.connectionId;
-        this.userId = m.userId;
+        this.session.connectionId = m.connectionId;
+        this.session.userId = m.userId;
         if (m.state === "connected" && m.connectionId) {
           const s = this.#starting;
           this.#starting = undefined;
@@ -377,7 +365,7 @@ export class SharedTabEngine {
       case "disconnected":
         this.#maxSeq = 0;
         this.#announced = undefined;
-        if (connectionId === this.connectionId) this.connectionId = undefined; // told once, not again at stop
+        if (connectionId === this.session.connectionId) this.session.connectionId = undefined; // told once, not again at stop
         return this.#emit("disconnected", disconnectedArgs(e));
       case "recovering":
         if (connectionId) this.#emit("recovering", { connectionId, attempt: attemptOf(e) });
@@ -394,16 +382,7 @@ export class SharedTabEngine {
     }
   }
 
-  /** Calls each listener; one that throws cannot break the client. */
   #emit<K extends keyof Events>(type: K, event: Events[K]): void {
-    const handlers = this.emitter.all.get(type);
-    if (!handlers) return;
-    for (const handler of handlers.slice()) {
-      try {
-        (handler as unknown as (e: Events[K]) => void)(event);
-      } catch (error) {
-        this.#cfg.runtime.logger.error(`a "${String(type)}" listener threw: ${String(error)}`);
-      }
-    }
+    emitSafely(this.emitter, this.#cfg.runtime.logger, type, event);
   }
 }

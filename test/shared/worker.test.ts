@@ -83,10 +83,10 @@ describe("the SharedWorker holds the connection", () => {
     [a, b].forEach((t, i) => t.emitter.on("server-message", (e) => got[i].push(e.message.data)));
     await a.start();
     await b.start();
-    expect(a.connectionId).toBeDefined();
-    expect(b.connectionId).toBe(a.connectionId);
+    expect(a.session.connectionId).toBeDefined();
+    expect(b.session.connectionId).toBe(a.session.connectionId);
     expect(locks.held("webpubsub-client:share:k")).toBe(false); // no tab was elected
-    expect(emu.connections(HUB).filter((c) => c.connected).map((c) => c.connectionId)).toEqual([a.connectionId]);
+    expect(emu.connections(HUB).filter((c) => c.connected).map((c) => c.connectionId)).toEqual([a.session.connectionId]);
     const svc = new (await import("@azure/web-pubsub")).WebPubSubServiceClient(emu.connectionString, HUB, { allowInsecureConnection: true });
     await svc.sendToAll("hi", { contentType: "text/plain" });
     await new Promise<void>((resolve) => b.emitter.on("server-message", () => resolve()));
@@ -107,7 +107,7 @@ describe("the SharedWorker holds the connection", () => {
     expect(bad.state).toBe("stopped");
     const good = tab(ctor, locks);
     await good.start();
-    expect(good.connectionId).toBeDefined();
+    expect(good.session.connectionId).toBeDefined();
   });
 
   it("a tab answers the worker's `who` only once it holds its own lock (else the worker sees it gone and hands the session over)", async () => {

@@ -8,6 +8,7 @@ import type { Transport, TransportFactory, TransportHandlers } from "../transpor
 import type { WebPubSubClientProtocol } from "../types/messages.js";
 import { recoveryUrl } from "../utils/url.js";
 import type { SessionInfo } from "./wire.js";
+import { withoutSessionParams } from "../utils/url.js";
 
 /** The JSON subprotocols: the only ones whose `connected` frame we can write ourselves. */
 export const RESUMABLE_PROTOCOLS: ReadonlySet<string> = new Set(["json.reliable.webpubsub.azure.v1"]);
@@ -93,7 +94,7 @@ export class SessionTransport {
     };
     const resume = this.#resume;
     this.#resume = undefined;
-    const baseUrl = stripAccessToken(url);
+    const baseUrl = withoutSessionParams(url);
     const confirmed = (f: ConnectedFrame): void => {
       if (f.reconnectionToken) {
         this.session = { url: baseUrl, connectionId: f.connectionId, reconnectionToken: f.reconnectionToken, userId: f.userId };
@@ -171,14 +172,4 @@ function connectedFrameText(s: SessionInfo): string {
     userId: s.userId,
     reconnectionToken: s.reconnectionToken,
   });
-}
-
-/** The URL without `access_token` (and without recovery parameters): safe to keep and share. */
-export function stripAccessToken(url: string): string {
-  let out = url;
-  for (let prev = ""; prev !== out; ) {
-    prev = out;
-    out = out.replace(/([?&])(access_token|awps_connection_id|awps_reconnection_token)=[^&#]*&?/, "$1");
-  }
-  return out.replace(/[?&](#|$)/, "$1");
 }

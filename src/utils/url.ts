@@ -9,7 +9,20 @@ export function recoveryUrl(baseUrl: string, connectionId: string, reconnectionT
   return `${cleaned}${sep}awps_connection_id=${encodeURIComponent(connectionId)}&awps_reconnection_token=${encodeURIComponent(reconnectionToken)}`;
 }
 
-/** The URL without its `access_token` parameter (also percent-encoded). */
-export function withoutToken(url: string): string {
-  return url.replace(/([?&])access(?:_|%5f)token=[^&#]*&?/gi, "$1").replace(/[?&](?=#|$)/, "");
+const TOKEN = "access(?:_|%5f)token";
+
+/** The URL without the query parameters whose names `names` (a pattern) matches, every occurrence. */
+export function withoutParams(url: string, names: string): string {
+  const param = new RegExp(`([?&])(?:${names})=[^&#]*&?`, "i");
+  for (let prev = ""; prev !== url; ) {
+    prev = url;
+    url = url.replace(param, "$1");
+  }
+  return url.replace(/[?&](?=#|$)/, "");
 }
+
+/** The URL without its `access_token` parameter (also percent-encoded). */
+export const withoutToken = (url: string): string => withoutParams(url, TOKEN);
+
+/** The URL without the access token and the recovery parameters: safe to keep and share. */
+export const withoutSessionParams = (url: string): string => withoutParams(url, `${TOKEN}|awps_connection_id|awps_reconnection_token`);

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { GroupCounts } from "../../src/shared/group-counts.js";
 import { parseSnapshot, RELOAD_MAX_AGE_MS } from "../../src/shared/reload-store.js";
-import { readConnectedFrame, stripAccessToken } from "../../src/shared/session-transport.js";
+import { readConnectedFrame } from "../../src/shared/session-transport.js";
+import { withoutSessionParams } from "../../src/utils/url.js";
 import { parseWire } from "../../src/shared/wire.js";
 
 describe("parseWire", () => {
@@ -89,8 +90,9 @@ describe("session transport helpers", () => {
     ["ws://h/x?access_token=abc&b=2", "ws://h/x?b=2"],
     ["ws://h/x?b=2&access_token=abc", "ws://h/x?b=2"],
     ["ws://h/x?awps_connection_id=c&awps_reconnection_token=t", "ws://h/x"],
+    ["ws://h/x?access%5Ftoken=abc&b=2", "ws://h/x?b=2"],
     ["ws://h/x", "ws://h/x"],
-  ])("strips the access token from %s", (url, want) => expect(stripAccessToken(url)).toBe(want));
+  ])("strips the access token from %s", (url, want) => expect(withoutSessionParams(url)).toBe(want));
 
   it("reads connected frames and nothing else", () => {
     expect(readConnectedFrame('{"type":"system","event":"connected","connectionId":"c","reconnectionToken":"t"}')).toEqual({

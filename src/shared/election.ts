@@ -68,21 +68,3 @@ export function watchLock(locks: Locks, name: string, gone: () => void): () => v
     .catch(() => {});
   return () => controller?.abort();
 }
-
-/** Tries to take `name` at once; resolves with a release function, or undefined when it is held elsewhere. */
-export function tryLock(locks: Locks, name: string): Promise<(() => void) | undefined> {
-  return new Promise((resolve) => {
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    locks
-      .request(name, { ifAvailable: true }, (lock) => {
-        if (lock === null) {
-          resolve(undefined);
-          return Promise.resolve();
-        }
-        resolve(release);
-        return released;
-      })
-      .catch(() => resolve(undefined));
-  });
-}

@@ -62,11 +62,3 @@ export function saveSnapshot(store: SessionStore | undefined, key: string, snaps
     // quota or blocked storage: the reload starts afresh
   }
 }
-
-export function dropSnapshot(store: SessionStore | undefined, key: string): void {
-  try {
-    store?.removeItem(storeKey(key));
-  } catch {
-    // blocked storage
-  }
-}

@@ -58,11 +58,6 @@ export class SessionTransport {
     this.#resume = session;
   }
 
-  /** From now on a close the engine asks for keeps the session on the service. */
-  handover(): void {
-    this.#handover = true;
-  }
-
   /**
    * Stops the engine's link where it is (page hide, handover): nothing more reaches the
    * engine or the service from this socket, so no message is acknowledged that the tabs

@@ -176,7 +176,7 @@ export class SharedTabEngine {
     const channel: Channel = {
       post: (m) => {
         bc.post(m);
-        this.#onWire(parseWire(m));
+        this.#onWire(m as WireMessage); // built by this tab's own holder: no need to validate it again
       },
       listen: (l) => (this.#holderInbox = l),
       close: () => (this.#holderInbox = undefined),

@@ -228,7 +228,11 @@ export class WebPubSubClient {
   // --- group streams (issue 11; PROTOCOL.md §10)
   /** Opens a stream to a group; resolves once the service accepted it. */
   openGroupStream(groupName: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter> {
-    return this.#streams().open(groupName, options);
+    try {
+      return this.#streams().open(groupName, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Calls `callback` once for each new inbound stream; its fragments are not `group-message`s. */
@@ -238,6 +242,8 @@ export class WebPubSubClient {
 
   /** The first call starts loading the streams' code (a chunk of its own). */
   #streams(): LazyStreams {
+    // The shared engine carries no streams (yet): refuse clearly rather than bind to an engine that never connects.
+    if (this.#share) throw new Error("Group streams are not available on a shared connection (shareConnection).");
     return (this.#gs ??= lazyStreams(this.#engine, this.#rt));
   }
   // --- end group streams

@@ -164,7 +164,7 @@ export class Engine implements EngineInternals, InboundHost {
 
   /** @internal Writes a message when the link is up; false otherwise (the outbox queues). */
   write(message: WebPubSubMessage): boolean {
-    return this.send(this.protocol.writeMessage(message), false);
+    return this.linkUp && this.send(this.protocol.writeMessage(message), false); // encode only what can go out
   }
 
   /** @internal Writes an encoded frame when the link is up. */

@@ -75,8 +75,10 @@ export function keepAlive(timers: Timers, clock: Clock, intervalMs: number, time
     seen(): void {
       seenAt = clock.now();
       seenWall = clock.wall();
-      timers.clearTimeout(deadline);
-      deadline = undefined;
+      if (deadline !== undefined) {
+        timers.clearTimeout(deadline);
+        deadline = undefined;
+      }
     },
 
     /** An operation that expects an answer was written: check on it in ACK_PROBE_MS. */

@@ -1,5 +1,6 @@
 /** HS256 JSON Web Tokens signed and verified with `node:crypto` (key = UTF-8 bytes of the access key). */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { clip } from "../protocol/clip";
 
 export type JwtClaims = Record<string, unknown>;
 
@@ -46,7 +47,7 @@ export function verifyJwt(token: string, key: string, nowSeconds = Math.floor(Da
     return { ok: false, reason: "The access token is not a well-formed JWT." };
   }
   if (!isObject(header) || !isObject(claims)) return { ok: false, reason: "The access token is not a well-formed JWT." };
-  if (header.alg !== "HS256") return { ok: false, reason: `The access token algorithm must be HS256, not ${String(header.alg).slice(0, 32)}.` };
+  if (header.alg !== "HS256") return { ok: false, reason: `The access token algorithm must be HS256, not ${clip(String(header.alg), 32)}.` };
   if (!/^[A-Za-z0-9_-]+$/.test(signaturePart)) return { ok: false, reason: "The access token signature is invalid." };
   const expected = hmac(key, `${headerPart}.${payloadPart}`);
   const actual = Buffer.from(signaturePart, "base64url");

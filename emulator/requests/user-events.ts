@@ -6,6 +6,7 @@ import type { Service } from "../sessions/service";
 import { MAX_PENDING_UPSTREAM_BYTES, MAX_PENDING_UPSTREAM_EVENTS } from "../sessions/limits";
 import { decodeStates } from "../upstream/states";
 import { anySignal } from "../upstream/upstream";
+import { clip } from "../protocol/clip";
 
 /** The ack error name when a connection has too many events waiting for the event handler. */
 export const TOO_MANY_REQUESTS = "TooManyRequests";
@@ -56,7 +57,7 @@ export function callUserEvent(
         const states = decodeStates(res.headers["ce-connectionstate"]);
         if (states) conn.states = states;
         if (res.status < 200 || res.status >= 300) {
-          const detail = res.body.toString("utf8").slice(0, 200);
+          const detail = clip(res.body.toString("utf8"), 200);
           resolve({ ok: false, error: invocationFailed(`The event handler answered ${res.status}${detail ? `: ${detail}` : ""}.`) });
           return;
         }

@@ -141,7 +141,7 @@ async function upstreamConnect(
       { contentType: "application/json", data: Buffer.from(JSON.stringify(body)) },
       aborted.signal,
     );
-    if (res.status >= 400 && res.status < 500) return { status: 401, message: `The event handler rejected the connection (${res.status}): ${res.body.toString("utf8").slice(0, 200)}` };
+    if (res.status >= 400 && res.status < 500) return { status: 401, message: `The event handler rejected the connection (${res.status}): ${clip(res.body.toString("utf8"), 200)}` };
     if (res.status < 200 || res.status >= 300) return { status: 500, message: `The event handler failed the connect event (${res.status}).` };
     decision.states = decodeStates(res.headers["ce-connectionstate"]) ?? {};
     if (res.body.length === 0) return decision;

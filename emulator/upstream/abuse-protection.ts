@@ -5,6 +5,7 @@
  * 2xx with a `WebHook-Allowed-Origin` of `*` or that host. The result is kept per URL.
  */
 import { httpSend, type HttpResult } from "./http-client";
+import { clip } from "../protocol/clip";
 
 export type ValidationResult = { ok: true } | { ok: false; reason: string };
 
@@ -63,7 +64,7 @@ export class AbuseProtection {
     if (res.status >= 200 && res.status < 300 && originAllowed(allowed, this.origin)) return { ok: true };
     const reason =
       res.status >= 200 && res.status < 300
-        ? `the event handler ${url} does not allow this service's origin ${this.origin} (WebHook-Allowed-Origin: ${allowed === undefined ? "absent" : String(allowed).slice(0, 200)})`
+        ? `the event handler ${url} does not allow this service's origin ${this.origin} (WebHook-Allowed-Origin: ${allowed === undefined ? "absent" : clip(String(allowed), 200)})`
         : `the event handler ${url} answered the abuse-protection request (OPTIONS with WebHook-Request-Origin: ${this.origin}) with ${res.status}`;
     this.log(`upstream: ${reason}; no events are sent to it. Allow the origin ${this.origin} in the handler (with @azure/web-pubsub-express: allowedEndpoints)`);
     return { ok: false, reason };

@@ -12,8 +12,8 @@ import type { Service } from "../sessions/service";
 import { BodyTooLargeError, readBody, sendEmpty, sendError, sendJson } from "./http";
 import { compileFilter, FilterError } from "./odata";
 import { intParam, pageOf, PagingError } from "./paging";
+import { MAX_MESSAGE_BYTES } from "../sessions/limits";
 
-export const MAX_REST_MESSAGE_BYTES = 1024 * 1024;
 const MAX_REST_JSON_BYTES = 64 * 1024;
 /** The api-versions the service answers (PROTOCOL §7); others get 400. */
 export const API_VERSIONS: readonly string[] = ["2021-10-01", "2022-11-01", "2024-01-01", "2024-12-01"];
@@ -62,7 +62,7 @@ function requireGroup(group: string): string {
 async function readPayload(ctx: RestContext): Promise<Payload> {
   let body: Buffer;
   try {
-    body = await readBody(ctx.req, MAX_REST_MESSAGE_BYTES);
+    body = await readBody(ctx.req, MAX_MESSAGE_BYTES);
   } catch (err) {
     if (err instanceof BodyTooLargeError) throw new RestError(413, "PayloadTooLarge", "The message is larger than 1 MB.");
     throw err;

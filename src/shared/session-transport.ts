@@ -96,11 +96,15 @@ export class SessionTransport {
       }
     };
     if (!resume) {
+      let sniffing = true; // until this socket's `connected` frame (its first, in practice): not on every message
       const socket = this.#inner(url, subprotocol, {
         onOpen: () => handlers.onOpen(),
         onMessage: (data) => {
-          const f = readConnectedFrame(data);
-          if (f) confirmed(f);
+          const f = sniffing ? readConnectedFrame(data) : undefined;
+          if (f) {
+            sniffing = false;
+            confirmed(f);
+          }
           handlers.onMessage(data);
         },
         onClose: (code, reason) => handlers.onClose(code, reason),
@@ -110,6 +114,7 @@ export class SessionTransport {
     // Taking over: recover `resume`, and tell the engine it is connected only once the
     // service answered on the new socket (a refused recovery opens and closes with 1008).
     let confirmedYet = false;
+    let sniffing = true;
     let socket: Transport | undefined = undefined;
     const wrapped: TransportHandlers = {
       onOpen: () => {
@@ -120,15 +125,17 @@ export class SessionTransport {
         }
       },
       onMessage: (data) => {
-        const f = readConnectedFrame(data);
+        const f = sniffing ? readConnectedFrame(data) : undefined;
         if (f) {
           if (f.connectionId !== resume.connectionId) return; // not the session we asked for
+          sniffing = false;
           confirmed(f);
         }
         if (!confirmedYet) {
           // A refused recovery says `disconnected`, then closes with 1008: not a confirmation.
           if (isDisconnectedFrame(data)) return handlers.onMessage(data);
           confirmedYet = true;
+          sniffing = false; // a recovered socket's `connected` frame, if any, comes first
           if (!f) {
             this.session = resume;
             handlers.onMessage(connectedFrameText(resume));

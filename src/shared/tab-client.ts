@@ -4,6 +4,7 @@
 // events. When this tab is granted the holder lock it runs the `Holder` itself.
 import mitt, { type Emitter } from "mitt";
 import { emitSafely } from "../core/emit.js";
+import { onAbort } from "../utils/on-abort.js";
 import { GroupMemory } from "../core/group-memory.js";
 import type { Runtime } from "../core/runtime.js";
 import { AbortError } from "../errors/abort-error.js";
@@ -234,7 +235,14 @@ export class SharedTabEngine {
       const op = tabOpFor(message, wireAck, `${this.#id}.${tabInvocationId}`);
       if (!op) return fail(`A shared connection cannot send "${m.kind}" messages.`);
       const id = ++this.#opCounter;
-      const pending: PendingOp = { op, tabAckId, tabInvocationId, resolve: resolve as PendingOp["resolve"], reject };
+      let off = (): void => {}; // the abort listener, removed once the operation settles
+      const pending: PendingOp = {
+        op,
+        tabAckId,
+        tabInvocationId,
+        resolve: (v) => (off(), (resolve as PendingOp["resolve"])(v)),
+        reject: (e) => (off(), reject(e)),
+      };
       this.#pending.set(id, pending);
       try {
         this.#post({ t: "op", from: this.#id, id, op }, true);
@@ -242,15 +250,11 @@ export class SharedTabEngine {
         this.#pending.delete(id);
         return fail(`The message cannot be passed to the shared connection: ${(error as Error)?.message ?? error}`);
       }
-      signal?.addEventListener(
-        "abort",
-        () => {
-          if (!this.#pending.delete(id)) return;
-          this.#post({ t: "abort", from: this.#id, id });
-          fail("The operation was aborted.");
-        },
-        { once: true },
-      );
+      off = onAbort(signal, () => {
+        if (!this.#pending.delete(id)) return;
+        this.#post({ t: "abort", from: this.#id, id });
+        fail("The operation was aborted.");
+      });
     });
   }
 

@@ -109,6 +109,21 @@ describe("shareConnection", () => {
     expect(await a.sendToGroup("g", "1", "text", { ackId: 7 })).toEqual({ ackId: 7, isDuplicated: true });
   });
 
+  it("an operation's abort listener is removed once it settles (one long-lived signal does not collect them)", async () => {
+    const k = key();
+    const [a, b] = [tab(k), tab(k)];
+    await a.start();
+    await b.start();
+    const signal = new AbortController().signal;
+    let listeners = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => (listeners++, add(...args))) as typeof add;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => (listeners--, remove(...args))) as typeof remove;
+    for (let i = 0; i < 5; i++) await b.sendToGroup("g", `m${i}`, "text", { abortSignal: signal }); // b is not the holder
+    expect(listeners).toBe(0);
+  });
+
   it("errors reach the tab that asked, as the classes and ids it expects; an abort is the tab's own", async () => {
     const k = key();
     const bare = (): WebPubSubClient => {

@@ -11,6 +11,7 @@ import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } fro
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { EngineConfig } from "./engine-config.js";
 import type { AbortSignalLike } from "../types/options.js";
+import { deferred, type Deferred } from "../utils/deferred.js";
 import { onAbort } from "../utils/on-abort.js";
 import type { EngineInternals } from "./engine-access.js";
 import type { EngineExtension, SessionSnapshot } from "./extension.js";
@@ -50,8 +51,8 @@ export class Engine implements EngineInternals, InboundHost {
   readonly #timers: Timers;
   readonly #opener: Opener;
   #run = newRun();
-  #stopDone?: Promise<void>;
-  #stopped?: () => void;
+  /** Settles the stop() in progress. */
+  #stopDone?: Deferred<void>;
   #stopTimer: unknown;
   #unsubscribe?: () => void;
   declare readonly extensions: Extensions;
@@ -134,8 +135,8 @@ export class Engine implements EngineInternals, InboundHost {
   stop(): Promise<void> {
     const state = this.state;
     if (state === "stopped") return Promise.resolve();
-    if (state === "stopping") return this.#stopDone!;
-    this.#stopDone = new Promise((resolve) => (this.#stopped = resolve));
+    if (state === "stopping") return this.#stopDone!.promise;
+    const done = (this.#stopDone = deferred<void>());
     this.#fire("stop");
     this.#run.end(new ConnectionError(STOPPED));
     this.#run = newRun();
@@ -146,7 +147,7 @@ export class Engine implements EngineInternals, InboundHost {
       link.close();
       this.#stopTimer = this.#timers.setTimeout(() => this.#finishStop(), 3000);
     } else this.#finishStop();
-    return this.#stopDone;
+    return done.promise;
   }
 
   // ---- operations ------------------------------------------------------------------
@@ -362,12 +363,12 @@ export class Engine implements EngineInternals, InboundHost {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#waiter.online = true;
-    const stopped = this.#stopped;
-    this.#stopped = undefined;
+    const stopped = this.#stopDone;
+    this.#stopDone = undefined;
     this.#fire(this.state === "stopping" ? "closed" : "giveUp");
     if (connectionId) this.emit("disconnected", { connectionId, message, code, reason });
     this.emit("stopped", {});
-    stopped?.();
+    stopped?.resolve();
   }
 
   /** What another engine needs to recover this session (session.ts). */

@@ -3,6 +3,7 @@
 // (rejected by stop) ends any wait that is still pending.
 import { ConnectionError } from "../errors/connection-error.js";
 import type { Timers } from "./runtime.js";
+import { deferred } from "../utils/deferred.js";
 
 export interface Run {
   /** Rejects when the run is ended (stop, abort). */
@@ -11,10 +12,9 @@ export interface Run {
 }
 
 export function newRun(): Run {
-  let end!: (error: Error) => void;
-  const halt = new Promise<never>((_, reject) => (end = reject));
-  halt.catch(() => {});
-  return { halt, end };
+  const d = deferred<never>();
+  d.promise.catch(() => {}); // nobody may be waiting when it ends
+  return { halt: d.promise, end: d.reject };
 }
 
 /** `p`, unless the run halts first, or `ms` pass (a ConnectionError naming `what`). */

@@ -39,6 +39,12 @@ describe("emulator layout", () => {
   const files = sources(root);
   const graph = new Map(files.map((f) => [f, localImports(f)]));
 
+  it("reads the imports (the parser sees the service's real edges)", () => {
+    const edges = [...graph.values()].flat();
+    expect(edges.length).toBeGreaterThan(files.length); // about two per file, not none
+    expect(graph.get(join(root, "requests/dispatch.ts"))).toContain(join(root, "sessions/limits.ts"));
+  });
+
   it("resolves every relative import to a file of the service", () => {
     const known = new Set(files);
     const missing = [...graph].flatMap(([f, deps]) => deps.filter((d) => !known.has(d)).map((d) => `${relative(root, f)} -> ${relative(root, d)}`));

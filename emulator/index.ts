@@ -97,7 +97,7 @@ export interface Emulator {
   /** Closes every socket and the server; idempotent. */
   close(): Promise<void>;
   connections(hub?: string): EmulatorConnectionInfo[];
-  /** Emits "connect" | "disconnect" | "recover" (and "drop": a reliable socket was lost, session kept) with {hub, connectionId, userId}. */
+  /** Emits "connect" | "disconnect" | "recover" (and "drop": a reliable socket was lost, session kept) with {hub, connectionId, userId}; "disconnect" adds `reason`. */
   events: EventEmitter;
   faults: Faults;
 }

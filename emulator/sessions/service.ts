@@ -40,6 +40,8 @@ export interface ConnectionEvent {
   hub: string;
   connectionId: string;
   userId?: string;
+  /** "disconnect" only: why the session ended (the close reason, e.g. "SlowClient"). */
+  reason?: string;
 }
 
 function toBuffer(data: RawData): Buffer {
@@ -92,8 +94,8 @@ export class Service {
     }
   }
 
-  private emit(event: "connect" | "disconnect" | "recover" | "drop", conn: Connection): void {
-    const payload: ConnectionEvent = conn.describe();
+  private emit(event: "connect" | "disconnect" | "recover" | "drop", conn: Connection, reason?: string): void {
+    const payload: ConnectionEvent = reason === undefined ? conn.describe() : { ...conn.describe(), reason };
     const who = `hub=${conn.hub} connectionId=${conn.id}${conn.userId === undefined ? "" : ` userId=${conn.userId}`}`;
     this.log(`${event} ${who}`);
     try {
@@ -239,7 +241,7 @@ export class Service {
     const sock = conn.socket;
     conn.detach();
     if (sock && sock.fate === "open") sock.close(1000, reason, "endSession");
-    this.emit("disconnect", conn);
+    this.emit("disconnect", conn, reason);
     const upstream = this.upstream;
     if (upstream && !this.closing) {
       void conn.enqueueUpstream(async () => {

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect as connectTcp, type AddressInfo } from "node:net";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { DEFAULT_ACCESS_KEY, signJwt, testHooks } from "../../emulator/index";
+import { DEFAULT_ACCESS_KEY, signJwt, testHooks, type ConnectionEvent } from "../../emulator/index";
 import { parseCliArgs } from "../../emulator/cli";
 import { connect, HandshakeError, JSON_PROTOCOL, open, withEmulator, type TestClient } from "./helpers";
 
@@ -219,7 +219,7 @@ describe("per-connection memory", () => {
     const { client, connectionId } = await connect(emu, "h");
     client.ws.pause();
     const body = Buffer.alloc(256 * 1024, 0x61);
-    const closed = new Promise<number>((resolve) => emu.events.once("disconnect", () => resolve(0)));
+    const closed = new Promise<ConnectionEvent>((resolve) => emu.events.once("disconnect", resolve));
     let sent = 0;
     // legitimate-looking acks (never above the last id sent) keep the unacked buffer empty: the socket bound must hold
     while (hooks.has(connectionId) && sent < 400) {
@@ -229,7 +229,7 @@ describe("per-connection memory", () => {
       client.ws.send(frame);
       if (sent % 16 === 0) await new Promise((r) => setImmediate(r));
     }
-    await closed;
+    expect(await closed).toMatchObject({ connectionId, reason: "SlowClient" });
     expect(sent).toBeLessThan(400); // 400 × 256 KB = 100 MB would have been queued without the bound
     expect(hooks.has(connectionId)).toBe(false);
   });

@@ -90,11 +90,16 @@ describe("@azure/web-pubsub WebPubSubServiceClient against the emulator", () => 
     expect(emu.connections("chat")).toEqual([]);
   });
 
-  test("listConnections pages with maxPageSize and continuation tokens, and honours top; messageTtlSeconds is accepted", async () => {
+  test("listConnections pages with maxPageSize and continuation tokens, and honours top; messageTtlSeconds is checked, 0 to 300", async () => {
     const emu = await withEmulator(onTestFinished);
     const service = new WebPubSubServiceClient(emu.connectionString, "chat", { allowInsecureConnection: true });
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await connectWith(service, { userId: `u${i}`, groups: ["room"] })).id);
+    const clients: TestClient[] = [];
+    for (let i = 0; i < 5; i++) {
+      const c = await connectWith(service, { userId: `u${i}`, groups: ["room"] });
+      ids.push(c.id);
+      clients.push(c.client);
+    }
     const pages: string[][] = [];
     for await (const page of (await service.group("room").listConnections({ maxPageSize: 2 })).byPage()) pages.push(page.map((m) => m.connectionId));
     expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
@@ -103,6 +108,8 @@ describe("@azure/web-pubsub WebPubSubServiceClient against the emulator", () => 
     for await (const m of await service.group("room").listConnections({ top: 3, maxPageSize: 2 })) top.push(m.connectionId);
     expect(top).toHaveLength(3);
     await service.group("room").sendToAll("ttl", { contentType: "text/plain", messageTtlSeconds: 60 });
+    for (const c of clients) expect(await c.next()).toMatchObject({ type: "message", from: "group", group: "room", dataType: "text", data: "ttl" });
+    await expect(service.group("room").sendToAll("late", { contentType: "text/plain", messageTtlSeconds: 301 })).rejects.toMatchObject({ statusCode: 400 });
   });
 
   test("a wrong access key is refused with 401", async () => {

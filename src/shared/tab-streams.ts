@@ -7,7 +7,6 @@
 // writers resend from `expectedSequenceId`), and a lost session. The holder side is
 // holder-streams.ts.
 import type { EngineExtension, EngineHost } from "../core/extension.js";
-import { Extensions } from "../core/extensions.js";
 import type { Logger } from "../core/runtime.js";
 import { ConnectionError } from "../errors/connection-error.js";
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
@@ -25,7 +24,8 @@ export interface TabStreamsConfig {
 
 export class TabStreams implements EngineHost {
   readonly #cfg: TabStreamsConfig;
-  readonly #x: Extensions;
+  /** The registered extensions (the streams code registers one). */
+  #x: EngineExtension[] = [];
   /** The holder said the link is up, and has not said otherwise since. */
   #up = false;
   /** Streams this tab started and that have not closed: announced to a new holder. */
@@ -33,7 +33,6 @@ export class TabStreams implements EngineHost {
 
   constructor(cfg: TabStreamsConfig) {
     this.#cfg = cfg;
-    this.#x = new Extensions(cfg.logger);
   }
 
   get linkUp(): boolean {
@@ -41,7 +40,20 @@ export class TabStreams implements EngineHost {
   }
 
   addExtension(extension: EngineExtension): () => void {
-    return this.#x.add(extension);
+    this.#x = [...this.#x, extension];
+    return () => void (this.#x = this.#x.filter((x) => x !== extension));
+  }
+
+  /** Calls `hook` on each extension until one returns true (as the engine does); one that throws is logged. */
+  #tell(hook: keyof EngineExtension, arg?: unknown): boolean {
+    for (const x of this.#x) {
+      try {
+        if ((x[hook] as ((a: unknown) => unknown) | undefined)?.call(x, arg) === true) return true;
+      } catch (error) {
+        this.#cfg.logger.error(`${hook} threw: ${error}`);
+      }
+    }
+    return false;
   }
 
   sendRaw(message: WebPubSubMessage): boolean {
@@ -61,14 +73,14 @@ export class TabStreams implements EngineHost {
 
   /** A data message for this tab (already de-duplicated): true when the streams took it. */
   data(m: WebPubSubMessage): boolean {
-    return this.#x.tell("onMessage", m);
+    return this.#tell("onMessage", m);
   }
 
   /** The holder's stream relays. */
   onWire(m: Extract<WireMessage, { t: "sframe" | "link" | "lost" }>, connectionId: string | undefined): void {
     if (m.t === "sframe") {
       if (m.m.kind === "streamClosed") this.#mine.delete(m.m.streamId);
-      this.#x.tell("onMessage", m.m);
+      this.#tell("onMessage", m.m);
     } else if (m.t === "lost") this.lost(m.message);
     else if (m.up) this.#linkUp(m.recovered === true, m.connectionId ?? connectionId);
     else this.down();
@@ -84,18 +96,18 @@ export class TabStreams implements EngineHost {
   down(): void {
     if (!this.#up) return;
     this.#up = false;
-    this.#x.tell("onLinkDown");
+    this.#tell("onLinkDown");
   }
 
   /** The session is gone for this tab (it was lost, or the tab's client stopped). */
   lost(message: string): void {
     this.down();
     this.#mine.clear();
-    this.#x.tell("onSessionLost", new ConnectionError(message));
+    this.#tell("onSessionLost", new ConnectionError(message));
   }
 
   #linkUp(recovered: boolean, connectionId: string | undefined): void {
     this.#up = true;
-    if (connectionId) this.#x.tell("onLinkUp", { connectionId, recovered });
+    if (connectionId) this.#tell("onLinkUp", { connectionId, recovered });
   }
 }

@@ -298,7 +298,7 @@ describe("group streams on a shared connection", () => {
     bc.close();
   });
 
-  it("a stream opened before start() works once the shared client is connected", async () => {
+  it("onGroupStream called before start() (the shared code not loaded yet) gets the streams once connected", async () => {
     const k = key();
     const [a, b] = [tab(k), tab(k)];
     const rb = reader(b); // registered while the shared code is not even loaded

@@ -6,10 +6,13 @@
 // link up / down and a lost session are told to every tab. When a tab goes away, each of its
 // open streams is aborted on the service (`streamEnd` with an error, so readers see
 // `UserError` with code `PUBLISHER_GONE`, never a stream that looks complete but is not).
+// The holder's own tab's streams are aborted by the holder itself when that tab hides or
+// stops; in case it vanishes without a word (a crash), the holder keeps the tabs told which
+// ids its tab owns (`owned`), and the tab that takes over aborts those.
 import type { EngineExtension, EngineHost } from "../core/extension.js";
 import type { WebPubSubMessage } from "../types/messages.js";
 import type { WireMessage } from "./wire.js";
-import type { StreamFrame } from "./wire-streams.js";
+import { WIRE_MAX_STREAMS, type StreamFrame } from "./wire-streams.js";
 
 /** Most open streams the holder routes, across its tabs; a start beyond it is refused. */
 export const MAX_HOLDER_STREAMS = 1024;
@@ -26,6 +29,9 @@ export interface HolderStreamsConfig {
   resuming(): boolean;
 }
 
+/** The stream ids a holder's own tab had open, as the last `owned` relay said. */
+export const ownedIds = (ids: readonly string[]): string[] => ids.slice(0, WIRE_MAX_STREAMS);
+
 export class HolderStreams {
   readonly #cfg: HolderStreamsConfig;
   /** Open stream id → the tab that opened it ("" once that tab went away: its abort is on its way). */
@@ -34,6 +40,11 @@ export class HolderStreams {
   constructor(cfg: HolderStreamsConfig) {
     this.#cfg = cfg;
     cfg.engine.addExtension(this.#extension);
+  }
+
+  /** Streams of the previous holder's tab, which went away without a word: aborted once the link is up. */
+  orphans(ids: readonly string[]): void {
+    for (const id of ids) if (!this.#owners.has(id) && this.#owners.size < MAX_HOLDER_STREAMS) this.#owners.set(id, "");
   }
 
   /** A tab announced the streams it has open (to a new holder, after a takeover). */
@@ -48,6 +59,7 @@ export class HolderStreams {
     if (m.kind === "sendToGroup" && owner === undefined) {
       if (this.#owners.size >= MAX_HOLDER_STREAMS) return this.#refuse(tab, id, `The shared connection already has ${MAX_HOLDER_STREAMS} open streams.`);
       this.#owners.set(id, tab);
+      if (tab === this.#cfg.id) this.#owned();
     } else if (owner !== tab) {
       // Another tab's stream: refuse a start, drop anything else (a stream frame of a stream
       // this tab does not own comes only from a confused or hostile sender).
@@ -60,6 +72,14 @@ export class HolderStreams {
   /** The tab went away: its open streams are aborted on the service. */
   tabGone(tab: string): void {
     for (const [id, owner] of this.#owners) if (owner === tab) this.#owners.set(id, ""), this.#abort(id);
+    if (tab === this.#cfg.id) this.#owned();
+  }
+
+  /** Tells the tabs which streams the holder's own tab has open. */
+  #owned(): void {
+    const ids: string[] = [];
+    for (const [id, owner] of this.#owners) if (owner === this.#cfg.id) ids.push(id);
+    this.#cfg.post({ t: "owned", holder: this.#cfg.id, ids: ownedIds(ids) });
   }
 
   #abort(id: string): void {
@@ -84,6 +104,7 @@ export class HolderStreams {
       if (m.kind !== "streamAck" && m.kind !== "streamNack" && m.kind !== "streamClosed") return false;
       const owner = this.#owners.get(m.streamId);
       if (m.kind === "streamClosed") this.#owners.delete(m.streamId);
+      if (m.kind === "streamClosed" && owner === this.#cfg.id) this.#owned();
       if (owner) this.#to(owner, m);
       return true;
     },

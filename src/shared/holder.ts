@@ -34,6 +34,8 @@ export interface HolderConfig {
   watchTab?(id: string, gone: () => void): () => void;
   /** The engine stopped on its own (gave up reconnecting, or autoReconnect is off). */
   onEnded(error?: Error): void;
+  /** Streams the previous holder's tab had open (it vanished): aborted on the session taken over. */
+  orphans?: readonly string[];
   /** A tab left (said `bye`, or its lock was released); `remaining` tabs still use it. */
   onTabLeft?(tab: string, remaining: number): void;
 }
@@ -132,6 +134,7 @@ export class Holder {
       this.#lastSeq = from.lastSeq;
       this.#transport.armResume(from.session);
       this.#resumeUrl = from.session.url;
+      this.#streams.orphans(this.#cfg.orphans ?? []);
       this.#event("recovering", { connectionId: id, attempt: 1 });
       this.#resuming = true;
       try {

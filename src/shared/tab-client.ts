@@ -213,6 +213,7 @@ export class SharedTabEngine implements EngineHost {
       runtime: this.#cfg.runtime,
       protocol: this.#cfg.protocol,
       getClientAccessUrl: this.#cfg.getClientAccessUrl,
+      orphans: this.#streams.holderOwned.filter((id) => !this.#streams.open.includes(id)),
       watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), gone) : undefined,
       onEnded: (error) => {
         if (this.#holder === holder) this.#ended(error);
@@ -324,6 +325,7 @@ export class SharedTabEngine implements EngineHost {
         return;
       case "link":
       case "lost":
+      case "owned":
         return this.#streams.onWire(m, this.session.connectionId);
       case "ended": {
         // The connection this tab was on ended for good (the holder gave up, or was told not

@@ -30,6 +30,8 @@ export class TabStreams implements EngineHost {
   #up = false;
   /** Streams this tab started and that have not closed: announced to a new holder. */
   readonly #mine = new Set<string>();
+  /** The streams the holder's own tab has open, as it last said: a new holder aborts them. */
+  holderOwned: string[] = [];
 
   constructor(cfg: TabStreamsConfig) {
     this.#cfg = cfg;
@@ -77,8 +79,9 @@ export class TabStreams implements EngineHost {
   }
 
   /** The holder's stream relays. */
-  onWire(m: Extract<WireMessage, { t: "sframe" | "link" | "lost" }>, connectionId: string | undefined): void {
-    if (m.t === "sframe") {
+  onWire(m: Extract<WireMessage, { t: "sframe" | "link" | "lost" | "owned" }>, connectionId: string | undefined): void {
+    if (m.t === "owned") this.holderOwned = m.ids;
+    else if (m.t === "sframe") {
       if (m.m.kind === "streamClosed") this.#mine.delete(m.m.streamId);
       this.#tell("onMessage", m.m);
     } else if (m.t === "lost") this.lost(m.message);

@@ -61,7 +61,8 @@ export type WireMessage =
   // group streams (wire-streams.ts)
   | { t: "sframe"; holder: string; to: string; m: StreamReply }
   | { t: "link"; holder: string; up: boolean; recovered?: boolean; connectionId?: string }
-  | { t: "lost"; holder: string; message: string };
+  | { t: "lost"; holder: string; message: string }
+  | { t: "owned"; holder: string; ids: string[] };
 
 const DATA_TYPES = new Set(["text", "json", "binary", "protobuf"]);
 const STATES = new Set(["connecting", "connected", "recovering", "reconnecting"]);
@@ -136,6 +137,8 @@ function valid(m: Obj): boolean {
       return text(m.from);
     case "link":
       return text(m.holder) && typeof m.up === "boolean" && (m.recovered === undefined || typeof m.recovered === "boolean") && optText(m.connectionId);
+    case "owned":
+      return text(m.holder) && Array.isArray(m.ids) && streamIds(m.ids);
     case "lost":
       return text(m.holder) && typeof m.message === "string" && m.message.length <= WIRE_LIMITS.maxText;
     case "who":

@@ -75,6 +75,7 @@ describe("stream fragments, link and session relays, hello", () => {
     ["link down", { t: "link", holder: "h", up: false }],
     ["a lost session", { t: "lost", holder: "h", message: "Session lost." }],
     ["a hello with streams", { t: "hello", from: "a", groups: [], streams: ["s1", "s2"] }],
+    ["the holder tab's streams", { t: "owned", holder: "h", ids: ["s1"] }],
   ])("accepts %s", (_name, m) => expect(parseWire(m)).toBe(m));
 
   it.each([
@@ -89,5 +90,7 @@ describe("stream fragments, link and session relays, hello", () => {
     ["lost with a huge message", { t: "lost", holder: "h", message: "x".repeat(5000) }],
     ["a hello with too many streams", { t: "hello", from: "a", groups: [], streams: Array.from({ length: WIRE_MAX_STREAMS + 1 }, (_, i) => `s${i}`) }],
     ["a hello with a bad stream id", { t: "hello", from: "a", groups: [], streams: [5] }],
+    ["owned without ids", { t: "owned", holder: "h" }],
+    ["owned with a bad id", { t: "owned", holder: "h", ids: [""] }],
   ])("drops %s", (_name, m) => expect(parseWire(m)).toBeUndefined());
 });

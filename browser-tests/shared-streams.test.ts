@@ -1,6 +1,6 @@
 // Group streams on a shared connection in Chromium (Web Locks path: SharedWorker hidden, so a
 // tab holds the socket). Three tabs share one connection: one holds it, one writes a stream,
-// one reads it. The holder tab closes mid-stream, while fragments are in flight; the next
+// one reads it. The holder tab closes (or crashes) mid-stream, while fragments are in flight; the next
 // holder recovers the session, the writer resends from the service's expectedSequenceId,
 // and the reader gets every fragment once, in order, and the stream's clean end.
 import { readFileSync } from "node:fs";
@@ -136,4 +136,33 @@ it("the same on the SharedWorker path: the worker holds the socket, a tab writes
     await context.close().catch(() => {});
   }
   expect(problems.flat(), "console errors / uncaught exceptions in the pages").toEqual([]);
+});
+
+it("the holder tab crashes while writing a stream: the tab that takes over aborts it on the service, and the reader sees it fail", async () => {
+  const context = await env.browser.newContext();
+  await context.addInitScript("delete window.SharedWorker;");
+  const crashed: string[] = [];
+  try {
+    const key = (HUB = "streams3");
+    const holder = await tab(context, key);
+    const reader = await tab(context, key, ["g"]);
+    const id = await holder.evaluate(() => window.shared.client.connectionId);
+    holder.on("crash", () => crashed.push("holder"));
+    await reader.evaluate(() => window.streams.read());
+    await holder.evaluate(() => window.streams.open("g", "s3"));
+    await holder.evaluate(() => window.streams.write(1, 10));
+    await reader.evaluate(() => window.streams.waitFor(10));
+    const recovered = nextEmulatorEvent(env.emu, "recover", (e) => e.connectionId === id);
+    await holder.goto("chrome://crash").catch(() => {}); // the renderer dies: no pagehide, no goodbye
+    await recovered; // the reader's tab took the session over
+    await reader.evaluate(() => window.streams.waitFor(Infinity));
+    const got = await reader.evaluate(() => window.streams.got());
+    expect(got.data).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(got.end).toBe("UserError");
+    expect(crashed).toEqual(["holder"]);
+  } finally {
+    await context.close().catch(() => {});
+  }
+  // the crashed page's own report is expected; anything else fails the test
+  expect(problems.flat().filter((p) => !/crashed/.test(p)), "console errors / uncaught exceptions in the pages").toEqual([]);
 });

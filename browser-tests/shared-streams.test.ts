@@ -1,8 +1,10 @@
-// Group streams on a shared connection in Chromium (Web Locks path: SharedWorker hidden, so a
-// tab holds the socket). Three tabs share one connection: one holds it, one writes a stream,
-// one reads it. The holder tab closes (or crashes) mid-stream, while fragments are in flight; the next
-// holder recovers the session, the writer resends from the service's expectedSequenceId,
-// and the reader gets every fragment once, in order, and the stream's clean end.
+// Group streams on a shared connection in Chromium. Web Locks path (SharedWorker hidden, so a
+// tab holds the socket): three tabs share one connection, one holds it, one writes a stream,
+// one reads it; the holder tab closes mid-stream while fragments are in flight, the next
+// holder recovers the session, the writer resends from the service's expectedSequenceId, and
+// the reader gets every fragment once, in order, and the stream's clean end. A holder tab
+// that crashes while writing has its stream aborted by the tab that takes over. And the same
+// writer/reader pair on the SharedWorker path.
 import { readFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../emulator/index.js";
 import { WebPubSubClient, type GroupStream, type GroupStreamMessage } from "../../src/index.js";
+import { WebPubSubProtobufReliableProtocol } from "../../src/protobuf/index.js";
 import { PUBLISHER_GONE } from "../../src/shared/holder-streams.js";
 import { FakeLocks, FakeSessionStorage } from "./fake-locks.js";
 
@@ -30,8 +31,8 @@ afterAll(async () => {
 
 const key = (): string => `s${++n}`;
 
-function tab(k: string): WebPubSubClient {
-  const c = new WebPubSubClient({ getClientAccessUrl: () => emu.getClientAccessUrl(HUB, { userId: "u", roles: ROLES }) }, { shareConnection: k });
+function tab(k: string, options: object = {}): WebPubSubClient {
+  const c = new WebPubSubClient({ getClientAccessUrl: () => emu.getClientAccessUrl(HUB, { userId: "u", roles: ROLES }) }, { shareConnection: k, ...options });
   clients.push(c);
   return c;
 }
@@ -309,5 +310,22 @@ describe("group streams on a shared connection", () => {
     await w.write("hi", "text");
     await w.end();
     expect((await rb.finished("early")).data).toEqual(["hi"]);
+  });
+
+  it("works the same on the protobuf subprotocol (binary and JSON fragments)", async () => {
+    const k = key();
+    const protocol = WebPubSubProtobufReliableProtocol();
+    const [a, b] = [tab(k, { protocol }), tab(k, { protocol })];
+    const ra = reader(a);
+    await a.start();
+    await b.start();
+    await a.joinGroup("g");
+    const w = await b.openGroupStream("g", { streamId: "pb" });
+    await w.write(new Uint8Array([1, 2, 3]), "binary");
+    await w.write({ n: 1 }, "json");
+    await w.end();
+    const read = await ra.finished("pb");
+    expect(await read.done).toBe("ended");
+    expect(read.data.map((d) => (d instanceof ArrayBuffer ? [...new Uint8Array(d)] : d))).toEqual([[1, 2, 3], { n: 1 }]);
   });
 });

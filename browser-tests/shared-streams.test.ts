@@ -7,7 +7,7 @@
 // writer/reader pair on the SharedWorker path.
 import { readFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { nextEmulatorEvent, startEnv, type Env } from "./support/harness.js";
 import { watchPage } from "./support/page-watch.mjs";
 
@@ -76,6 +76,7 @@ beforeAll(async () => {
   });
 });
 afterAll(() => env?.close());
+beforeEach(() => void (problems.length = 0)); // each test checks its own pages
 
 async function tab(context: BrowserContext, key: string, groups: string[] = []): Promise<Page> {
   const page = await context.newPage();
@@ -166,5 +167,27 @@ it("the holder tab crashes while writing a stream: the tab that takes over abort
     await context.close().catch(() => {});
   }
   // the crashed page's own report is expected; anything else fails the test
+  expect(problems.flat().filter((p) => !/crashed/.test(p)), "console errors / uncaught exceptions in the pages").toEqual([]);
+});
+
+it("a writer tab (not the holder) crashes mid-stream: the holder notices its released lock and aborts its stream", async () => {
+  const context = await env.browser.newContext();
+  await context.addInitScript("delete window.SharedWorker;");
+  try {
+    const key = (HUB = "streams4");
+    const reader = await tab(context, key, ["g"]); // the holder
+    const writer = await tab(context, key);
+    await reader.evaluate(() => window.streams.read());
+    await writer.evaluate(() => window.streams.open("g", "s4"));
+    await writer.evaluate(() => window.streams.write(1, 10));
+    await reader.evaluate(() => window.streams.waitFor(10));
+    await writer.goto("chrome://crash").catch(() => {});
+    await reader.evaluate(() => window.streams.waitFor(Infinity));
+    const got = await reader.evaluate(() => window.streams.got());
+    expect(got).toEqual({ data: Array.from({ length: 10 }, (_, i) => i + 1), end: "UserError" });
+    expect(await reader.evaluate(() => window.shared.client.state)).toBe("connected");
+  } finally {
+    await context.close().catch(() => {});
+  }
   expect(problems.flat().filter((p) => !/crashed/.test(p)), "console errors / uncaught exceptions in the pages").toEqual([]);
 });

@@ -242,9 +242,13 @@ export class WebPubSubClient {
 
   /** The first call starts loading the streams' code (a chunk of its own). */
   #streams(): LazyStreams {
-    // The shared engine carries no streams (yet): refuse clearly rather than bind to an engine that never connects.
-    if (this.#share) throw new Error("Group streams are not available on a shared connection (shareConnection).");
-    return (this.#gs ??= lazyStreams(this.#engine, this.#rt));
+    // shareConnection (issue 14): the streams ride the shared engine, registered on it once it is loaded.
+    const share = this.#share;
+    const e = (): Engine => this.#engine;
+    return (this.#gs ??= lazyStreams(
+      share ? { sendRaw: (m) => e().sendRaw(m), get linkUp() { return e().linkUp; }, addExtension: (x) => (void share().then(() => e().addExtension(x), () => {}), () => {}) } : this.#engine,
+      this.#rt,
+    ));
   }
   // --- end group streams
 

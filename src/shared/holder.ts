@@ -10,6 +10,7 @@ import type { WebPubSubClientEvents } from "../types/events.js";
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { GroupCounts } from "./group-counts.js";
+import { HolderStreams } from "./holder-streams.js";
 import type { Channel } from "./platform.js";
 import { SessionTransport } from "./session-transport.js";
 import { randomWireAckId } from "./tab-ops.js";
@@ -33,6 +34,8 @@ export interface HolderConfig {
   watchTab?(id: string, gone: () => void): () => void;
   /** The engine stopped on its own (gave up reconnecting, or autoReconnect is off). */
   onEnded(error?: Error): void;
+  /** Streams the previous holder's tab had open (it vanished): aborted on the session taken over. */
+  orphans?: readonly string[];
   /** A tab left (said `bye`, or its lock was released); `remaining` tabs still use it. */
   onTabLeft?(tab: string, remaining: number): void;
 }
@@ -81,6 +84,7 @@ export class Holder {
   /** The tabs using this connection, each with the function that stops watching it. */
   readonly #tabs = new Map<string, (() => void) | undefined>();
   readonly #ops = new Map<string, OpSignal>();
+  readonly #streams: HolderStreams;
   #lastSeq = 0;
   #done = false;
   #resumeUrl?: string;
@@ -95,6 +99,13 @@ export class Holder {
       const url = this.#resumeUrl;
       this.#resumeUrl = undefined;
       return url !== undefined ? Promise.resolve(url) : cfg.getClientAccessUrl(signal);
+    });
+    this.#streams = new HolderStreams({
+      id: cfg.id,
+      engine: this.#engine,
+      post: (m) => this.#post(m),
+      relay: (m) => this.#relay(m),
+      resuming: () => this.#resuming,
     });
     this.#listen();
     cfg.channel.listen((raw) => this.#onWire(parseWire(raw)));
@@ -116,12 +127,14 @@ export class Holder {
     this.#post({ t: "who", holder: this.#cfg.id });
     if (from && !this.#transport.canResume) {
       // This subprotocol cannot be taken over: the tabs see the old connection end.
+      this.#streams.lost("The shared connection changed hands.");
       this.#event("disconnected", { connectionId: from.session.connectionId, message: { message: "The shared connection changed hands." } });
     } else if (from) {
       const id = from.session.connectionId;
       this.#lastSeq = from.lastSeq;
       this.#transport.armResume(from.session);
       this.#resumeUrl = from.session.url;
+      this.#streams.orphans(this.#cfg.orphans ?? []);
       this.#event("recovering", { connectionId: id, attempt: 1 });
       this.#resuming = true;
       try {
@@ -135,6 +148,7 @@ export class Holder {
         if (this.#done) return;
         this.#resumeUrl = undefined;
         this.#lastSeq = 0;
+        this.#streams.lost("The shared session could not be recovered.");
         this.#event("disconnected", { connectionId: id, message: { message: "The shared session could not be recovered." } });
       }
     }
@@ -148,12 +162,13 @@ export class Holder {
 
   /** Leaves the connection to the next holder: the session stays on the service. */
   handover(): void {
-    this.#transport.freeze();
+    this.freeze();
     this.#quit();
   }
 
   /** Freezes the link where it is (page hide); `thaw` is not offered: the page is going. */
   freeze(): void {
+    if (!this.#done) this.#streams.tabGone(this.#cfg.id); // this tab's streams end with it
     this.#transport.freeze();
   }
 
@@ -208,16 +223,8 @@ export class Holder {
   #listen(): void {
     const on = <K extends keyof WebPubSubClientEvents>(type: K, fn: (e: WebPubSubClientEvents[K]) => void): void =>
       this.#engine.emitter.on(type, fn);
-    const relay = (message: WebPubSubMessage & { sequenceId?: number }): void => {
-      const seq = message.sequenceId;
-      if (typeof seq === "number") {
-        if (seq <= this.#lastSeq) return; // the tabs had it before this holder took over
-        this.#lastSeq = seq;
-      }
-      this.#post({ t: "data", holder: this.#cfg.id, m: message as never });
-    };
-    on("group-message", (e) => relay(e.message));
-    on("server-message", (e) => relay(e.message));
+    on("group-message", (e) => this.#relay(e.message));
+    on("server-message", (e) => this.#relay(e.message));
     on("connected", (e) => {
       if (this.#resuming) return;
       this.#event("connected", { connectionId: e.connectionId, userId: e.userId });
@@ -247,11 +254,25 @@ export class Holder {
     });
   }
 
+  #relay(message: WebPubSubMessage & { sequenceId?: number }): void {
+    const seq = message.sequenceId;
+    if (typeof seq === "number") {
+      if (seq <= this.#lastSeq) return; // the tabs had it before this holder took over
+      this.#lastSeq = seq;
+    }
+    this.#post({ t: "data", holder: this.#cfg.id, m: message as never });
+  }
+
   #onWire(m: WireMessage | undefined): void {
     if (!m || this.#done) return;
     switch (m.t) {
       case "hello":
-        return this.#hello(m.from, m.groups);
+        this.#hello(m.from, m.groups);
+        return this.#streams.adopt(m.from, this.#tabs.has(m.from) ? m.streams : undefined);
+      case "raw":
+        if (!this.#tabs.has(m.from)) this.#hello(m.from, []);
+        if (this.#tabs.has(m.from)) this.#streams.frame(m.from, m.m);
+        return;
       case "op":
         return this.#op(m.from, m.id, m.op);
       case "abort":
@@ -289,6 +310,7 @@ export class Holder {
     if (!this.#tabs.has(tab)) return;
     this.#tabs.get(tab)?.();
     this.#tabs.delete(tab);
+    this.#streams.tabGone(tab);
     for (const group of this.#counts.removeTab(tab)) this.#leaveService(group);
     this.#cfg.onTabLeft?.(tab, this.#tabs.size);
   }

@@ -3,8 +3,8 @@
 // go over the channel to the holder, and the holder's relays come back as this client's
 // events. When this tab is granted the holder lock it runs the `Holder` itself.
 import mitt, { type Emitter } from "mitt";
+import type { EngineExtension, EngineHost } from "../core/extension.js";
 import { emitSafely } from "../core/emit.js";
-import { onAbort } from "../utils/on-abort.js";
 import { GroupMemory } from "../core/group-memory.js";
 import type { Runtime } from "../core/runtime.js";
 import { AbortError } from "../errors/abort-error.js";
@@ -18,7 +18,9 @@ import { Holder, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, SharePlatform } from "./platform.js";
 import { saveSnapshot, takeSnapshot, type ReloadSnapshot } from "./reload-store.js";
 import { attemptOf, connectionIdOf, disconnectedArgs, rejoinFailure, userIdOf } from "./tab-events.js";
-import { localError, remoteError, TabIds, tabOpFor, WireAckIds, type PendingOp } from "./tab-ops.js";
+import type { TabIds } from "./tab-ops.js";
+import { TabPending } from "./tab-pending.js";
+import { TabStreams } from "./tab-streams.js";
 import { parseWire, type SessionInfo, type WireMessage } from "./wire.js";
 
 type Events = WebPubSubClientEvents;
@@ -40,7 +42,7 @@ function randomId(random: () => number): string {
   return Math.floor(random() * 2 ** 52).toString(36) + Date.now().toString(36);
 }
 
-export class SharedTabEngine {
+export class SharedTabEngine implements EngineHost {
   readonly emitter: Emitter<Events>;
   readonly groups = new GroupMemory();
   /** The facade reads the connection's ids here, as on the engine. */
@@ -50,11 +52,10 @@ export class SharedTabEngine {
   readonly #cfg: TabClientConfig;
   readonly #id: string;
   readonly #joined = new Set<string>();
-  readonly #pending = new Map<number, PendingOp>();
+  /** This tab's operations waiting for the holder's answer (tab-pending.ts). */
+  readonly #ops: TabPending;
   /** The facade takes ids here, as from the engine's outbox. */
-  readonly outbox = new TabIds(this.#pending);
-  readonly #wireAckIds: WireAckIds;
-  #opCounter = 0;
+  readonly outbox: TabIds;
   #maxSeq = 0;
   #announced?: string;
   #session?: SessionInfo;
@@ -69,12 +70,27 @@ export class SharedTabEngine {
   #holderLock?: HeldLock;
   #starting?: { resolve(): void; reject(e: Error): void };
   #unsubscribe: (() => void)[] = [];
+  /** The group streams' seam: this tab's streams run on it (tab-streams.ts). */
+  readonly #streams: TabStreams;
 
   constructor(cfg: TabClientConfig, emitter = mitt<Events>()) {
     this.#cfg = cfg;
     this.emitter = emitter;
     this.#id = randomId(cfg.runtime.random);
-    this.#wireAckIds = new WireAckIds(cfg.runtime.random);
+    this.#ops = new TabPending(this.#id, cfg.runtime.random, (m, rethrow) => this.#post(m, rethrow), this.#joined);
+    this.outbox = this.#ops.ids;
+    const running = (): boolean => this.state !== "stopped" && this.state !== "stopping";
+    this.#streams = new TabStreams({ ...cfg.runtime, protocol: cfg.protocol, post: (m) => this.#post({ t: "raw", from: this.#id, m }, true), running });
+  }
+
+  get linkUp(): boolean {
+    return this.#streams.linkUp;
+  }
+  sendRaw(message: WebPubSubMessage): boolean {
+    return this.#streams.sendRaw(message);
+  }
+  addExtension(extension: EngineExtension): () => void {
+    return this.#streams.addExtension(extension);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------
@@ -112,7 +128,10 @@ export class SharedTabEngine {
       this.#holderInbox?.(raw);
       this.#onWire(parseWire(raw));
     });
-    this.#unsubscribe.push(platform.onPageHide(() => this.#onPageHide()));
+    this.#unsubscribe.push(
+      platform.onPageHide(() => this.#onPageHide()),
+      platform.onPageShow((e?: { persisted?: unknown }) => e?.persisted === false || this.#onPageShow()),
+    );
     const locks = platform.locks;
     if (!locks) return (this.#lockHeld = true), link ? this.#hello() : this.#becomeHolder();
     const tabLock = (this.#tabLock = holdLock(locks, tabLockName(key, this.#id)));
@@ -128,7 +147,7 @@ export class SharedTabEngine {
     if (this.state === "stopped") return Promise.resolve();
     this.state = "stopping";
     this.#failStart(new ConnectionError("The client was stopped before the connection was established."));
-    this.#failAll("The client stopped before the operation completed.");
+    this.#ops.failAll("The client stopped before the operation completed.");
     this.#post({ t: "bye", from: this.#id });
     const holder = this.#holder;
     const ending = holder && !holder.hasOtherTabs(this.#id) ? holder.end() : (holder?.handover(), Promise.resolve());
@@ -139,6 +158,7 @@ export class SharedTabEngine {
     if (this.state === "stopped") return;
     this.#teardown();
     const connectionId = this.session.connectionId;
+    this.#streams.lost("The client stopped.");
     this.session.connectionId = this.session.userId = undefined;
     this.state = "stopped";
     if (connectionId) this.#emit("disconnected", { connectionId });
@@ -193,6 +213,7 @@ export class SharedTabEngine {
       runtime: this.#cfg.runtime,
       protocol: this.#cfg.protocol,
       getClientAccessUrl: this.#cfg.getClientAccessUrl,
+      orphans: this.#streams.holderOwned.filter((id) => !this.#streams.open.includes(id)),
       watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), gone) : undefined,
       onEnded: (error) => {
         if (this.#holder === holder) this.#ended(error);
@@ -204,7 +225,7 @@ export class SharedTabEngine {
   #ended(error?: Error): void {
     if (this.state === "stopped" || this.state === "stopping") return;
     this.#failStart(new ConnectionError(`The shared connection could not be made: ${error?.message ?? "it ended"}.`));
-    this.#failAll("The shared connection ended before the operation completed.");
+    this.#ops.failAll("The shared connection ended before the operation completed.");
     this.#finish();
   }
 
@@ -221,62 +242,30 @@ export class SharedTabEngine {
     });
   }
 
+  /**
+   * Back from the back/forward cache: the tab re-registers with the holder (which may have
+   * been told it left). If it held the connection, the holder it froze at pagehide makes way:
+   * the next holder (another tab, or this one again) recovers the session.
+   */
+  #onPageShow(): void {
+    if (this.state === "stopped" || this.state === "stopping") return;
+    const { platform, key, runtime } = this.#cfg;
+    takeSnapshot(platform.storage, key, runtime.clock.wall()); // the page did not reload: its pagehide snapshot is stale
+    const holder = this.#holder;
+    if (holder && platform.locks) {
+      this.#holder = this.#holderInbox = undefined;
+      holder.handover();
+      this.#holderLock?.release();
+      this.#holderLock = holdLock(platform.locks, holderLockName(key), () => this.#becomeHolder());
+    }
+    this.#reRegister();
+  }
+
   // ---- operations --------------------------------------------------------------------
 
   submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const m = message as WebPubSubMessage & Record<string, unknown>;
-      const tabAckId = typeof m.ackId === "number" ? m.ackId : undefined;
-      const tabInvocationId = m.kind === "invoke" ? (m.invocationId as string) : undefined;
-      const fail = (text: string): void => reject(localError(text, tabAckId, tabInvocationId));
-      if (this.state === "stopped" || this.state === "stopping") return fail(`The client is ${this.state}; call start() first.`);
-      if (signal?.aborted) return fail("The operation was aborted.");
-      const wireAck = tabAckId === undefined ? undefined : this.#wireAckIds.for(tabAckId);
-      const op = tabOpFor(message, wireAck, `${this.#id}.${tabInvocationId}`);
-      if (!op) return fail(`A shared connection cannot send "${m.kind}" messages.`);
-      const id = ++this.#opCounter;
-      let off = (): void => {}; // the abort listener, removed once the operation settles
-      const pending: PendingOp = {
-        op,
-        tabAckId,
-        tabInvocationId,
-        resolve: (v) => (off(), (resolve as PendingOp["resolve"])(v)),
-        reject: (e) => (off(), reject(e)),
-      };
-      this.#pending.set(id, pending);
-      try {
-        this.#post({ t: "op", from: this.#id, id, op }, true);
-      } catch (error) {
-        this.#pending.delete(id);
-        return fail(`The message cannot be passed to the shared connection: ${(error as Error)?.message ?? error}`);
-      }
-      off = onAbort(signal, () => {
-        if (!this.#pending.delete(id)) return;
-        this.#post({ t: "abort", from: this.#id, id });
-        fail("The operation was aborted.");
-      });
-    });
-  }
-
-  #failAll(text: string): void {
-    const all = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of all) p.reject(localError(text, p.tabAckId, p.tabInvocationId));
-  }
-
-  #settle(id: number, m: Extract<WireMessage, { t: "result" }>): void {
-    const p = this.#pending.get(id);
-    if (!p) return;
-    this.#pending.delete(id);
-    const op = p.op;
-    if (m.ok) {
-      if (op.kind === "joinGroup") this.#joined.add(op.group);
-      if (op.kind === "leaveGroup") this.#joined.delete(op.group);
-      if (op.kind === "invoke") p.resolve({ invocationId: p.tabInvocationId!, isDuplicated: false, dataType: m.dataType, data: m.data });
-      else p.resolve(p.tabAckId === undefined ? { isDuplicated: m.isDuplicated } : { ackId: p.tabAckId, isDuplicated: m.isDuplicated });
-      return;
-    }
-    p.reject(remoteError(m.error, p));
+    const stopped = this.state === "stopped" || this.state === "stopping";
+    return this.#ops.submit<T>(message, signal, stopped ? `The client is ${this.state}; call start() first.` : undefined);
   }
 
   // ---- the channel -------------------------------------------------------------------
@@ -295,23 +284,28 @@ export class SharedTabEngine {
   }
 
   #hello(): void {
-    this.#post({ t: "hello", from: this.#id, groups: [...this.#joined] });
+    this.#post({ t: "hello", from: this.#id, groups: [...this.#joined], streams: this.#streams.open });
+  }
+
+  /** Tells the holder who we are and hands it what is still unanswered (same ackIds). */
+  #reRegister(): void {
+    if (!this.#lockHeld || this.state === "stopped" || this.state === "stopping") return; // the hello follows once this tab holds its lock
+    this.#hello();
+    this.#ops.resend();
   }
 
   #onWire(m: WireMessage | undefined): void {
     if (!m || this.state === "stopped" || this.state === "stopping") return;
     switch (m.t) {
       case "who":
-        // A new holder: tell it who we are and hand it what is still unanswered (same ackIds).
-        if (!this.#lockHeld) return; // the hello follows once this tab holds its lock
-        this.#hello();
-        for (const [id, p] of this.#pending) this.#post({ t: "op", from: this.#id, id, op: p.op });
-        return;
+        this.#streams.down(); // a new holder: the link is down until it has taken over
+        return this.#reRegister();
       case "state":
         if (m.session) this.#session = m.session;
         this.state = m.state;
         this.session.connectionId = m.connectionId;
         this.session.userId = m.userId;
+        this.#streams.state(m.state === "connected", m.connectionId);
         if (m.state === "connected" && m.connectionId) {
           const s = this.#starting;
           this.#starting = undefined;
@@ -324,8 +318,15 @@ export class SharedTabEngine {
       case "event":
         return this.#onEvent(m.name, m.e);
       case "result":
-        if (m.to === this.#id) this.#settle(m.id, m);
+        if (m.to === this.#id) this.#ops.settle(m.id, m);
         return;
+      case "sframe":
+        if (m.to === this.#id) this.#streams.onWire(m, undefined);
+        return;
+      case "link":
+      case "lost":
+      case "owned":
+        return this.#streams.onWire(m, this.session.connectionId);
       case "ended": {
         // The connection this tab was on ended for good (the holder gave up, or was told not
         // to reconnect): this tab stops too, even if it was granted the lock meanwhile. A tab
@@ -356,8 +357,8 @@ export class SharedTabEngine {
       this.#maxSeq = seq;
     }
     if (message.kind === "groupData") {
-      if (this.#joined.has(message.group)) this.#emit("group-message", { message: message as never });
-    } else this.#emit("server-message", { message: message as never });
+      if (this.#joined.has(message.group) && !this.#streams.data(message as never)) this.#emit("group-message", { message: message as never });
+    } else if (!this.#streams.data(message as never)) this.#emit("server-message", { message: message as never });
   }
 
   #onEvent(name: string, e: Record<string, unknown>): void {

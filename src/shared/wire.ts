@@ -2,7 +2,8 @@
 // (BroadcastChannel or a SharedWorker's ports), and the one check every received message
 // passes. Any same-origin script can post on the channel, so nothing is trusted: a message
 // that is not exactly one of these shapes is dropped (`parseWire` returns undefined).
-import type { WebPubSubDataType } from "../types/messages.js";
+import type { StreamInfo, WebPubSubDataType } from "../types/messages.js";
+import { streamFrame, streamIds, streamInfo, streamReply, type StreamFrame, type StreamReply } from "./wire-streams.js";
 
 /** Bounds on what the channel accepts (a hostile peer cannot make us hold more). */
 export const WIRE_LIMITS = {
@@ -26,7 +27,7 @@ export interface ErrorInfo {
 }
 
 export type DataMessage =
-  | { kind: "groupData"; group: string; fromUserId?: string; dataType: WebPubSubDataType; data: unknown; sequenceId?: number }
+  | { kind: "groupData"; group: string; fromUserId?: string; dataType: WebPubSubDataType; data: unknown; sequenceId?: number; stream?: StreamInfo }
   | { kind: "serverData"; dataType: WebPubSubDataType; data: unknown; sequenceId?: number };
 
 /** What the holder knows about the session, so whoever holds next can recover it. */
@@ -44,10 +45,11 @@ export type ClientEventName = "connected" | "disconnected" | "recovering" | "rec
 
 export type WireMessage =
   // tab → holder
-  | { t: "hello"; from: string; groups: string[] }
+  | { t: "hello"; from: string; groups: string[]; streams?: string[] }
   | { t: "op"; from: string; id: number; op: TabOp }
   | { t: "abort"; from: string; id: number }
   | { t: "bye"; from: string }
+  | { t: "raw"; from: string; m: StreamFrame }
   // holder → tabs
   | { t: "who"; holder: string }
   | { t: "state"; holder: string; state: LinkState; connectionId?: string; userId?: string; session?: SessionInfo }
@@ -55,7 +57,12 @@ export type WireMessage =
   | { t: "event"; holder: string; name: ClientEventName; e: Record<string, unknown> }
   | { t: "result"; holder: string; to: string; id: number; ok: true; isDuplicated: boolean; dataType?: WebPubSubDataType; data?: unknown }
   | { t: "result"; holder: string; to: string; id: number; ok: false; error: ErrorInfo }
-  | { t: "ended"; holder: string };
+  | { t: "ended"; holder: string }
+  // group streams (wire-streams.ts)
+  | { t: "sframe"; holder: string; to: string; m: StreamReply }
+  | { t: "link"; holder: string; up: boolean; recovered?: boolean; connectionId?: string }
+  | { t: "lost"; holder: string; message: string }
+  | { t: "owned"; holder: string; ids: string[] };
 
 const DATA_TYPES = new Set(["text", "json", "binary", "protobuf"]);
 const STATES = new Set(["connecting", "connected", "recovering", "reconnecting"]);
@@ -95,9 +102,13 @@ function op(x: unknown): x is TabOp {
 }
 
 function dataMessage(x: unknown): x is DataMessage {
-  if (!isObj(x) || !content(x.dataType, x.data) || !optUint(x.sequenceId)) return false;
-  if (x.kind === "serverData") return true;
-  return x.kind === "groupData" && text(x.group) && optText(x.fromUserId);
+  if (!isObj(x) || !optUint(x.sequenceId)) return false;
+  // A stream's last fragment may carry no content (its dataType may still be set).
+  const last = x.kind === "groupData" && (x.stream as { endOfStream?: unknown } | undefined)?.endOfStream === true;
+  const empty = last && x.data === undefined && (x.dataType === undefined || DATA_TYPES.has(x.dataType as string));
+  if (!empty && !content(x.dataType, x.data)) return false;
+  if (x.kind === "serverData") return x.stream === undefined;
+  return x.kind === "groupData" && text(x.group) && optText(x.fromUserId) && (x.stream === undefined || streamInfo(x.stream));
 }
 
 function session(x: unknown): x is SessionInfo {
@@ -117,13 +128,19 @@ function groups(x: unknown): x is string[] {
 function valid(m: Obj): boolean {
   switch (m.t) {
     case "hello":
-      return text(m.from) && groups(m.groups);
+      return text(m.from) && groups(m.groups) && streamIds(m.streams);
     case "op":
       return text(m.from) && uint(m.id) && op(m.op);
     case "abort":
       return text(m.from) && uint(m.id);
     case "bye":
       return text(m.from);
+    case "link":
+      return text(m.holder) && typeof m.up === "boolean" && (m.recovered === undefined || typeof m.recovered === "boolean") && optText(m.connectionId);
+    case "owned":
+      return text(m.holder) && Array.isArray(m.ids) && streamIds(m.ids);
+    case "lost":
+      return text(m.holder) && typeof m.message === "string" && m.message.length <= WIRE_LIMITS.maxText;
     case "who":
     case "ended":
       return text(m.holder);
@@ -149,10 +166,16 @@ function valid(m: Obj): boolean {
   }
 }
 
+const mapped = (m: WireMessage & { m?: unknown }): WireMessage | undefined => (m.m ? m : undefined);
+
 /** The message, if it is one of ours and well formed; undefined for anything else. */
 export function parseWire(x: unknown): WireMessage | undefined {
   try {
-    return isObj(x) && valid(x) ? (x as unknown as WireMessage) : undefined;
+    if (!isObj(x)) return undefined;
+    // Stream frames and replies are passed on as the checked copies (wire-streams.ts).
+    if (x.t === "raw") return text(x.from) ? mapped({ t: "raw", from: x.from, m: streamFrame(x.m)! }) : undefined;
+    if (x.t === "sframe") return text(x.holder) && text(x.to) ? mapped({ t: "sframe", holder: x.holder, to: x.to, m: streamReply(x.m)! }) : undefined;
+    return valid(x) ? (x as unknown as WireMessage) : undefined;
   } catch {
     return undefined; // a getter that throws, a proxy: not ours
   }

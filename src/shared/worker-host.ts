@@ -1,16 +1,21 @@
 // The SharedWorker side of a shared connection: one `Holder` (one engine, one WebSocket) for
-// every tab of the origin that connects with the same key (the worker's name). Tabs talk to
-// it over their MessagePorts with the same wire messages as on the Web Locks path, plus a
-// few of the worker link's own (`init`, `ready`, `refuse`, `cred`, `credOk`, `credFail`, `away`,
-// see worker-link.ts). The credential is a page's function, so the worker asks a tab for
-// each client access URL. A tab that vanishes without a word is noticed through its per-tab
-// Web Lock, as on the Web Locks path. When the last tab goes the worker hands the session
-// over (it stays on the service, so a reloaded page can recover it), or ends it when that
-// tab stopped its client.
+// every tab of the origin that connects with the same key. Tabs talk to it over their
+// MessagePorts with the same wire messages as on the Web Locks path, plus a few of the worker
+// link's own (`init`, `ready`, `refuse`, `cred`, `credOk`, `credFail`, `away`, `seen`, see
+// worker-link.ts). The credential is a page's function, so the worker asks a tab for each
+// client access URL. A tab that vanishes without a word is noticed through its per-tab Web
+// Lock, as on the Web Locks path. When the last tab goes the worker hands the session over
+// (it stays on the service, so a reloaded page can recover it), or ends it when that tab
+// stopped its client. The engine acknowledges only what the tabs reported delivered
+// (ack-gate.ts), so a worker that ends with its last tab leaves the rest on the service.
+// Two kinds of worker: the UMD file run as a worker serves the one key in its name
+// (`webpubsub-client:<key>`); the ESM build's module worker (`webpubsub-client`) serves
+// every key, each tab naming its key in its `init`.
 import type { Engine } from "../core/engine.js";
 import type { Runtime } from "../core/runtime.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
+import { AckGate } from "./ack-gate.js";
 import { tabLockName, watchLock } from "./election.js";
 import { Holder, MAX_HOLDER_TABS, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, Locks } from "./platform.js";
@@ -18,15 +23,20 @@ import { validSession } from "./reload-store.js";
 import type { SessionInfo } from "./wire.js";
 import { WIRE_LIMITS } from "./wire.js";
 import type { MessagePortLike } from "./worker-boot.js";
+import { shareableOptions, type SharedOptions } from "./worker-options.js";
 
 /** Most ports one worker keeps (tabs that connected and have not left yet); more are refused. */
 export const MAX_WORKER_PORTS = 2 * MAX_HOLDER_TABS;
 /** Most credential requests the worker waits on at once. */
 export const MAX_CRED_REQUESTS = 64;
+/** Most keys the ESM build's module worker serves at once; a tab with one more is refused. */
+export const MAX_WORKER_KEYS = 64;
 /** How long a tab's released lock waits for that tab's `bye` before the tab counts as vanished. */
 export const TAB_GONE_GRACE_MS = 250;
-/** The worker name's prefix; the rest is the `shareConnection` key. */
+/** The UMD worker's name prefix; the rest is the `shareConnection` key. */
 export const WORKER_NAME_PREFIX = "webpubsub-client:";
+/** The ESM build's module worker's name (one worker for every key). */
+export const MODULE_WORKER_NAME = "webpubsub-client";
 
 export interface WorkerScope {
   name?: string;
@@ -56,9 +66,10 @@ function resumeOf(x: unknown): ResumeFrom | undefined {
   return isObj(x) && validSession(x.session) && uint(x.lastSeq) ? { session: x.session as SessionInfo, lastSeq: x.lastSeq } : undefined;
 }
 
-/** Builds the engine parts with the UMD global's own client facade, for `protocolName`. */
-function buildParts(scope: WorkerScope, key: string, protocolName: string, ask: (signal?: AbortSignalLike) => Promise<string>): Promise<EngineParts | undefined> {
-  const lib = scope.WebPubSub;
+type Lib = Record<string, unknown> | undefined;
+
+/** Builds the engine parts with the bundle's own client facade, for `protocolName` and the tab's options. */
+function buildParts(lib: Lib, key: string, protocolName: string, options: SharedOptions, ask: (signal?: AbortSignalLike) => Promise<string>): Promise<EngineParts | undefined> {
   const Client = lib?.WebPubSubClient as (new (c: unknown, o: unknown) => { start(): Promise<void> }) | undefined;
   if (typeof Client !== "function") return Promise.resolve(undefined);
   let protocol: WebPubSubClientProtocol | undefined;
@@ -75,26 +86,33 @@ function buildParts(scope: WorkerScope, key: string, protocolName: string, ask: 
   if (!protocol) return Promise.resolve(undefined);
   let got: EngineParts | undefined;
   capture = (parts) => (got = parts);
-  const client = new Client({ getClientAccessUrl: (o?: { abortSignal?: AbortSignalLike }) => ask(o?.abortSignal) }, { shareConnection: key, protocol });
-  return client.start().then(
-    () => got,
-    () => undefined,
-  ).finally(() => (capture = undefined));
+  try {
+    const credential = { getClientAccessUrl: (o?: { abortSignal?: AbortSignalLike }) => ask(o?.abortSignal) };
+    const client = new Client(credential, { ...options, shareConnection: key, protocol });
+    return client.start().then(
+      () => got,
+      () => undefined,
+    ).finally(() => (capture = undefined));
+  } catch {
+    capture = undefined; // options the facade refuses
+    return Promise.resolve(undefined);
+  }
 }
 
-export function hostWorker(scope: WorkerScope): void {
-  const name = typeof scope.name === "string" ? scope.name : "";
-  if (!name.startsWith(WORKER_NAME_PREFIX) || name.length === WORKER_NAME_PREFIX.length) return;
-  const key = name.slice(WORKER_NAME_PREFIX.length);
+/** The worker side of one key: `adopt` takes a tab's port (and its first message, if read already). */
+function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortLike, first?: unknown) => void {
   const locks = scope.navigator?.locks;
   const ports = new Set<MessagePortLike>();
   const tabPort = new Map<string, MessagePortLike>();
   const stopped = new Set<string>(); // tabs that said `bye` (stopped their client)
   const creds = new Map<number, { port: MessagePortLike; resolve(url: string): void; reject(e: Error): void }>();
+  /** What each port's tab reported delivered (`seen`): the engine acknowledges no more. */
+  const seen = new Map<MessagePortLike, number>();
   let credCounter = 0;
   let parts: Promise<EngineParts | undefined> | undefined;
   let protocolName: string | undefined;
   let holder: Holder | undefined;
+  let gate: AckGate | undefined;
   let inbox: ((m: unknown) => void) | undefined;
   /** The session the last holder handed over, for the next one (a reloaded lone tab). */
   let handedOver: ResumeFrom | undefined;
@@ -127,8 +145,13 @@ export function hostWorker(scope: WorkerScope): void {
     close: () => (inbox = undefined),
   };
 
+  const allow = (): void => {
+    if (seen.size) gate?.allow(Math.min(...seen.values()));
+  };
+
   const forget = (port: MessagePortLike): void => {
     ports.delete(port);
+    if (seen.delete(port)) allow();
     for (const [id, c] of creds) if (c.port === port) creds.delete(id), c.reject(new Error("The tab went away."));
   };
 
@@ -138,10 +161,13 @@ export function hostWorker(scope: WorkerScope): void {
     if (!p || holder) return;
     const from = resume ?? handedOver;
     handedOver = undefined;
+    seen.clear();
+    const g = (gate = new AckGate(from?.lastSeq));
     const h: Holder = (holder = new Holder({
       id: `worker-${++holderCounter}`,
       channel,
       ...p,
+      runtime: { ...p.runtime, transport: g.wrap(p.runtime.transport) },
       // A tab that stops says `bye` and then releases its lock; the two travel different
       // ways, so the lock's release waits a moment for the goodbye (it decides end vs handover).
       watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), () => p.runtime.timers.setTimeout(gone, TAB_GONE_GRACE_MS)) : undefined,
@@ -162,7 +188,7 @@ export function hostWorker(scope: WorkerScope): void {
         else {
           const session = h.session;
           h.handover();
-          handedOver = session ? { session, lastSeq: 0 } : undefined;
+          handedOver = session ? { session, lastSeq: g.allowed } : undefined;
         }
         stopped.clear();
       },
@@ -172,9 +198,11 @@ export function hostWorker(scope: WorkerScope): void {
 
   const onInit = (port: MessagePortLike, m: Obj): void => {
     if (!text(m.protocol)) return;
+    if (m.key !== undefined && m.key !== key) return send(port, { t: "refuse" });
     if (protocolName !== undefined && protocolName !== m.protocol) return send(port, { t: "refuse" });
     const wanted = (protocolName = m.protocol);
-    const mine = (parts ??= buildParts(scope, key, wanted, ask));
+    // The first tab's options build the engine; a later tab joins that connection as it is.
+    const mine = (parts ??= buildParts(lib, key, wanted, shareableOptions(m.options), ask));
     void mine.then((p) => {
       if (!p && parts === mine) parts = protocolName = undefined; // a protocol this bundle lacks: the next tab may ask for another
       if (!p) return send(port, { t: "refuse" });
@@ -189,6 +217,10 @@ export function hostWorker(scope: WorkerScope): void {
       switch (raw.t) {
         case "init":
           return onInit(port, raw);
+        case "seen":
+          if (!uint(raw.seq) || !ports.has(port)) return;
+          seen.set(port, raw.seq);
+          return allow();
         case "credOk":
         case "credFail": {
           const c = uint(raw.id) ? creds.get(raw.id) : undefined;
@@ -220,12 +252,43 @@ export function hostWorker(scope: WorkerScope): void {
     }
   };
 
-  scope.onconnect = (event) => {
-    const port = event.ports?.[0];
-    if (!port) return;
+  return (port, first) => {
     if (ports.size >= MAX_WORKER_PORTS) return port.close();
     ports.add(port);
     port.onmessage = (e) => onMessage(port, e.data);
+    port.start?.();
+    if (first !== undefined) onMessage(port, first);
+  };
+}
+
+/** The UMD file run as a SharedWorker named `webpubsub-client:<key>`: serves that key. */
+export function hostWorker(scope: WorkerScope): void {
+  const name = typeof scope.name === "string" ? scope.name : "";
+  if (!name.startsWith(WORKER_NAME_PREFIX) || name.length === WORKER_NAME_PREFIX.length) return;
+  const adopt = keyHost(scope, scope.WebPubSub, name.slice(WORKER_NAME_PREFIX.length));
+  scope.onconnect = (event) => {
+    const port = event.ports?.[0];
+    if (port) adopt(port);
+  };
+}
+
+/** The ESM build's module worker (`webpubsub-client`): each port's `init` names its key. */
+export function hostModuleWorker(scope: WorkerScope, lib: Lib): void {
+  if (scope.name !== MODULE_WORKER_NAME) return;
+  const hosts = new Map<string, ReturnType<typeof keyHost>>();
+  scope.onconnect = (event) => {
+    const port = event.ports?.[0];
+    if (!port) return;
+    port.onmessage = (e) => {
+      const m = e.data as Obj | null;
+      if (!isObj(m) || m.t !== "init" || !text(m.key)) return; // nothing else before a key
+      let adopt = hosts.get(m.key);
+      if (!adopt) {
+        if (hosts.size >= MAX_WORKER_KEYS) return port.postMessage({ t: "refuse" });
+        hosts.set(m.key, (adopt = keyHost(scope, lib, m.key)));
+      }
+      adopt(port, m);
+    };
     port.start?.();
   };
 }

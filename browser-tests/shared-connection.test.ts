@@ -135,7 +135,8 @@ it("the ESM build loads the sharing code only for a client that asks for it", as
   const before = [...loaded];
   expect(before.filter((p) => p.includes("shared"))).toEqual(["/shared/esm.html"]); // the page itself, no sharing chunk
   expect(await run(`k${++keyN}`)).toEqual(expect.any(String));
-  expect(loaded.filter((p) => !before.includes(p))).toEqual(["/browser/chunks/shared.mjs"]);
+  // the sharing chunk, and the module SharedWorker it starts (shared-worker.test.ts tests that path)
+  expect(loaded.filter((p) => !before.includes(p))).toEqual(["/browser/chunks/shared.mjs", "/browser/chunks/shared-worker.mjs"]);
 });
 
 const MODES = [

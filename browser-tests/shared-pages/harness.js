@@ -30,7 +30,10 @@
       });
     },
     async start(url, key, groups = []) {
-      client = new WebPubSub.WebPubSubClient({ getClientAccessUrl: url }, { shareConnection: key });
+      // What the client says about the path it took ("a SharedWorker holds ...", "... using the Web Locks path").
+      const say = (level) => (m) => String(m).includes("shareConnection:") && append(["log", level, String(m)]);
+      const logger = { debug() {}, info: say("info"), warn: say("warn"), error: say("error") };
+      client = new WebPubSub.WebPubSubClient({ getClientAccessUrl: url }, { shareConnection: key, logger });
       for (const ev of ["connected", "disconnected", "recovering", "recovered", "stopped"]) {
         client.on(ev, (e) => append(["event", ev, e.connectionId]));
       }

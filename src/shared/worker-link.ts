@@ -114,7 +114,7 @@ export function connectWorker(cfg: WorkerLinkConfig): Promise<Channel | undefine
     port.onmessage = (event) => {
       const m = event.data as { t?: unknown; id?: unknown } | null;
       if (!settled) {
-        if (m?.t === "ready") settle(channel);
+        if (m?.t === "ready") logger.info("shareConnection: a SharedWorker holds the connection"), settle(channel);
         else if (m?.t === "refuse") settle(undefined, "the SharedWorker cannot serve this client's protocol");
         return;
       }

@@ -137,3 +137,23 @@ describe.each(PAGES)("$name", (page) => {
     expect(live().map((c) => c.connectionId)).toEqual([id]);
   });
 });
+
+describe.each([
+  { first: "the SharedWorker", order: ["/shared/esm.html", "/shared/esm-no-workers.html"], took: ["worker", "locks"] },
+  { first: "an elected tab", order: ["/shared/esm-no-workers.html", "/shared/esm.html"], took: ["locks", "locks"] },
+])("mixed paths, $first first", ({ order, took }) => {
+  it("a tab on the Web Locks path (CSP forbids workers) and a tab on the SharedWorker path share one connection", async () => {
+    const key = `k${++keyN}`;
+    tolerated = [/Content Security Policy|worker-src/i];
+    const context = await newContext();
+    const tabs = [await openTab(context, order[0]), await openTab(context, order[1])];
+    const id = await start(tabs[0], key);
+    expect(await start(tabs[1], key)).toBe(id);
+    expect(live().map((c) => c.connectionId)).toEqual([id]);
+    expect([...(await paths(tabs[0])), ...(await paths(tabs[1]))]).toEqual(took); // behind an elected tab the worker says "busy"
+    const svc = env.service(HUB);
+    for (let i = 1; i <= 3; i++) await svc.sendToConnection(id, `m${i}`, { contentType: "text/plain" });
+    for (const t of tabs) await waitForMessages(t, 3);
+    for (const t of tabs) expect(await messages(t)).toEqual(expected(3));
+  });
+});

@@ -8,6 +8,11 @@
 // (it stays on the service, so a reloaded page can recover it), or ends it when that tab
 // stopped its client. The engine acknowledges only what the tabs reported delivered
 // (ack-gate.ts), so a worker that ends with its last tab leaves the rest on the service.
+// The worker's holder takes the same Web Lock as an elected tab and relays on the same
+// BroadcastChannel, so tabs on the Web Locks path (e.g. a page whose CSP forbids workers) and
+// tabs on the worker path converge on one connection: while a tab holds the lock the worker
+// refuses its tabs (`refuse` "busy": they take the Web Locks path too); while the worker holds
+// it, Web Locks tabs wait in the lock's queue and talk to the worker over the channel.
 // Two kinds of worker: the UMD file run as a worker serves the one key in its name
 // (`webpubsub-client:<key>`); the ESM build's module worker (`webpubsub-client`) serves
 // every key, each tab naming its key in its `init`.
@@ -16,7 +21,7 @@ import type { Runtime } from "../core/runtime.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { AckGate } from "./ack-gate.js";
-import { tabLockName, watchLock } from "./election.js";
+import { holderLockName, tabLockName, watchLock } from "./election.js";
 import { Holder, MAX_HOLDER_TABS, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, Locks } from "./platform.js";
 import { validSession } from "./reload-store.js";
@@ -43,7 +48,16 @@ export interface WorkerScope {
   onconnect: ((event: { ports: readonly MessagePortLike[] }) => void) | null;
   navigator?: { locks?: Locks };
   WebPubSub?: Record<string, unknown>;
+  BroadcastChannel?: new (name: string) => BroadcastChannelLike;
 }
+
+interface BroadcastChannelLike {
+  postMessage(message: unknown): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+}
+
+/** The Web Locks path's channel for `key` (the same name as tab-client.ts's). */
+export const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
 
 /** What a client facade hands the shared code: all the worker needs to run an engine. */
 export interface EngineParts {
@@ -117,6 +131,30 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
   /** The session the last holder handed over, for the next one (a reloaded lone tab). */
   let handedOver: ResumeFrom | undefined;
   let holderCounter = 0;
+  // The Web Locks path's lock and channel, so that tabs on either path share one connection.
+  const BC = typeof scope.BroadcastChannel === "function" && locks ? scope.BroadcastChannel : undefined;
+  const bc = BC && new BC(channelName(key));
+  let bcPeers = false; // posts go on the channel only once a Web Locks tab was heard there
+  if (bc) bc.onmessage = (e) => ((bcPeers = true), inbox?.(e.data));
+  let releaseLock: (() => void) | undefined;
+  let claiming: Promise<boolean> | undefined;
+  /** Takes the holder lock if nobody holds it; false while an elected tab holds the connection. */
+  const claim = (): Promise<boolean> => {
+    if (!bc || releaseLock) return Promise.resolve(true);
+    return (claiming ??= new Promise<boolean>((resolve) => {
+      locks!
+        .request(holderLockName(key), { ifAvailable: true }, (lock) => {
+          if (!lock) return Promise.resolve(resolve(false));
+          return new Promise<void>((release) => ((releaseLock = release), resolve(true)));
+        })
+        .catch(() => resolve(false));
+    }).finally(() => (claiming = undefined)));
+  };
+  const unclaim = (): void => {
+    const release = releaseLock;
+    releaseLock = undefined;
+    release?.();
+  };
 
   const send = (port: MessagePortLike, m: unknown): void => {
     try {
@@ -140,6 +178,7 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
   const channel: Channel = {
     post(m) {
       for (const port of ports) port.postMessage(m); // a clone error surfaces to the holder
+      if (bcPeers) bc!.postMessage(m);
     },
     listen: (l) => (inbox = l),
     close: () => (inbox = undefined),
@@ -174,6 +213,7 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
       onEnded: () => {
         if (holder !== h) return;
         holder = inbox = undefined;
+        unclaim();
         // Its tabs stop (they were told `ended`); a tab that starts again says hello anew.
         tabPort.clear();
         stopped.clear();
@@ -184,11 +224,12 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
         if (port && ![...tabPort.values()].includes(port)) forget(port);
         if (remaining > 0 || holder !== h) return;
         holder = inbox = undefined;
-        if (stopped.has(tab)) void h.end();
+        if (stopped.has(tab)) void h.end().finally(unclaim);
         else {
           const session = h.session;
           h.handover();
           handedOver = session ? { session, lastSeq: g.allowed } : undefined;
+          unclaim(); // a tab waiting on the Web Locks path takes the session over
         }
         stopped.clear();
       },
@@ -206,8 +247,11 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
     void mine.then((p) => {
       if (!p && parts === mine) parts = protocolName = undefined; // a protocol this bundle lacks: the next tab may ask for another
       if (!p) return send(port, { t: "refuse" });
-      send(port, { t: "ready" });
-      return ensureHolder(resumeOf(m.resume));
+      return claim().then((mine) => {
+        if (!mine) return send(port, { t: "refuse", why: "busy" });
+        send(port, { t: "ready" });
+        return ensureHolder(resumeOf(m.resume));
+      });
     });
   };
 
@@ -244,7 +288,7 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
           if (raw.t !== "bye" && !tabPort.has(raw.from) && tabPort.size < MAX_HOLDER_TABS) tabPort.set(raw.from, port);
           if (tabPort.get(raw.from) !== port) return; // another port speaking for that tab: not trusted
           if (raw.t === "bye") stopped.add(raw.from);
-          if (!holder && raw.t === "hello") void ensureHolder().then(() => inbox?.(raw));
+          if (!holder && raw.t === "hello") void claim().then((mine) => (mine ? ensureHolder() : undefined)).then(() => inbox?.(raw));
           else inbox?.(raw);
       }
     } catch {

@@ -115,7 +115,7 @@ export function connectWorker(cfg: WorkerLinkConfig): Promise<Channel | undefine
       const m = event.data as { t?: unknown; id?: unknown } | null;
       if (!settled) {
         if (m?.t === "ready") logger.info("shareConnection: a SharedWorker holds the connection"), settle(channel);
-        else if (m?.t === "refuse") settle(undefined, "the SharedWorker cannot serve this client's protocol");
+        else if (m?.t === "refuse") settle(undefined, (m as { why?: unknown }).why === "busy" ? "a tab holds the connection" : "the SharedWorker cannot serve this client's protocol");
         return;
       }
       if (m?.t === "cred") return credential(m.id);

@@ -51,8 +51,9 @@ export class HeldPort implements MessagePortLike {
 }
 
 /** One module worker (`webpubsub-client`) scope; `ctor` is the page's `SharedWorker`. */
-export function moduleOrigin(locks: Locks): { ports: HeldPort[]; start(): SharedWorkerLike } {
+export function moduleOrigin(locks: Locks, withChannel = false): { ports: HeldPort[]; start(): SharedWorkerLike } {
   const scope: WorkerScope = { name: MODULE_WORKER_NAME, onconnect: null, navigator: { locks } };
+  if (withChannel) scope.BroadcastChannel = BroadcastChannel as unknown as WorkerScope["BroadcastChannel"]; // Node's
   hostModuleWorker(scope, lib as unknown as Record<string, unknown>);
   const ports: HeldPort[] = [];
   return {
@@ -82,11 +83,19 @@ export function workerTab(o: {
   getClientAccessUrl(): Promise<string>;
   storage?: FakeSessionStorage;
   options?: SharedOptions;
+  /** The tab may fall back to the Web Locks path (Node's BroadcastChannel); else that is an error. */
+  mayFallBack?: boolean;
 }): FakeTab {
   const hidden: (() => void)[] = [];
   const platform: SharePlatform = {
-    channel: () => {
-      throw new Error("the worker path must not open a BroadcastChannel");
+    channel(name) {
+      if (!o.mayFallBack) throw new Error("the worker path must not open a BroadcastChannel");
+      const bc = new BroadcastChannel(name);
+      return {
+        post: (m) => bc.postMessage(m),
+        listen: (l) => void (bc.onmessage = (e) => l((e as MessageEvent).data)),
+        close: () => bc.close(),
+      };
     },
     locks: o.locks,
     storage: o.storage ?? new FakeSessionStorage(),
@@ -108,3 +117,4 @@ export function workerTab(o: {
   });
   return { engine, pageHide: () => hidden.forEach((l) => l()) };
 }
+

@@ -237,18 +237,24 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
     void h.start(from);
   };
 
+  /** Turns a tab away (it takes the Web Locks path) and forgets its port. */
+  const refuse = (port: MessagePortLike, why?: "busy"): void => {
+    send(port, why ? { t: "refuse", why } : { t: "refuse" });
+    forget(port);
+  };
+
   const onInit = (port: MessagePortLike, m: Obj): void => {
     if (!text(m.protocol)) return;
-    if (m.key !== undefined && m.key !== key) return send(port, { t: "refuse" });
-    if (protocolName !== undefined && protocolName !== m.protocol) return send(port, { t: "refuse" });
+    if (m.key !== undefined && m.key !== key) return refuse(port);
+    if (protocolName !== undefined && protocolName !== m.protocol) return refuse(port);
     const wanted = (protocolName = m.protocol);
     // The first tab's options build the engine; a later tab joins that connection as it is.
     const mine = (parts ??= buildParts(lib, key, wanted, shareableOptions(m.options), ask));
     void mine.then((p) => {
       if (!p && parts === mine) parts = protocolName = undefined; // a protocol this bundle lacks: the next tab may ask for another
-      if (!p) return send(port, { t: "refuse" });
-      return claim().then((mine) => {
-        if (!mine) return send(port, { t: "refuse", why: "busy" });
+      if (!p) return refuse(port);
+      return claim().then((free) => {
+        if (!free) return refuse(port, "busy");
         send(port, { t: "ready" });
         return ensureHolder(resumeOf(m.resume));
       });

@@ -82,8 +82,17 @@ function resumeOf(x: unknown): ResumeFrom | undefined {
 
 type Lib = Record<string, unknown> | undefined;
 
+/** One build at a time: `capture` is one slot, and the module worker builds for several keys. */
+let building: Promise<unknown> = Promise.resolve();
+
 /** Builds the engine parts with the bundle's own client facade, for `protocolName` and the tab's options. */
 function buildParts(lib: Lib, key: string, protocolName: string, options: SharedOptions, ask: (signal?: AbortSignalLike) => Promise<string>): Promise<EngineParts | undefined> {
+  const built = building.then(() => buildNow(lib, key, protocolName, options, ask));
+  building = built;
+  return built;
+}
+
+function buildNow(lib: Lib, key: string, protocolName: string, options: SharedOptions, ask: (signal?: AbortSignalLike) => Promise<string>): Promise<EngineParts | undefined> {
   const Client = lib?.WebPubSubClient as (new (c: unknown, o: unknown) => { start(): Promise<void> }) | undefined;
   if (typeof Client !== "function") return Promise.resolve(undefined);
   let protocol: WebPubSubClientProtocol | undefined;

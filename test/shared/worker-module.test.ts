@@ -40,7 +40,7 @@ describe("the module worker", () => {
     const locks = new FakeLocks();
     const origin = moduleOrigin(locks);
     const [a1, a2, b] = [tab({ key: "a", start: origin.start, locks }), tab({ key: "a", start: origin.start, locks }), tab({ key: "b", start: origin.start, locks })];
-    for (const t of [a1, a2, b]) await t.engine.start();
+    await Promise.all([a1, a2, b].map((t) => t.engine.start())); // at once: the worker builds for both keys together
     expect(a2.engine.session.connectionId).toBe(a1.engine.session.connectionId);
     expect(b.engine.session.connectionId).not.toBe(a1.engine.session.connectionId);
     expect(live().map((c) => c.connectionId).sort()).toEqual([a1.engine.session.connectionId, b.engine.session.connectionId].sort());
@@ -145,5 +145,27 @@ describe("the ack gate", () => {
       messageRetryOptions: { maxRetries: 1, mode: "Exponential" },
     });
     expect(shareableOptions(null)).toEqual({});
+  });
+});
+
+describe("the module worker ignores what is not one of its messages", () => {
+  it("junk before and after a port's init (no key, bad keys, bad `seen`), and a well-formed tab still works", async () => {
+    const locks = new FakeLocks();
+    const origin = moduleOrigin(locks);
+    const raw = origin.start().port;
+    const answers: unknown[] = [];
+    raw.onmessage = (e) => void answers.push(e.data);
+    const junk: unknown[] = [
+      null, 7, "init", [], { t: "hello", from: "x", groups: [] }, { t: "init" }, { t: "init", key: 5, protocol: "json.reliable.webpubsub.azure.v1" },
+      { t: "init", key: "x".repeat(5000), protocol: "json.reliable.webpubsub.azure.v1" }, { t: "init", key: "j", protocol: "no.such.protocol" },
+      { t: "seen", seq: -1 }, { t: "seen", seq: "9" }, { t: "seen", seq: 2 ** 60 }, { t: "init", key: "j", protocol: "json.reliable.webpubsub.azure.v1", options: { autoReconnect: "no", messageRetryOptions: { maxRetries: -1 } } },
+    ];
+    for (const m of junk) raw.postMessage(m);
+    const t = tab({ key: "j", start: origin.start, locks });
+    await t.engine.start();
+    expect(t.engine.session.connectionId).toBeDefined();
+    // What the junk port was told: refused for the unknown protocol; never more than refuse/ready.
+    expect(answers.every((a) => ["refuse", "ready", "who", "state", "event"].includes((a as { t: string }).t))).toBe(true);
+    expect(answers.some((a) => (a as { t: string }).t === "refuse")).toBe(true);
   });
 });

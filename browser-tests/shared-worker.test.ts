@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEnv, type Env } from "./support/harness.js";
+import { nextEmulatorEvent, startEnv, type Env } from "./support/harness.js";
 import { watchPage } from "./support/page-watch.mjs";
 
 const HUB = "sharingWorker";
@@ -156,4 +156,23 @@ describe.each([
     for (const t of tabs) await waitForMessages(t, 3);
     for (const t of tabs) expect(await messages(t)).toEqual(expected(3));
   });
+});
+
+it("mixed paths: the worker's last tab closes (the browser ends the worker): the Web Locks tab takes the same session over", async () => {
+  const key = `k${++keyN}`;
+  tolerated = [/Content Security Policy|worker-src/i];
+  const context = await newContext();
+  const [viaWorker, viaLocks] = [await openTab(context, "/shared/esm.html"), await openTab(context, "/shared/esm-no-workers.html")];
+  const id = await start(viaWorker, key);
+  expect(await start(viaLocks, key)).toBe(id);
+  const svc = env.service(HUB);
+  for (let i = 1; i <= 3; i++) await svc.sendToConnection(id, `m${i}`, { contentType: "text/plain" });
+  await waitForMessages(viaLocks, 3);
+  const recovered = nextEmulatorEvent(env.emu, "recover", (e) => e.connectionId === id);
+  await viaWorker.close();
+  await recovered; // the Web Locks tab recovered the session the worker held
+  for (let i = 4; i <= 6; i++) await svc.sendToConnection(id, `m${i}`, { contentType: "text/plain" });
+  await waitForMessages(viaLocks, 6);
+  expect(await messages(viaLocks)).toEqual(expected(6));
+  expect(live().map((c) => c.connectionId)).toEqual([id]);
 });

@@ -303,7 +303,8 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
           if (raw.t !== "bye" && !tabPort.has(raw.from) && tabPort.size < MAX_HOLDER_TABS) tabPort.set(raw.from, port);
           if (tabPort.get(raw.from) !== port) return; // another port speaking for that tab: not trusted
           if (raw.t === "bye") stopped.add(raw.from);
-          if (!holder && raw.t === "hello") void claim().then((mine) => (mine ? ensureHolder() : undefined)).then(() => inbox?.(raw));
+          // (no lock is taken for a port that never had an engine built: it would be held with no holder)
+          if (!holder && raw.t === "hello") void parts?.then((p) => (p ? claim() : false)).then((mine) => (mine ? ensureHolder() : undefined)).then(() => inbox?.(raw));
           else inbox?.(raw);
       }
     } catch {

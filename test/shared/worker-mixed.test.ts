@@ -78,3 +78,21 @@ it("the worker holds the connection first: a Web Locks tab waits in the lock's q
   await b.joinGroup("g");
   expect(emu.connections(HUB).find((c) => c.connectionId === b.connectionId)?.groups).toEqual(["g"]);
 });
+
+it("a port that says hello before any init (hostile) does not make the worker take the lock: a Web Locks tab is still elected", async () => {
+  const key = `m${++n}`;
+  const { MessageChannel } = await import("node:worker_threads");
+  const { hostWorker } = await import("../../src/shared/worker-host.js");
+  const lib = await import("../../src/index.js");
+  const scope = { name: `webpubsub-client:${key}`, onconnect: null, navigator: { locks }, WebPubSub: lib as unknown as Record<string, unknown>, BroadcastChannel } as unknown as Parameters<typeof hostWorker>[0];
+  hostWorker(scope);
+  const { port1, port2 } = new MessageChannel();
+  open.push(port1, port2);
+  scope.onconnect?.({ ports: [port2 as never] });
+  port1.postMessage({ t: "hello", from: "evil", groups: [] });
+  port1.postMessage({ t: "op", from: "evil", id: 1, op: { kind: "sendEvent", event: "e", dataType: "text", data: "x" } });
+  const a = locksTab(key);
+  await a.start(); // elected: the lock was free
+  expect(locks.held(`webpubsub-client:share:${key}`)).toBe(true);
+  expect(live().map((c) => c.connectionId)).toContain(a.connectionId);
+});

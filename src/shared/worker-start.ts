@@ -7,8 +7,8 @@ import { WORKER_NAME_PREFIX } from "./worker-host.js";
 
 /** A started worker, or why there is none (the tab then takes the Web Locks path). May throw (CSP). */
 export function startWorker(key: string): SharedWorkerLike | string {
-  if (!bundleUrl) return "the bundle was not loaded by a <script> tag";
   const ctor = sharedWorkerCtor();
-  if (!ctor) return "this browser has no SharedWorker";
+  if (!ctor) return "this host has no SharedWorker";
+  if (!bundleUrl) return "the bundle was not loaded by a <script> tag";
   return new ctor(bundleUrl, { name: WORKER_NAME_PREFIX + key });
 }

@@ -33,6 +33,22 @@ const browserSwap = () => ({
   },
 });
 
+/**
+ * shareConnection's SharedWorker in the browser ESM/CJS build: `./worker-start` becomes its
+ * `.browser.ts` twin (a module worker started from `new URL("./shared-worker.mjs",
+ * import.meta.url)`, the file the `SHARED_WORKER` build below emits beside the chunk).
+ * `import.meta` is rendered `undefined` outside ESM output: the CommonJS file takes the Web
+ * Locks path instead of carrying rollup's `require("url")` shim.
+ */
+const moduleWorker = () => ({
+  name: "module-worker",
+  async resolveId(source, importer, options) {
+    if (!/\/worker-start(\.js)?$/.test(source)) return null;
+    return this.resolve(source.replace(/(\.js)?$/, ".browser.ts"), importer, { ...options, skipSelf: true });
+  },
+  resolveImportMeta: (_property, { format }) => (format === "es" ? null : "undefined"),
+});
+
 /** Fails the build if a native-WebSocket bundle pulls in anything Node-only. */
 const browserGuard = () => ({
   name: "browser-guard",
@@ -112,7 +128,13 @@ const umdTypes = () => ({
 
 export default [
   entry("src/index.ts", "dist", "index", [ts()], nodeExternal),
-  entry("src/index.ts", "dist/browser", "index", native()),
+  entry("src/index.ts", "dist/browser", "index", [moduleWorker(), ...native()]),
+  // shareConnection's module SharedWorker (see moduleWorker): self-contained, beside the chunk.
+  {
+    input: "src/shared/worker-main.ts",
+    plugins: native(),
+    output: { file: "dist/browser/chunks/shared-worker.mjs", format: "es", inlineDynamicImports: true },
+  },
   // No WebSocket in it: one build serves Node and the native-WebSocket runtimes alike.
   entry("src/protobuf/index.ts", "dist/protobuf", "index", native()),
   {

@@ -106,7 +106,7 @@ export class WebPubSubClient {
       let loading: Promise<unknown> | undefined;
       this.#share = () =>
         (loading ??= import("./shared/index.js").then((m) => {
-          this.#engine = m.sharedEngine(key, this.#engine.emitter, make, rt, protocol, getUrl) as unknown as Engine;
+          this.#engine = m.sharedEngine(key, this.#engine.emitter, make, rt, protocol, getUrl, o) as unknown as Engine;
         }));
     }
     // ---- end shareConnection ----

@@ -29,8 +29,21 @@
         check();
       });
     },
+    /**
+     * The app's own pagehide work, registered before the client's listener, keeping the page
+     * busy for `ms`: what the worker relays meanwhile never reaches this page.
+     */
+    busyPageHide(ms) {
+      window.addEventListener("pagehide", () => {
+        const end = performance.now() + ms;
+        while (performance.now() < end);
+      });
+    },
     async start(url, key, groups = []) {
-      client = new WebPubSub.WebPubSubClient({ getClientAccessUrl: url }, { shareConnection: key });
+      // What the client says about the path it took ("a SharedWorker holds ...", "... using the Web Locks path").
+      const say = (level) => (m) => String(m).includes("shareConnection:") && append(["log", level, String(m)]);
+      const logger = { debug() {}, info: say("info"), warn: say("warn"), error: say("error") };
+      client = new WebPubSub.WebPubSubClient({ getClientAccessUrl: url }, { shareConnection: key, logger });
       for (const ev of ["connected", "disconnected", "recovering", "recovered", "stopped"]) {
         client.on(ev, (e) => append(["event", ev, e.connectionId]));
       }

@@ -207,8 +207,16 @@ const webTarget = (bundler) => async () => {
     const handle = await page.waitForFunction(() => window.__result, null, { timeout: 30_000 });
     const result = await handle.jsonValue();
     if (!/round trip ok/.test(result) || errors.length) throw new Error(`${result}${errors.length ? `\n    page errors: ${errors.join("; ")}` : ""}`);
+    // shareConnection: Vite and webpack emit the module SharedWorker (a file of its own) and
+    // the page uses it; esbuild leaves `new URL(..., import.meta.url)` alone: the Web Locks path.
+    const shared = await page.evaluate(() => window.__shared);
+    const workerFile = js.find((f) => /\bonconnect\b/.test(readFileSync(join(outDir, f), "utf8")));
+    const wanted = bundler === "esbuild" ? "locks" : "worker";
+    if (shared !== wanted || (wanted === "worker") !== Boolean(workerFile)) {
+      throw new Error(`shareConnection took ${shared} (wanted ${wanted}); worker file: ${workerFile ?? "none"}`);
+    }
     const version = versionOf(bundler);
-    return `${bundler} ${version} build, page in Chromium ${(await chromium()).version()}`;
+    return `${bundler} ${version} build, page in Chromium ${(await chromium()).version()}; shareConnection: ${workerFile ? `SharedWorker ${workerFile}` : "Web Locks"}`;
   } finally {
     await context.close();
     await server.close();

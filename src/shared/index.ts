@@ -6,13 +6,14 @@ import type { Engine } from "../core/engine.js";
 import type { Runtime } from "../core/runtime.js";
 import type { WebPubSubClientEvents } from "../types/events.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
-import type { AbortSignalLike } from "../types/options.js";
+import type { AbortSignalLike, WebPubSubClientOptions } from "../types/options.js";
 import type { MakeEngine } from "./holder.js";
 import { browserPlatform } from "./platform.js";
 import { SharedTabEngine } from "./tab-client.js";
-import { bundleUrl, sharedWorkerCtor } from "./worker-boot.js";
 import { capture, capturedEngine } from "./worker-host.js";
 import { connectWorker } from "./worker-link.js";
+import { shareableOptions } from "./worker-options.js";
+import { startWorker } from "./worker-start.js";
 
 export { SharedTabEngine } from "./tab-client.js";
 
@@ -34,17 +35,16 @@ export function sharedEngine(
   runtime: Runtime,
   protocol: WebPubSubClientProtocol,
   getClientAccessUrl: (signal?: AbortSignalLike) => Promise<string>,
+  options?: WebPubSubClientOptions,
 ): SharedTabEngine {
   if (capture) {
     // Inside the SharedWorker: its own client facade hands over what the worker's holder needs.
     capture({ makeEngine, runtime, protocol, getClientAccessUrl });
     return capturedEngine() as unknown as SharedTabEngine;
   }
-  const url = bundleUrl;
-  const worker = url
-    ? (resume: Parameters<typeof connectWorker>[0]["resume"]) =>
-        connectWorker({ url, ctor: sharedWorkerCtor(), key, protocolName: protocol.name, resume, runtime, getClientAccessUrl })
-    : undefined;
+  const shared = shareableOptions(options);
+  const worker = (resume: Parameters<typeof connectWorker>[0]["resume"]) =>
+    connectWorker({ start: () => startWorker(key), key, protocolName: protocol.name, options: shared, resume, runtime, getClientAccessUrl });
   const engine = new SharedTabEngine({ key, makeEngine, runtime, protocol, getClientAccessUrl, platform: browserPlatform(), worker }, emitter);
   const checked: FacadeSurface = engine; // compile-time check that the surfaces match
   return checked as SharedTabEngine;

@@ -1,9 +1,10 @@
-// Where the SharedWorker path starts (the only place besides platform.ts that reads the
-// host's globals for it). The UMD file is its own worker script: when it runs in a page it
-// remembers its URL (`document.currentScript`), so a tab can start a SharedWorker from the
-// very file the app already hosts; when it runs inside a SharedWorkerGlobalScope it becomes
-// the worker that holds the shared connection. The ESM chunk is loaded by `import()`, when
-// there is no current script: it takes the Web Locks path.
+// Where the UMD file's SharedWorker path starts (with worker-start*.ts and worker-main.ts,
+// the only places besides platform.ts that read the host's globals). The UMD file is its own
+// worker script: when it runs in a page it remembers its URL (`document.currentScript`), so a
+// tab can start a SharedWorker from the very file the app already hosts (worker-start.ts);
+// when it runs inside a SharedWorkerGlobalScope named for a key it becomes the worker that
+// holds that key's shared connection. The browser ESM build starts its own module worker
+// instead (worker-start.browser.ts).
 import type { Locks } from "./platform.js";
 import { hostWorker, type WorkerScope } from "./worker-host.js";
 

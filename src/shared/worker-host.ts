@@ -1,39 +1,63 @@
 // The SharedWorker side of a shared connection: one `Holder` (one engine, one WebSocket) for
-// every tab of the origin that connects with the same key (the worker's name). Tabs talk to
-// it over their MessagePorts with the same wire messages as on the Web Locks path, plus a
-// few of the worker link's own (`init`, `ready`, `refuse`, `cred`, `credOk`, `credFail`, `away`,
-// see worker-link.ts). The credential is a page's function, so the worker asks a tab for
-// each client access URL. A tab that vanishes without a word is noticed through its per-tab
-// Web Lock, as on the Web Locks path. When the last tab goes the worker hands the session
-// over (it stays on the service, so a reloaded page can recover it), or ends it when that
-// tab stopped its client.
+// every tab of the origin that connects with the same key. Tabs talk to it over their
+// MessagePorts with the same wire messages as on the Web Locks path, plus a few of the worker
+// link's own (`init`, `ready`, `refuse`, `cred`, `credOk`, `credFail`, `away`, `seen`, see
+// worker-link.ts). The credential is a page's function, so the worker asks a tab for each
+// client access URL. A tab that vanishes without a word is noticed through its per-tab Web
+// Lock, as on the Web Locks path. When the last tab goes the worker hands the session over
+// (it stays on the service, so a reloaded page can recover it), or ends it when that tab
+// stopped its client. The engine acknowledges only what the tabs reported delivered
+// (ack-gate.ts), so a worker that ends with its last tab leaves the rest on the service.
+// The worker's holder takes the same Web Lock as an elected tab and relays on the same
+// BroadcastChannel, so tabs on the Web Locks path (e.g. a page whose CSP forbids workers) and
+// tabs on the worker path converge on one connection: while a tab holds the lock the worker
+// refuses its tabs (`refuse` "busy": they take the Web Locks path too); while the worker holds
+// it, Web Locks tabs wait in the lock's queue and talk to the worker over the channel.
+// Two kinds of worker: the UMD file run as a worker serves the one key in its name
+// (`webpubsub-client:<key>`); the ESM build's module worker (`webpubsub-client`) serves
+// every key, each tab naming its key in its `init`.
 import type { Engine } from "../core/engine.js";
 import type { Runtime } from "../core/runtime.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
-import { tabLockName, watchLock } from "./election.js";
+import { AckGate } from "./ack-gate.js";
+import { holderLockName, tabLockName, watchLock } from "./election.js";
 import { Holder, MAX_HOLDER_TABS, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, Locks } from "./platform.js";
 import { validSession } from "./reload-store.js";
 import type { SessionInfo } from "./wire.js";
 import { WIRE_LIMITS } from "./wire.js";
 import type { MessagePortLike } from "./worker-boot.js";
+import { shareableOptions, type SharedOptions } from "./worker-options.js";
 
 /** Most ports one worker keeps (tabs that connected and have not left yet); more are refused. */
 export const MAX_WORKER_PORTS = 2 * MAX_HOLDER_TABS;
 /** Most credential requests the worker waits on at once. */
 export const MAX_CRED_REQUESTS = 64;
+/** Most keys the ESM build's module worker serves at once; a tab with one more is refused. */
+export const MAX_WORKER_KEYS = 64;
 /** How long a tab's released lock waits for that tab's `bye` before the tab counts as vanished. */
 export const TAB_GONE_GRACE_MS = 250;
-/** The worker name's prefix; the rest is the `shareConnection` key. */
+/** The UMD worker's name prefix; the rest is the `shareConnection` key. */
 export const WORKER_NAME_PREFIX = "webpubsub-client:";
+/** The ESM build's module worker's name (one worker for every key). */
+export const MODULE_WORKER_NAME = "webpubsub-client";
 
 export interface WorkerScope {
   name?: string;
   onconnect: ((event: { ports: readonly MessagePortLike[] }) => void) | null;
   navigator?: { locks?: Locks };
   WebPubSub?: Record<string, unknown>;
+  BroadcastChannel?: new (name: string) => BroadcastChannelLike;
 }
+
+interface BroadcastChannelLike {
+  postMessage(message: unknown): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+}
+
+/** The Web Locks path's channel for `key` (the same name as tab-client.ts's). */
+export const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
 
 /** What a client facade hands the shared code: all the worker needs to run an engine. */
 export interface EngineParts {
@@ -56,9 +80,19 @@ function resumeOf(x: unknown): ResumeFrom | undefined {
   return isObj(x) && validSession(x.session) && uint(x.lastSeq) ? { session: x.session as SessionInfo, lastSeq: x.lastSeq } : undefined;
 }
 
-/** Builds the engine parts with the UMD global's own client facade, for `protocolName`. */
-function buildParts(scope: WorkerScope, key: string, protocolName: string, ask: (signal?: AbortSignalLike) => Promise<string>): Promise<EngineParts | undefined> {
-  const lib = scope.WebPubSub;
+type Lib = Record<string, unknown> | undefined;
+
+/** One build at a time: `capture` is one slot, and the module worker builds for several keys. */
+let building: Promise<unknown> = Promise.resolve();
+
+/** Builds the engine parts with the bundle's own client facade, for `protocolName` and the tab's options. */
+function buildParts(lib: Lib, key: string, protocolName: string, options: SharedOptions, ask: (signal?: AbortSignalLike) => Promise<string>): Promise<EngineParts | undefined> {
+  const built = building.then(() => buildNow(lib, key, protocolName, options, ask));
+  building = built;
+  return built;
+}
+
+function buildNow(lib: Lib, key: string, protocolName: string, options: SharedOptions, ask: (signal?: AbortSignalLike) => Promise<string>): Promise<EngineParts | undefined> {
   const Client = lib?.WebPubSubClient as (new (c: unknown, o: unknown) => { start(): Promise<void> }) | undefined;
   if (typeof Client !== "function") return Promise.resolve(undefined);
   let protocol: WebPubSubClientProtocol | undefined;
@@ -75,30 +109,61 @@ function buildParts(scope: WorkerScope, key: string, protocolName: string, ask: 
   if (!protocol) return Promise.resolve(undefined);
   let got: EngineParts | undefined;
   capture = (parts) => (got = parts);
-  const client = new Client({ getClientAccessUrl: (o?: { abortSignal?: AbortSignalLike }) => ask(o?.abortSignal) }, { shareConnection: key, protocol });
-  return client.start().then(
-    () => got,
-    () => undefined,
-  ).finally(() => (capture = undefined));
+  try {
+    const credential = { getClientAccessUrl: (o?: { abortSignal?: AbortSignalLike }) => ask(o?.abortSignal) };
+    const client = new Client(credential, { ...options, shareConnection: key, protocol });
+    return client.start().then(
+      () => got,
+      () => undefined,
+    ).finally(() => (capture = undefined));
+  } catch {
+    capture = undefined; // options the facade refuses
+    return Promise.resolve(undefined);
+  }
 }
 
-export function hostWorker(scope: WorkerScope): void {
-  const name = typeof scope.name === "string" ? scope.name : "";
-  if (!name.startsWith(WORKER_NAME_PREFIX) || name.length === WORKER_NAME_PREFIX.length) return;
-  const key = name.slice(WORKER_NAME_PREFIX.length);
+/** The worker side of one key: `adopt` takes a tab's port (and its first message, if read already). */
+function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortLike, first?: unknown) => void {
   const locks = scope.navigator?.locks;
   const ports = new Set<MessagePortLike>();
   const tabPort = new Map<string, MessagePortLike>();
   const stopped = new Set<string>(); // tabs that said `bye` (stopped their client)
   const creds = new Map<number, { port: MessagePortLike; resolve(url: string): void; reject(e: Error): void }>();
+  /** What each port's tab reported delivered (`seen`): the engine acknowledges no more. */
+  const seen = new Map<MessagePortLike, number>();
   let credCounter = 0;
   let parts: Promise<EngineParts | undefined> | undefined;
   let protocolName: string | undefined;
   let holder: Holder | undefined;
+  let gate: AckGate | undefined;
   let inbox: ((m: unknown) => void) | undefined;
   /** The session the last holder handed over, for the next one (a reloaded lone tab). */
   let handedOver: ResumeFrom | undefined;
   let holderCounter = 0;
+  // The Web Locks path's lock and channel, so that tabs on either path share one connection.
+  const BC = typeof scope.BroadcastChannel === "function" && locks ? scope.BroadcastChannel : undefined;
+  const bc = BC && new BC(channelName(key));
+  let bcPeers = false; // posts go on the channel only once a Web Locks tab was heard there
+  if (bc) bc.onmessage = (e) => ((bcPeers = true), inbox?.(e.data));
+  let releaseLock: (() => void) | undefined;
+  let claiming: Promise<boolean> | undefined;
+  /** Takes the holder lock if nobody holds it; false while an elected tab holds the connection. */
+  const claim = (): Promise<boolean> => {
+    if (!bc || releaseLock) return Promise.resolve(true);
+    return (claiming ??= new Promise<boolean>((resolve) => {
+      locks!
+        .request(holderLockName(key), { ifAvailable: true }, (lock) => {
+          if (!lock) return Promise.resolve(resolve(false));
+          return new Promise<void>((release) => ((releaseLock = release), resolve(true)));
+        })
+        .catch(() => resolve(false));
+    }).finally(() => (claiming = undefined)));
+  };
+  const unclaim = (): void => {
+    const release = releaseLock;
+    releaseLock = undefined;
+    release?.();
+  };
 
   const send = (port: MessagePortLike, m: unknown): void => {
     try {
@@ -122,13 +187,19 @@ export function hostWorker(scope: WorkerScope): void {
   const channel: Channel = {
     post(m) {
       for (const port of ports) port.postMessage(m); // a clone error surfaces to the holder
+      if (bcPeers) bc!.postMessage(m);
     },
     listen: (l) => (inbox = l),
     close: () => (inbox = undefined),
   };
 
+  const allow = (): void => {
+    if (seen.size) gate?.allow(Math.min(...seen.values()));
+  };
+
   const forget = (port: MessagePortLike): void => {
     ports.delete(port);
+    if (seen.delete(port)) allow();
     for (const [id, c] of creds) if (c.port === port) creds.delete(id), c.reject(new Error("The tab went away."));
   };
 
@@ -138,16 +209,20 @@ export function hostWorker(scope: WorkerScope): void {
     if (!p || holder) return;
     const from = resume ?? handedOver;
     handedOver = undefined;
+    seen.clear();
+    const g = (gate = new AckGate(from?.lastSeq));
     const h: Holder = (holder = new Holder({
       id: `worker-${++holderCounter}`,
       channel,
       ...p,
+      runtime: { ...p.runtime, transport: g.wrap(p.runtime.transport) },
       // A tab that stops says `bye` and then releases its lock; the two travel different
       // ways, so the lock's release waits a moment for the goodbye (it decides end vs handover).
       watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), () => p.runtime.timers.setTimeout(gone, TAB_GONE_GRACE_MS)) : undefined,
       onEnded: () => {
         if (holder !== h) return;
         holder = inbox = undefined;
+        unclaim();
         // Its tabs stop (they were told `ended`); a tab that starts again says hello anew.
         tabPort.clear();
         stopped.clear();
@@ -158,11 +233,12 @@ export function hostWorker(scope: WorkerScope): void {
         if (port && ![...tabPort.values()].includes(port)) forget(port);
         if (remaining > 0 || holder !== h) return;
         holder = inbox = undefined;
-        if (stopped.has(tab)) void h.end();
+        if (stopped.has(tab)) void h.end().finally(unclaim);
         else {
           const session = h.session;
           h.handover();
-          handedOver = session ? { session, lastSeq: 0 } : undefined;
+          handedOver = session ? { session, lastSeq: g.allowed } : undefined;
+          unclaim(); // a tab waiting on the Web Locks path takes the session over
         }
         stopped.clear();
       },
@@ -170,16 +246,27 @@ export function hostWorker(scope: WorkerScope): void {
     void h.start(from);
   };
 
+  /** Turns a tab away (it takes the Web Locks path) and forgets its port. */
+  const refuse = (port: MessagePortLike, why?: "busy"): void => {
+    send(port, why ? { t: "refuse", why } : { t: "refuse" });
+    forget(port);
+  };
+
   const onInit = (port: MessagePortLike, m: Obj): void => {
     if (!text(m.protocol)) return;
-    if (protocolName !== undefined && protocolName !== m.protocol) return send(port, { t: "refuse" });
+    if (m.key !== undefined && m.key !== key) return refuse(port);
+    if (protocolName !== undefined && protocolName !== m.protocol) return refuse(port);
     const wanted = (protocolName = m.protocol);
-    const mine = (parts ??= buildParts(scope, key, wanted, ask));
+    // The first tab's options build the engine; a later tab joins that connection as it is.
+    const mine = (parts ??= buildParts(lib, key, wanted, shareableOptions(m.options), ask));
     void mine.then((p) => {
       if (!p && parts === mine) parts = protocolName = undefined; // a protocol this bundle lacks: the next tab may ask for another
-      if (!p) return send(port, { t: "refuse" });
-      send(port, { t: "ready" });
-      return ensureHolder(resumeOf(m.resume));
+      if (!p) return refuse(port);
+      return claim().then((free) => {
+        if (!free) return refuse(port, "busy");
+        send(port, { t: "ready" });
+        return ensureHolder(resumeOf(m.resume));
+      });
     });
   };
 
@@ -189,6 +276,10 @@ export function hostWorker(scope: WorkerScope): void {
       switch (raw.t) {
         case "init":
           return onInit(port, raw);
+        case "seen":
+          if (!uint(raw.seq) || !ports.has(port)) return;
+          seen.set(port, raw.seq);
+          return allow();
         case "credOk":
         case "credFail": {
           const c = uint(raw.id) ? creds.get(raw.id) : undefined;
@@ -212,7 +303,8 @@ export function hostWorker(scope: WorkerScope): void {
           if (raw.t !== "bye" && !tabPort.has(raw.from) && tabPort.size < MAX_HOLDER_TABS) tabPort.set(raw.from, port);
           if (tabPort.get(raw.from) !== port) return; // another port speaking for that tab: not trusted
           if (raw.t === "bye") stopped.add(raw.from);
-          if (!holder && raw.t === "hello") void ensureHolder().then(() => inbox?.(raw));
+          // (no lock is taken for a port that never had an engine built: it would be held with no holder)
+          if (!holder && raw.t === "hello") void parts?.then((p) => (p ? claim() : false)).then((mine) => (mine ? ensureHolder() : undefined)).then(() => inbox?.(raw));
           else inbox?.(raw);
       }
     } catch {
@@ -220,12 +312,43 @@ export function hostWorker(scope: WorkerScope): void {
     }
   };
 
-  scope.onconnect = (event) => {
-    const port = event.ports?.[0];
-    if (!port) return;
+  return (port, first) => {
     if (ports.size >= MAX_WORKER_PORTS) return port.close();
     ports.add(port);
     port.onmessage = (e) => onMessage(port, e.data);
+    port.start?.();
+    if (first !== undefined) onMessage(port, first);
+  };
+}
+
+/** The UMD file run as a SharedWorker named `webpubsub-client:<key>`: serves that key. */
+export function hostWorker(scope: WorkerScope): void {
+  const name = typeof scope.name === "string" ? scope.name : "";
+  if (!name.startsWith(WORKER_NAME_PREFIX) || name.length === WORKER_NAME_PREFIX.length) return;
+  const adopt = keyHost(scope, scope.WebPubSub, name.slice(WORKER_NAME_PREFIX.length));
+  scope.onconnect = (event) => {
+    const port = event.ports?.[0];
+    if (port) adopt(port);
+  };
+}
+
+/** The ESM build's module worker (`webpubsub-client`): each port's `init` names its key. */
+export function hostModuleWorker(scope: WorkerScope, lib: Lib): void {
+  if (scope.name !== MODULE_WORKER_NAME) return;
+  const hosts = new Map<string, ReturnType<typeof keyHost>>();
+  scope.onconnect = (event) => {
+    const port = event.ports?.[0];
+    if (!port) return;
+    port.onmessage = (e) => {
+      const m = e.data as Obj | null;
+      if (!isObj(m) || m.t !== "init" || !text(m.key)) return; // nothing else before a key
+      let adopt = hosts.get(m.key);
+      if (!adopt) {
+        if (hosts.size >= MAX_WORKER_KEYS) return port.postMessage({ t: "refuse" });
+        hosts.set(m.key, (adopt = keyHost(scope, lib, m.key)));
+      }
+      adopt(port, m);
+    };
     port.start?.();
   };
 }

@@ -31,7 +31,8 @@ const runtime = { ...defaultRuntime(undefined, undefined), logger: { ...defaultR
 const credential = () => emu.getClientAccessUrl(HUB, { userId: "w" });
 
 /** A fake SharedWorker "origin": every `new` connects a fresh MessageChannel to one worker scope. */
-function fakeOrigin(locks: Locks): { ctor: WorkerLinkConfig["ctor"]; scope: WorkerScope } {
+type Ctor = new (url: string, options: { name: string }) => SharedWorkerLike;
+function fakeOrigin(locks: Locks): { ctor: Ctor; scope: WorkerScope } {
   const scope: WorkerScope = { name: "webpubsub-client:k", onconnect: null, navigator: { locks }, WebPubSub: lib as unknown as Record<string, unknown> };
   hostWorker(scope);
   class FakeSharedWorker implements SharedWorkerLike {
@@ -48,7 +49,7 @@ function fakeOrigin(locks: Locks): { ctor: WorkerLinkConfig["ctor"]; scope: Work
   return { ctor: FakeSharedWorker, scope };
 }
 
-function tab(ctor: WorkerLinkConfig["ctor"], locks: Locks, getClientAccessUrl: () => Promise<string> = credential): SharedTabEngine {
+function tab(ctor: Ctor, locks: Locks, getClientAccessUrl: () => Promise<string> = credential): SharedTabEngine {
   const platform: SharePlatform = {
     channel: () => {
       throw new Error("the worker path must not open a BroadcastChannel");
@@ -68,7 +69,7 @@ function tab(ctor: WorkerLinkConfig["ctor"], locks: Locks, getClientAccessUrl: (
     makeEngine: () => {
       throw new Error("a tab on the worker path runs no engine of its own");
     },
-    worker: (resume) => connectWorker({ url: "https://app.example/webpubsub-client.umd.min.js", ctor, key: "k", protocolName: protocol.name, resume, runtime, getClientAccessUrl }),
+    worker: (resume) => connectWorker({ start: () => new ctor("https://app.example/webpubsub-client.umd.min.js", { name: "webpubsub-client:k" }), key: "k", protocolName: protocol.name, resume, runtime, getClientAccessUrl }),
   });
   engines.push(engine);
   return engine;
@@ -142,8 +143,7 @@ describe("the SharedWorker holds the connection", () => {
 
 describe("connectWorker falls back to the Web Locks path (undefined) when", () => {
   const base = (over: Partial<WorkerLinkConfig>): WorkerLinkConfig => ({
-    url: "https://app.example/w.js",
-    ctor: undefined,
+    start: () => "this browser has no SharedWorker",
     key: "k",
     protocolName: "json.reliable.webpubsub.azure.v1",
     runtime,
@@ -164,11 +164,11 @@ describe("connectWorker falls back to the Web Locks path (undefined) when", () =
       };
     };
   const cases: [string, Partial<WorkerLinkConfig>, RegExp][] = [
-    ["the bundle was not loaded by a <script> tag (ESM chunk)", { url: undefined }, /<script>/],
-    ["the browser has no SharedWorker", { ctor: undefined }, /no SharedWorker/],
-    ["the constructor throws (a CSP that forbids workers)", { ctor: class { constructor() { throw new Error("SecurityError"); } } as never }, /SecurityError/],
-    ["the worker fires `error` (its script could not be loaded)", { ctor: worker("error") }, /could not be loaded/],
-    ["the worker cannot serve the protocol", { ctor: worker("refuse") }, /protocol/],
+    ["the bundle was not loaded by a <script> tag (UMD code imported)", { start: () => "the bundle was not loaded by a <script> tag" }, /<script>/],
+    ["the browser has no SharedWorker", {}, /no SharedWorker/],
+    ["the constructor throws (a CSP that forbids workers)", { start: () => { throw new Error("SecurityError"); } }, /SecurityError/],
+    ["the worker fires `error` (its script could not be loaded)", { start: () => new (worker("error"))() }, /could not be loaded/],
+    ["the worker cannot serve the protocol", { start: () => new (worker("refuse"))() }, /protocol/],
   ];
   for (const [what, over, why] of cases) {
     it(what, async () => {
@@ -181,7 +181,7 @@ describe("connectWorker falls back to the Web Locks path (undefined) when", () =
     logs.length = 0;
     let fire: (() => void) | undefined;
     const timers = { setTimeout: (f: () => void, ms: number) => (expect(ms).toBe(WORKER_READY_TIMEOUT_MS), (fire = f)), clearTimeout: () => {} };
-    const pending = connectWorker(base({ ctor: worker("silent"), runtime: { ...runtime, timers: timers as never } }));
+    const pending = connectWorker(base({ start: () => new (worker("silent"))(), runtime: { ...runtime, timers: timers as never } }));
     fire!();
     expect(await pending).toBeUndefined();
     expect(logs.join("\n")).toMatch(/did not answer/);

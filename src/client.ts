@@ -2,6 +2,17 @@
 import { Engine } from "./core/engine.js";
 import type { EngineConfig } from "./core/engine-config.js";
 import { registerHost } from "./core/engine-access.js";
+// what the shared-connection chunk is handed (src/shared/deps.ts)
+import mitt from "mitt";
+import { emitSafely } from "./core/emit.js";
+import { GroupMemory } from "./core/group-memory.js";
+import { AbortError } from "./errors/abort-error.js";
+import { ConnectionError } from "./errors/connection-error.js";
+import { InvocationError } from "./errors/invocation-error.js";
+import { SendMessageError } from "./errors/send-message-error.js";
+import { onAbort } from "./utils/on-abort.js";
+import { recoveryUrl, withoutSessionParams } from "./utils/url.js";
+import type { SharedDeps } from "./shared/deps.js";
 import { MESSAGE_RETRY_DEFAULTS, RECONNECT_RETRY_DEFAULTS, RetryPolicy } from "./core/retry-policy.js";
 import type { Runtime } from "./core/runtime.js";
 import { lazyStreams, type LazyStreams } from "./streams/lazy.js";
@@ -41,6 +52,9 @@ type Once = { l?: unknown };
 
 /** Protocol objects are stateless: clients without a `protocol` option share one. */
 let DEFAULT_PROTOCOL: WebPubSubClientProtocol | undefined;
+
+/** What the shared-connection chunk uses from this bundle (it imports nothing from it). */
+export const SHARED_DEPS: SharedDeps = [AbortError, ConnectionError, InvocationError, SendMessageError, GroupMemory, mitt, emitSafely, onAbort, recoveryUrl, withoutSessionParams];
 
 const asyncDispose: typeof Symbol.asyncDispose =
   (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ??
@@ -106,7 +120,7 @@ export class WebPubSubClient {
       let loading: Promise<unknown> | undefined;
       this.#share = () =>
         (loading ??= import("./shared/index.js").then((m) => {
-          this.#engine = m.sharedEngine(key, this.#engine.emitter, make, rt, protocol, getUrl) as unknown as Engine;
+          this.#engine = m.sharedEngine(SHARED_DEPS, key, this.#engine.emitter, make, rt, protocol, getUrl) as unknown as Engine;
         }));
     }
     // ---- end shareConnection ----

@@ -7,6 +7,7 @@ import type { Runtime } from "../core/runtime.js";
 import type { WebPubSubClientEvents } from "../types/events.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
+import { provide, type SharedDeps } from "./deps.js";
 import type { MakeEngine } from "./holder.js";
 import { browserPlatform } from "./platform.js";
 import { SharedTabEngine } from "./tab-client.js";
@@ -28,6 +29,7 @@ type FacadeSurface = Pick<Engine, "state" | "start" | "stop" | "submit" | "emitt
  * arguments: the call sits in the main bundle, where every byte counts).
  */
 export function sharedEngine(
+  deps: SharedDeps,
   key: string,
   emitter: Emitter<WebPubSubClientEvents>,
   makeEngine: MakeEngine,
@@ -35,6 +37,7 @@ export function sharedEngine(
   protocol: WebPubSubClientProtocol,
   getClientAccessUrl: (signal?: AbortSignalLike) => Promise<string>,
 ): SharedTabEngine {
+  provide(deps);
   if (capture) {
     // Inside the SharedWorker: its own client facade hands over what the worker's holder needs.
     capture({ makeEngine, runtime, protocol, getClientAccessUrl });

@@ -104,9 +104,6 @@ export class WebPubSubClient {
         keepAliveIntervalMs: nonNegative("keepAliveIntervalInMs", o.keepAliveIntervalInMs, 20000),
         keepAliveTimeoutMs: nonNegative("keepAliveTimeoutInMs", o.keepAliveTimeoutInMs, 120000),
         ackTimeoutMs: nonNegative("ackTimeoutInMs", o.ackTimeoutInMs, 30000) || 30000,
-        connectTimeoutMs: 30000,
-        recoveryWindowMs: 30000,
-        recoveryDelayMs: 1000,
       },
       r,
     );

@@ -21,7 +21,7 @@ import type { Link } from "./link.js";
 import { Opener } from "./opener.js";
 import { emitSafely } from "./emit.js";
 import { createOutbox, type Outbox } from "./outbox.js";
-import { RecoveryPolicy } from "./recovery-policy.js";
+import { RECOVERY_CAP_MS, RECOVERY_WINDOW_MS, RecoveryPolicy } from "./recovery-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
 import { Session } from "./session.js";
@@ -70,7 +70,7 @@ export class Engine implements EngineInternals, InboundHost {
     this.extensions = new Extensions(rt.logger);
     this.outbox = createOutbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, (m) => config.protocol.writeMessage(m));
     this.acker = new SequenceAcker(timers, this);
-    this.#policy = new RecoveryPolicy(config.recoveryWindowMs, config.recoveryDelayMs, config.reconnectRetry, rt.random);
+    this.#policy = new RecoveryPolicy(RECOVERY_WINDOW_MS, RECOVERY_CAP_MS, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);
     this.#opener = new Opener(rt, config, { onFrame: (l, data) => onFrame(this, l, data), onDrop: (code, reason) => this.#onDrop(code, reason) });
     this.keepAlive = keepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {

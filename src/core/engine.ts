@@ -13,8 +13,7 @@ import type { EngineConfig } from "./engine-config.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { deferred, type Deferred } from "../utils/deferred.js";
 import { onAbort } from "../utils/on-abort.js";
-import type { EngineInternals } from "./engine-access.js";
-import type { EngineExtension, SessionSnapshot } from "./extension.js";
+import type { EngineExtension, EngineHost } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
 import { keepAlive, type KeepAlive } from "./keep-alive.js";
 import type { Link } from "./link.js";
@@ -35,7 +34,7 @@ type Events = WebPubSubClientEvents;
 
 const STOPPED = "The client stopped.";
 
-export class Engine implements EngineInternals, InboundHost {
+export class Engine implements EngineHost, InboundHost {
   readonly emitter = mitt<Events>();
   readonly groups = new GroupMemory();
   readonly session = new Session();
@@ -59,11 +58,11 @@ export class Engine implements EngineInternals, InboundHost {
   #up = false;
 
   readonly #config: EngineConfig;
-  readonly #rt: Runtime;
+  declare readonly rt: Runtime;
 
   constructor(config: EngineConfig, rt: Runtime) {
     this.#config = config;
-    this.#rt = rt;
+    this.rt = rt;
     const timers = (this.#timers = rt.timers);
     this.reliable = (this.protocol = config.protocol).isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
@@ -101,8 +100,11 @@ export class Engine implements EngineInternals, InboundHost {
 
   // ---- public lifecycle ------------------------------------------------------------
 
-  /** Connects; with a snapshot, first tries to recover that session instead of a new one. */
-  async start(signal?: AbortSignalLike, snapshot?: SessionSnapshot): Promise<void> {
+  /**
+   * Connects. With `restore` (snapshot.ts: it puts another engine's session in this one's),
+   * first tries to recover that session instead of making a new one.
+   */
+  async start(signal?: AbortSignalLike, restore?: () => void): Promise<void> {
     if (this.state !== "stopped") {
       throw new Error(`start() needs a stopped client; it is ${this.state}`);
     }
@@ -112,7 +114,7 @@ export class Engine implements EngineInternals, InboundHost {
     this.#subscribeNetwork();
     const off = onAbort(signal, () => run.end(new AbortError()));
     try {
-      if (snapshot?.protocol === this.protocol.name && (await this.#resume(run, snapshot))) return;
+      if (restore && (await this.#resume(run, restore))) return;
       await this.#opener.connect(run, signal);
     } catch (error) {
       if (run === this.#run) {
@@ -126,10 +128,6 @@ export class Engine implements EngineInternals, InboundHost {
     } finally {
       off();
     }
-  }
-
-  resume(snapshot: SessionSnapshot, signal?: AbortSignalLike): Promise<void> {
-    return this.start(signal, snapshot);
   }
 
   stop(): Promise<void> {
@@ -175,12 +173,9 @@ export class Engine implements EngineInternals, InboundHost {
     return sent;
   }
 
-  /** Tries to recover a snapshot's session; false when the service refused it. */
-  async #resume(run: Run, s: SessionSnapshot): Promise<boolean> {
-    this.session.restore(s);
-    this.acker.reset(s.lastSequenceId);
-    for (const g of s.groups) this.groups.joined(g);
-    for (const id of s.usedAckIds) this.outbox.usedAckId(id);
+  /** Tries to recover a restored session; false when the service refused it. */
+  async #resume(run: Run, restore: () => void): Promise<boolean> {
+    restore();
     try {
       await this.#opener.confirmed(this.session.recoveryUrl(), true, run);
       return true;
@@ -197,7 +192,7 @@ export class Engine implements EngineInternals, InboundHost {
   /** @internal */
   confirmed(link: Link): void {
     link.confirm();
-    const now = this.#rt.clock.now();
+    const now = this.rt.clock.now();
     this.#policy.up(now);
     const { session } = this;
     const connectionId = session.connectionId!;
@@ -261,7 +256,7 @@ export class Engine implements EngineInternals, InboundHost {
     const state = this.state;
     if (state === "stopping") return this.#finishStop(code, reason);
     if (state !== "connected") return;
-    this.#policy.up(this.#rt.clock.now()); // it was up until now: the service's 30 s start here
+    this.#policy.up(this.rt.clock.now()); // it was up until now: the service's 30 s start here
     if (this.reliable && this.session.token && code !== 1008) {
       this.#fire("drop");
       void this.#recover(code, reason);
@@ -273,7 +268,7 @@ export class Engine implements EngineInternals, InboundHost {
    * emitted, so a listener reading `state` sees `reconnecting` (or `stopped`).
    */
   #sessionLost(code: number | undefined, reason: string | undefined): void {
-    this.#policy.lost(this.#rt.clock.now());
+    this.#policy.lost(this.rt.clock.now());
     if (!this.#config.autoReconnect) return this.#finishStop(code, reason);
     const { connectionId, farewell: message } = this.session;
     this.#forgetSession();
@@ -294,7 +289,7 @@ export class Engine implements EngineInternals, InboundHost {
   async #recover(code: number | undefined, reason: string | undefined): Promise<void> {
     const run = (this.#run = newRun());
     const connectionId = this.session.connectionId!;
-    const { clock } = this.#rt;
+    const { clock } = this.rt;
     for (let attempt = 1; ; attempt++) {
       const wait = this.#policy.recoveryDelay(clock.now());
       // Past the window, give up; but while offline, wait for the network and try once more.
@@ -332,14 +327,14 @@ export class Engine implements EngineInternals, InboundHost {
         if (run !== this.#run) return;
         this.#opener.drop();
         this.#policy.connectFailed();
-        this.#rt.logger.warn(`reconnect failed: ${(error as Error)?.message}`);
+        this.rt.logger.warn(`reconnect failed: ${(error as Error)?.message}`);
       }
     }
     this.#finishStop();
   }
 
   #subscribeNetwork(): void {
-    const network = this.#rt.network;
+    const network = this.rt.network;
     if (!network) return;
     this.#waiter.online = network.isOnline();
     this.#unsubscribe = network.subscribe((online) => {
@@ -371,22 +366,16 @@ export class Engine implements EngineInternals, InboundHost {
     stopped?.resolve();
   }
 
-  /** What another engine needs to recover this session (session.ts). */
-  snapshot(): SessionSnapshot | undefined {
-    const { outbox } = this;
-    return this.session.snapshot(this.protocol.name, this.acker.lastReceived, this.groups.list(), outbox.ackCounter, outbox.messages(), this.#rt.clock.wall());
-  }
-
   warn(message: string): void {
-    this.#rt.logger.warn(message);
+    this.rt.logger.warn(message);
   }
 
   #fire(trigger: Trigger): void {
-    if (!this.#fsm.fire(trigger)) this.#rt.logger.error(`no transition for "${trigger}" from ${this.state}`);
+    if (!this.#fsm.fire(trigger)) this.rt.logger.error(`no transition for "${trigger}" from ${this.state}`);
   }
 
   /** @internal Calls the application's listeners (emit.ts). */
   emit<K extends keyof Events>(type: K, event: Events[K]): void {
-    emitSafely(this.emitter, this.#rt.logger, type, event);
+    emitSafely(this.emitter, this.rt.logger, type, event);
   }
 }

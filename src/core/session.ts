@@ -1,7 +1,6 @@
-// Who the client is to the service: what a recovery, a snapshot and a resume need.
-import type { DisconnectedMessage, WebPubSubMessage } from "../types/messages.js";
-import { recoveryUrl, withoutToken } from "../utils/url.js";
-import type { SessionSnapshot } from "./extension.js";
+// Who the client is to the service: what a recovery needs (snapshot.ts hands it to another engine).
+import type { DisconnectedMessage } from "../types/messages.js";
+import { recoveryUrl } from "../utils/url.js";
 
 export class Session {
   declare connectionId?: string;
@@ -19,26 +18,5 @@ export class Session {
 
   recoveryUrl(): string {
     return recoveryUrl(this.url!, this.connectionId!, this.token!);
-  }
-
-  restore(s: SessionSnapshot): void {
-    this.connectionId = s.connectionId;
-    this.userId = s.userId;
-    this.token = s.reconnectionToken;
-    this.url = s.url;
-  }
-
-  /** Never holds an access token. */
-  snapshot(
-    protocol: string,
-    lastSequenceId: number,
-    groups: string[],
-    ackCounter: number,
-    pending: WebPubSubMessage[],
-    takenAt: number,
-  ): SessionSnapshot | undefined {
-    const { connectionId, token, url } = this;
-    if (!connectionId || !token || !url) return undefined;
-    return { url: withoutToken(url), protocol, connectionId, reconnectionToken: token, userId: this.userId, lastSequenceId, groups, usedAckIds: [ackCounter], pending, takenAt };
   }
 }

@@ -254,7 +254,7 @@ export class WebPubSubClient {
   /** The first call starts loading the streams' code (a chunk of its own). */
   #streams(): LazyStreams {
     // The shared engine carries no streams (yet): refuse clearly rather than bind to an engine that never connects.
-    if (this.#share) throw new Error("Group streams are not available on a shared connection (shareConnection).");
+    if (this.#share) throw new Error("Group streams are not available on a shared connection.");
     return (this.#gs ??= lazyStreams(this.#engine, this.#rt));
   }
   // --- end group streams

@@ -23,7 +23,8 @@ import { createOutbox, type Outbox } from "./outbox.js";
 import { RECOVERY_CAP_MS, RECOVERY_WINDOW_MS, RecoveryPolicy } from "./recovery-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
-import { Session } from "./session.js";
+import type { Session } from "./session.js";
+import { recoveryUrl } from "../utils/url.js";
 import { onFrame, type InboundHost } from "./inbound.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
 import { Extensions } from "./extensions.js";
@@ -37,7 +38,7 @@ const STOPPED = "The client stopped.";
 export class Engine implements EngineHost, InboundHost {
   readonly emitter = mitt<Events>();
   readonly groups = new GroupMemory();
-  readonly session = new Session();
+  readonly session: Session = {};
 
   readonly #fsm: StateMachine;
   declare readonly outbox: Outbox;
@@ -177,7 +178,7 @@ export class Engine implements EngineHost, InboundHost {
   async #resume(run: Run, restore: () => void): Promise<boolean> {
     restore();
     try {
-      await this.#opener.confirmed(this.session.recoveryUrl(), true, run);
+      await this.#opener.confirmed(this.#recoveryUrl(), true, run);
       return true;
     } catch (error) {
       if (run !== this.#run) throw error;
@@ -279,8 +280,14 @@ export class Engine implements EngineHost, InboundHost {
     if (this.state === "reconnecting") void this.#reconnect(); // unless a listener stopped it
   }
 
+  #recoveryUrl(): string {
+    const s = this.session;
+    return recoveryUrl(s.url!, s.connectionId!, s.token!);
+  }
+
   #forgetSession(): void {
-    this.session.forget();
+    const s = this.session;
+    s.connectionId = s.token = s.farewell = undefined;
     this.acker.reset();
   }
 
@@ -299,7 +306,7 @@ export class Engine implements EngineHost, InboundHost {
       this.emit("recovering", { connectionId, attempt });
       if (run !== this.#run) return; // a listener stopped the client
       try {
-        await this.#opener.confirmed(this.session.recoveryUrl(), true, run);
+        await this.#opener.confirmed(this.#recoveryUrl(), true, run);
         return; // confirmed: #confirmed() has run
       } catch (error) {
         if (run !== this.#run) return;

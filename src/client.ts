@@ -238,12 +238,8 @@ export class WebPubSubClient {
 
   // --- group streams (issue 11; PROTOCOL.md §10)
   /** Opens a stream to a group; resolves once the service accepted it. */
-  openGroupStream(groupName: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter> {
-    try {
-      return this.#streams().open(groupName, options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async openGroupStream(groupName: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter> {
+    return this.#streams().open(groupName, options);
   }
 
   /** Calls `callback` once for each new inbound stream; its fragments are not `group-message`s. */

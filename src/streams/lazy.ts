@@ -86,10 +86,11 @@ export function lazyStreams(host: EngineHost, rt: Runtime): LazyStreams {
         fromStart: o.handleFromStart === true,
         groups: o.groupNames && new Set(o.groupNames),
       };
-      if (gs) return gs.on(callback, ro, asyncDispose);
       let inner: GroupStreamSubscription | undefined;
       let closed = false;
-      waiting.push((s) => closed || (inner = s.on(callback, ro, asyncDispose)));
+      const sub = (s: GroupStreams): unknown => closed || (inner = s.on(callback, ro, asyncDispose));
+      if (gs) sub(gs);
+      else waiting.push(sub);
       const close = async (): Promise<void> => {
         closed = true;
         await inner?.close();

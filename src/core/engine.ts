@@ -19,7 +19,7 @@ import { keepAlive, type KeepAlive } from "./keep-alive.js";
 import type { Link } from "./link.js";
 import { Opener } from "./opener.js";
 import { emitSafely } from "./emit.js";
-import { createOutbox, type Outbox } from "./outbox.js";
+import { Outbox } from "./outbox.js";
 import { RECOVERY_CAP_MS, RECOVERY_WINDOW_MS, RecoveryPolicy } from "./recovery-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
@@ -68,7 +68,7 @@ export class Engine implements EngineHost, InboundHost {
     this.reliable = (this.protocol = config.protocol).isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
     this.extensions = new Extensions(rt.logger);
-    this.outbox = createOutbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, (m) => config.protocol.writeMessage(m));
+    this.outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, config.protocol);
     this.acker = new SequenceAcker(timers, this);
     this.#policy = new RecoveryPolicy(RECOVERY_WINDOW_MS, RECOVERY_CAP_MS, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);

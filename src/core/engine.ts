@@ -15,7 +15,7 @@ import { deferred, type Deferred } from "../utils/deferred.js";
 import { onAbort } from "../utils/on-abort.js";
 import type { EngineExtension, EngineHost } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
-import { keepAlive, type KeepAlive } from "./keep-alive.js";
+import { KeepAlive, type KeepAliveHost } from "./keep-alive.js";
 import type { Link } from "./link.js";
 import { Opener } from "./opener.js";
 import { emitSafely } from "./emit.js";
@@ -35,7 +35,7 @@ type Events = WebPubSubClientEvents;
 
 const STOPPED = "The client stopped.";
 
-export class Engine implements EngineHost, InboundHost {
+export class Engine implements EngineHost, InboundHost, KeepAliveHost {
   readonly emitter = mitt<Events>();
   readonly groups = new GroupMemory();
   readonly session: Session = {};
@@ -73,11 +73,7 @@ export class Engine implements EngineHost, InboundHost {
     this.#policy = new RecoveryPolicy(RECOVERY_WINDOW_MS, RECOVERY_CAP_MS, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);
     this.#opener = new Opener(rt, config, { onFrame: (l, data) => onFrame(this, l, data), onDrop: (code, reason) => this.#onDrop(code, reason) });
-    this.keepAlive = keepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
-      ping: () => void this.write({ kind: "ping" }),
-      dead: () => this.#dead(),
-      waiting: () => this.outbox.waiting(),
-    });
+    this.keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, this);
   }
 
   get state(): WebPubSubClientState {
@@ -245,8 +241,20 @@ export class Engine implements EngineHost, InboundHost {
     this.#up = false;
   }
 
-  /** The keep-alive found the link dead. */
-  #dead(): void {
+  // ---- the keep-alive's host (keep-alive.ts) ---------------------------------------------
+
+  /** @internal */
+  ping(): void {
+    this.write({ kind: "ping" });
+  }
+
+  /** @internal */
+  waiting(): boolean {
+    return this.outbox.waiting();
+  }
+
+  /** @internal The keep-alive found the link dead. */
+  dead(): void {
     this.#opener.drop();
     this.#onDrop(1006, "keep-alive timeout");
   }

@@ -28,7 +28,7 @@ import { recoveryUrl } from "../utils/url.js";
 import { onFrame, type InboundHost } from "./inbound.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
 import { Extensions } from "./extensions.js";
-import { newRun, type Run } from "./run.js";
+import { Run } from "./run.js";
 import { Waiter } from "./waiter.js";
 
 type Events = WebPubSubClientEvents;
@@ -50,7 +50,7 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
   declare readonly protocol: WebPubSubClientProtocol;
   readonly #timers: Timers;
   readonly #opener: Opener;
-  #run = newRun();
+  #run = new Run();
   /** Settles the stop() in progress. */
   #stopDone?: Deferred<void>;
   #stopTimer: unknown;
@@ -106,7 +106,7 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
       throw new Error(`start() needs a stopped client; it is ${this.state}`);
     }
     if (signal?.aborted) throw new AbortError();
-    const run = (this.#run = newRun());
+    const run = (this.#run = new Run());
     this.#fire("start");
     this.#subscribeNetwork();
     const off = onAbort(signal, () => run.end(new AbortError()));
@@ -134,7 +134,7 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
     const done = (this.#stopDone = deferred<void>());
     this.#fire("stop");
     this.#run.end(new ConnectionError(STOPPED));
-    this.#run = newRun();
+    this.#run = new Run();
     this.#waiter.wake();
     const link = this.#opener.link;
     if (link?.confirmed) {
@@ -302,7 +302,7 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
   // ---- recovery and reconnection -----------------------------------------------------
 
   async #recover(code: number | undefined, reason: string | undefined): Promise<void> {
-    const run = (this.#run = newRun());
+    const run = (this.#run = new Run());
     const connectionId = this.session.connectionId!;
     const { clock } = this.rt;
     for (let attempt = 1; ; attempt++) {
@@ -329,7 +329,7 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
   }
 
   async #reconnect(): Promise<void> {
-    const run = (this.#run = newRun());
+    const run = (this.#run = new Run());
     const { maxRetries } = this.#config.reconnectRetry;
     // One attempt plus maxRetries retries, as the official client.
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
@@ -363,7 +363,7 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
   #finishStop(code?: number, reason?: string): void {
     this.#timers.clearTimeout(this.#stopTimer);
     this.#run.end(new ConnectionError(STOPPED));
-    this.#run = newRun();
+    this.#run = new Run();
     this.#opener.drop();
     this.#linkDown();
     const { connectionId, farewell: message } = this.session;

@@ -51,9 +51,9 @@ export class Opener {
     return (this.link = link);
   }
 
-  /** Opens `url` and waits until the service confirms it, or the run halts. */
+  /** Opens `url` and waits until the service confirms it, or the run ends. */
   confirmed(url: string, recover: boolean, run: Run): Promise<void> {
-    return Promise.race([this.open(url, recover).ready, run.halt]);
+    return run.race(this.open(url, recover).ready);
   }
 
   /** Forgets the current socket; its late events are ignored. */

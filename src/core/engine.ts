@@ -87,8 +87,9 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
     return this.state === "connected" && !!this.#opener.link?.confirmed;
   }
 
+  /** Writes a message when the link is up; false otherwise (the outbox queues, a feature keeps it). */
   sendRaw(message: WebPubSubMessage): boolean {
-    return this.write(message);
+    return this.linkUp && this.send(this.protocol.writeMessage(message), false); // encode only what can go out
   }
 
   addExtension(extension: EngineExtension): () => void {
@@ -156,11 +157,6 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
   /** @internal The socket the engine is using now. */
   current(link: Link): boolean {
     return link === this.#opener.link;
-  }
-
-  /** @internal Writes a message when the link is up; false otherwise (the outbox queues). */
-  write(message: WebPubSubMessage): boolean {
-    return this.linkUp && this.send(this.protocol.writeMessage(message), false); // encode only what can go out
   }
 
   /** @internal Writes an encoded frame when the link is up. */
@@ -245,7 +241,7 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
 
   /** @internal */
   ping(): void {
-    this.write({ kind: "ping" });
+    this.sendRaw({ kind: "ping" });
   }
 
   /** @internal */

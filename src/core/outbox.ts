@@ -55,7 +55,7 @@ export interface Encoder {
 
 export interface Link {
   /** Writes a message; false when there is no open link. */
-  write(message: WebPubSubMessage): boolean;
+  sendRaw(message: WebPubSubMessage): boolean;
   /** Writes an encoded frame; `answered`: the service will answer it (ack, response). */
   send(frame: string | ArrayBuffer, answered: boolean): boolean;
 }
@@ -240,7 +240,7 @@ export class Outbox {
   }
 
   #cancel(op: Op): void {
-    this.#link.write({ kind: "cancelInvocation", invocationId: op.k as string });
+    this.#link.sendRaw({ kind: "cancelInvocation", invocationId: op.k as string });
   }
 
   #cancelTimer(): void {

@@ -9,8 +9,12 @@ import { measureBundle } from "../../bench/bundle-size.mjs";
 const root = new URL("../../", import.meta.url).pathname;
 const entry = `${root}dist/browser/index.mjs`;
 
-/** The bound on ours / official (gzip of the initial load). */
-const MAX_RATIO = 0.74;
+/**
+ * The bound on ours / official (gzip of the initial load). The target is 0.70 (issue 11);
+ * measured 0.737 (10,578 / 14,348 B) when this bound was set, so the bound holds that with a
+ * little room for merges, and fails well before the 0.766 it was at before.
+ */
+const MAX_RATIO = 0.745;
 
 describe("browser bundle size", () => {
   it(`the initial load is at most ${MAX_RATIO}x the official client's, and the lazy features stay out of it`, async () => {

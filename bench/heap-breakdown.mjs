@@ -63,7 +63,7 @@ for (const [name, a] of after) {
 }
 rows.sort((x, y) => y[2] - x[2]);
 console.log(`${kind}: ${total.toFixed(0)} B of heap objects per client (${N} clients)`);
-for (const [name, count, size] of rows.slice(0, 40)) console.log(`${size.toFixed(0).padStart(7)} B  ${count.toFixed(2).padStart(6)} objs  ${name}`);
+for (const [name, count, size] of rows.slice(0, Number(process.env.ROWS ?? 40))) console.log(`${size.toFixed(0).padStart(7)} B  ${count.toFixed(2).padStart(6)} objs  ${name}`);
 await Promise.all(clients.map((c) => c.stop()));
 svc.disconnect();
 process.exit(0);

@@ -2,6 +2,17 @@
 import { Engine } from "./core/engine.js";
 import type { EngineConfig } from "./core/engine-config.js";
 import { registerHost } from "./core/engine-access.js";
+// what the shared-connection chunk is handed (src/shared/deps.ts)
+import mitt from "mitt";
+import { emitSafely } from "./core/emit.js";
+import { GroupMemory } from "./core/group-memory.js";
+import { AbortError } from "./errors/abort-error.js";
+import { ConnectionError } from "./errors/connection-error.js";
+import { InvocationError } from "./errors/invocation-error.js";
+import { SendMessageError } from "./errors/send-message-error.js";
+import { onAbort } from "./utils/on-abort.js";
+import { recoveryUrl, withoutSessionParams } from "./utils/url.js";
+import type { SharedDeps } from "./shared/deps.js";
 import { MESSAGE_RETRY_DEFAULTS, RECONNECT_RETRY_DEFAULTS, RetryPolicy } from "./core/retry-policy.js";
 import type { Runtime } from "./core/runtime.js";
 import { lazyStreams, type LazyStreams } from "./streams/lazy.js";
@@ -41,6 +52,9 @@ type Once = { l?: unknown };
 
 /** Protocol objects are stateless: clients without a `protocol` option share one. */
 let DEFAULT_PROTOCOL: WebPubSubClientProtocol | undefined;
+
+/** What the shared-connection chunk uses from this bundle (it imports nothing from it). */
+export const SHARED_DEPS: SharedDeps = [AbortError, ConnectionError, InvocationError, SendMessageError, GroupMemory, mitt, emitSafely, onAbort, recoveryUrl, withoutSessionParams];
 
 const asyncDispose: typeof Symbol.asyncDispose =
   (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ??
@@ -90,9 +104,6 @@ export class WebPubSubClient {
         keepAliveIntervalMs: nonNegative("keepAliveIntervalInMs", o.keepAliveIntervalInMs, 20000),
         keepAliveTimeoutMs: nonNegative("keepAliveTimeoutInMs", o.keepAliveTimeoutInMs, 120000),
         ackTimeoutMs: nonNegative("ackTimeoutInMs", o.ackTimeoutInMs, 30000) || 30000,
-        connectTimeoutMs: 30000,
-        recoveryWindowMs: 30000,
-        recoveryDelayMs: 1000,
       },
       r,
     );
@@ -106,7 +117,7 @@ export class WebPubSubClient {
       let loading: Promise<unknown> | undefined;
       this.#share = () =>
         (loading ??= import("./shared/index.js").then((m) => {
-          this.#engine = m.sharedEngine(key, this.#engine.emitter, make, rt, protocol, getUrl, o) as unknown as Engine;
+          this.#engine = m.sharedEngine(SHARED_DEPS, key, this.#engine.emitter, make, rt, protocol, getUrl, o) as unknown as Engine;
         }));
     }
     // ---- end shareConnection ----
@@ -227,12 +238,8 @@ export class WebPubSubClient {
 
   // --- group streams (issue 11; PROTOCOL.md §10)
   /** Opens a stream to a group; resolves once the service accepted it. */
-  openGroupStream(groupName: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter> {
-    try {
-      return this.#streams().open(groupName, options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async openGroupStream(groupName: string, options?: OpenGroupStreamOptions): Promise<GroupStreamWriter> {
+    return this.#streams().open(groupName, options);
   }
 
   /** Calls `callback` once for each new inbound stream; its fragments are not `group-message`s. */
@@ -242,13 +249,8 @@ export class WebPubSubClient {
 
   /** The first call starts loading the streams' code (a chunk of its own). */
   #streams(): LazyStreams {
-    // shareConnection (issue 14): the streams ride the shared engine, registered on it once it is loaded.
-    const share = this.#share;
-    const e = (): Engine => this.#engine;
-    return (this.#gs ??= lazyStreams(
-      share ? { sendRaw: (m) => e().sendRaw(m), get linkUp() { return e().linkUp; }, addExtension: (x) => (void share().then(() => e().addExtension(x), () => {}), () => {}) } : this.#engine,
-      this.#rt,
-    ));
+    // shareConnection (issue 14): the streams ride the shared engine, once it is loaded.
+    return (this.#gs ??= lazyStreams(() => this.#engine, this.#rt, this.#share?.()));
   }
   // --- end group streams
 

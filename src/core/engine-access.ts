@@ -2,7 +2,9 @@
 // here, so the public class grows no public API. The facade registers its engine at
 // construction.
 import type { AbortSignalLike } from "../types/options.js";
+import type { Engine } from "./engine.js";
 import type { EngineHost, SessionSnapshot } from "./extension.js";
+import { resumeSnapshot, takeSnapshot } from "./snapshot.js";
 
 export interface EngineInternals extends EngineHost {
   /** What another engine needs to recover this session; undefined when there is none. */
@@ -15,16 +17,24 @@ export interface EngineInternals extends EngineHost {
   resume(snapshot: SessionSnapshot, abortSignal?: AbortSignalLike): Promise<void>;
 }
 
-const hosts = new WeakMap<object, EngineInternals>();
+const hosts = new WeakMap<object, Engine>();
 
 /** @internal Called once by the WebPubSubClient constructor. */
-export function registerHost(client: object, host: EngineInternals): void {
-  hosts.set(client, host);
+export function registerHost(client: object, engine: Engine): void {
+  hosts.set(client, engine);
 }
 
-/** @internal The engine behind a WebPubSubClient. Throws for anything else. */
+/** @internal The engine behind a WebPubSubClient, with the session hand-over (snapshot.ts). Throws for anything else. */
 export function hostOf(client: object): EngineInternals {
-  const host = hosts.get(client);
-  if (!host) throw new TypeError("not a WebPubSubClient");
-  return host;
+  const engine = hosts.get(client);
+  if (!engine) throw new TypeError("not a WebPubSubClient");
+  return {
+    get linkUp() {
+      return engine.linkUp;
+    },
+    sendRaw: (message) => engine.sendRaw(message),
+    addExtension: (extension) => engine.addExtension(extension),
+    snapshot: () => takeSnapshot(engine),
+    resume: (snapshot, signal) => resumeSnapshot(engine, snapshot, signal),
+  };
 }

@@ -13,10 +13,4 @@ export interface EngineConfig {
   keepAliveIntervalMs: number;
   keepAliveTimeoutMs: number;
   ackTimeoutMs: number;
-  /** How long the credential and a new socket may take to deliver `connected`. */
-  connectTimeoutMs: number;
-  /** How long a session is tried after the link was last known up (30 s). */
-  recoveryWindowMs: number;
-  /** The longest wait between two failing recovery attempts (1 s). */
-  recoveryDelayMs: number;
 }

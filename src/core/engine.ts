@@ -13,32 +13,32 @@ import type { EngineConfig } from "./engine-config.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { deferred, type Deferred } from "../utils/deferred.js";
 import { onAbort } from "../utils/on-abort.js";
-import type { EngineInternals } from "./engine-access.js";
-import type { EngineExtension, SessionSnapshot } from "./extension.js";
+import type { EngineExtension, EngineHost } from "./extension.js";
 import { GroupMemory } from "./group-memory.js";
-import { keepAlive, type KeepAlive } from "./keep-alive.js";
+import { KeepAlive, type KeepAliveHost } from "./keep-alive.js";
 import type { Link } from "./link.js";
 import { Opener } from "./opener.js";
 import { emitSafely } from "./emit.js";
-import { createOutbox, type Outbox } from "./outbox.js";
-import { RecoveryPolicy } from "./recovery-policy.js";
+import { Outbox } from "./outbox.js";
+import { RECOVERY_CAP_MS, RECOVERY_WINDOW_MS, RecoveryPolicy } from "./recovery-policy.js";
 import type { Runtime, Timers } from "./runtime.js";
 import { SequenceAcker } from "./sequence-acker.js";
-import { Session } from "./session.js";
+import type { Session } from "./session.js";
+import { recoveryUrl } from "../utils/url.js";
 import { onFrame, type InboundHost } from "./inbound.js";
 import { StateMachine, type Trigger } from "./state-machine.js";
 import { Extensions } from "./extensions.js";
-import { newRun, type Run } from "./run.js";
+import { Run } from "./run.js";
 import { Waiter } from "./waiter.js";
 
 type Events = WebPubSubClientEvents;
 
 const STOPPED = "The client stopped.";
 
-export class Engine implements EngineInternals, InboundHost {
+export class Engine implements EngineHost, InboundHost, KeepAliveHost {
   readonly emitter = mitt<Events>();
   readonly groups = new GroupMemory();
-  readonly session = new Session();
+  readonly session: Session = {};
 
   readonly #fsm: StateMachine;
   declare readonly outbox: Outbox;
@@ -50,7 +50,7 @@ export class Engine implements EngineInternals, InboundHost {
   declare readonly protocol: WebPubSubClientProtocol;
   readonly #timers: Timers;
   readonly #opener: Opener;
-  #run = newRun();
+  #run = new Run();
   /** Settles the stop() in progress. */
   #stopDone?: Deferred<void>;
   #stopTimer: unknown;
@@ -59,25 +59,21 @@ export class Engine implements EngineInternals, InboundHost {
   #up = false;
 
   readonly #config: EngineConfig;
-  readonly #rt: Runtime;
+  declare readonly rt: Runtime;
 
   constructor(config: EngineConfig, rt: Runtime) {
     this.#config = config;
-    this.#rt = rt;
+    this.rt = rt;
     const timers = (this.#timers = rt.timers);
     this.reliable = (this.protocol = config.protocol).isReliableSubProtocol;
     this.#fsm = new StateMachine(rt.logger);
     this.extensions = new Extensions(rt.logger);
-    this.outbox = createOutbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, (m) => config.protocol.writeMessage(m));
+    this.outbox = new Outbox(this, timers, rt.clock, config.messageRetry, config.ackTimeoutMs, config.protocol);
     this.acker = new SequenceAcker(timers, this);
-    this.#policy = new RecoveryPolicy(config.recoveryWindowMs, config.recoveryDelayMs, config.reconnectRetry, rt.random);
+    this.#policy = new RecoveryPolicy(RECOVERY_WINDOW_MS, RECOVERY_CAP_MS, config.reconnectRetry, rt.random);
     this.#waiter = new Waiter(timers);
     this.#opener = new Opener(rt, config, { onFrame: (l, data) => onFrame(this, l, data), onDrop: (code, reason) => this.#onDrop(code, reason) });
-    this.keepAlive = keepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, {
-      ping: () => void this.write({ kind: "ping" }),
-      dead: () => this.#dead(),
-      waiting: () => this.outbox.waiting(),
-    });
+    this.keepAlive = new KeepAlive(timers, rt.clock, config.keepAliveIntervalMs, config.keepAliveTimeoutMs, this);
   }
 
   get state(): WebPubSubClientState {
@@ -91,8 +87,9 @@ export class Engine implements EngineInternals, InboundHost {
     return this.state === "connected" && !!this.#opener.link?.confirmed;
   }
 
+  /** Writes a message when the link is up; false otherwise (the outbox queues, a feature keeps it). */
   sendRaw(message: WebPubSubMessage): boolean {
-    return this.write(message);
+    return this.linkUp && this.send(this.protocol.writeMessage(message), false); // encode only what can go out
   }
 
   addExtension(extension: EngineExtension): () => void {
@@ -101,18 +98,21 @@ export class Engine implements EngineInternals, InboundHost {
 
   // ---- public lifecycle ------------------------------------------------------------
 
-  /** Connects; with a snapshot, first tries to recover that session instead of a new one. */
-  async start(signal?: AbortSignalLike, snapshot?: SessionSnapshot): Promise<void> {
+  /**
+   * Connects. With `restore` (snapshot.ts: it puts another engine's session in this one's),
+   * first tries to recover that session instead of making a new one.
+   */
+  async start(signal?: AbortSignalLike, restore?: () => void): Promise<void> {
     if (this.state !== "stopped") {
       throw new Error(`start() needs a stopped client; it is ${this.state}`);
     }
     if (signal?.aborted) throw new AbortError();
-    const run = (this.#run = newRun());
+    const run = (this.#run = new Run());
     this.#fire("start");
     this.#subscribeNetwork();
     const off = onAbort(signal, () => run.end(new AbortError()));
     try {
-      if (snapshot?.protocol === this.protocol.name && (await this.#resume(run, snapshot))) return;
+      if (restore && (await this.#resume(run, restore))) return;
       await this.#opener.connect(run, signal);
     } catch (error) {
       if (run === this.#run) {
@@ -128,10 +128,6 @@ export class Engine implements EngineInternals, InboundHost {
     }
   }
 
-  resume(snapshot: SessionSnapshot, signal?: AbortSignalLike): Promise<void> {
-    return this.start(signal, snapshot);
-  }
-
   stop(): Promise<void> {
     const state = this.state;
     if (state === "stopped") return Promise.resolve();
@@ -139,7 +135,7 @@ export class Engine implements EngineInternals, InboundHost {
     const done = (this.#stopDone = deferred<void>());
     this.#fire("stop");
     this.#run.end(new ConnectionError(STOPPED));
-    this.#run = newRun();
+    this.#run = new Run();
     this.#waiter.wake();
     const link = this.#opener.link;
     if (link?.confirmed) {
@@ -163,11 +159,6 @@ export class Engine implements EngineInternals, InboundHost {
     return link === this.#opener.link;
   }
 
-  /** @internal Writes a message when the link is up; false otherwise (the outbox queues). */
-  write(message: WebPubSubMessage): boolean {
-    return this.linkUp && this.send(this.protocol.writeMessage(message), false); // encode only what can go out
-  }
-
   /** @internal Writes an encoded frame when the link is up. */
   send(frame: string | ArrayBuffer, answered: boolean): boolean {
     const sent = this.linkUp && this.#opener.link!.send(frame);
@@ -175,14 +166,11 @@ export class Engine implements EngineInternals, InboundHost {
     return sent;
   }
 
-  /** Tries to recover a snapshot's session; false when the service refused it. */
-  async #resume(run: Run, s: SessionSnapshot): Promise<boolean> {
-    this.session.restore(s);
-    this.acker.reset(s.lastSequenceId);
-    for (const g of s.groups) this.groups.joined(g);
-    for (const id of s.usedAckIds) this.outbox.usedAckId(id);
+  /** Tries to recover a restored session; false when the service refused it. */
+  async #resume(run: Run, restore: () => void): Promise<boolean> {
+    restore();
     try {
-      await this.#opener.confirmed(this.session.recoveryUrl(), true, run);
+      await this.#opener.confirmed(this.#recoveryUrl(), true, run);
       return true;
     } catch (error) {
       if (run !== this.#run) throw error;
@@ -197,7 +185,7 @@ export class Engine implements EngineInternals, InboundHost {
   /** @internal */
   confirmed(link: Link): void {
     link.confirm();
-    const now = this.#rt.clock.now();
+    const now = this.rt.clock.now();
     this.#policy.up(now);
     const { session } = this;
     const connectionId = session.connectionId!;
@@ -249,8 +237,20 @@ export class Engine implements EngineInternals, InboundHost {
     this.#up = false;
   }
 
-  /** The keep-alive found the link dead. */
-  #dead(): void {
+  // ---- the keep-alive's host (keep-alive.ts) ---------------------------------------------
+
+  /** @internal */
+  ping(): void {
+    this.sendRaw({ kind: "ping" });
+  }
+
+  /** @internal */
+  waiting(): boolean {
+    return this.outbox.waiting();
+  }
+
+  /** @internal The keep-alive found the link dead. */
+  dead(): void {
     this.#opener.drop();
     this.#onDrop(1006, "keep-alive timeout");
   }
@@ -261,7 +261,7 @@ export class Engine implements EngineInternals, InboundHost {
     const state = this.state;
     if (state === "stopping") return this.#finishStop(code, reason);
     if (state !== "connected") return;
-    this.#policy.up(this.#rt.clock.now()); // it was up until now: the service's 30 s start here
+    this.#policy.up(this.rt.clock.now()); // it was up until now: the service's 30 s start here
     if (this.reliable && this.session.token && code !== 1008) {
       this.#fire("drop");
       void this.#recover(code, reason);
@@ -273,7 +273,7 @@ export class Engine implements EngineInternals, InboundHost {
    * emitted, so a listener reading `state` sees `reconnecting` (or `stopped`).
    */
   #sessionLost(code: number | undefined, reason: string | undefined): void {
-    this.#policy.lost(this.#rt.clock.now());
+    this.#policy.lost(this.rt.clock.now());
     if (!this.#config.autoReconnect) return this.#finishStop(code, reason);
     const { connectionId, farewell: message } = this.session;
     this.#forgetSession();
@@ -284,17 +284,23 @@ export class Engine implements EngineInternals, InboundHost {
     if (this.state === "reconnecting") void this.#reconnect(); // unless a listener stopped it
   }
 
+  #recoveryUrl(): string {
+    const s = this.session;
+    return recoveryUrl(s.url!, s.connectionId!, s.token!);
+  }
+
   #forgetSession(): void {
-    this.session.forget();
+    const s = this.session;
+    s.connectionId = s.token = s.farewell = undefined;
     this.acker.reset();
   }
 
   // ---- recovery and reconnection -----------------------------------------------------
 
   async #recover(code: number | undefined, reason: string | undefined): Promise<void> {
-    const run = (this.#run = newRun());
+    const run = (this.#run = new Run());
     const connectionId = this.session.connectionId!;
-    const { clock } = this.#rt;
+    const { clock } = this.rt;
     for (let attempt = 1; ; attempt++) {
       const wait = this.#policy.recoveryDelay(clock.now());
       // Past the window, give up; but while offline, wait for the network and try once more.
@@ -304,7 +310,7 @@ export class Engine implements EngineInternals, InboundHost {
       this.emit("recovering", { connectionId, attempt });
       if (run !== this.#run) return; // a listener stopped the client
       try {
-        await this.#opener.confirmed(this.session.recoveryUrl(), true, run);
+        await this.#opener.confirmed(this.#recoveryUrl(), true, run);
         return; // confirmed: #confirmed() has run
       } catch (error) {
         if (run !== this.#run) return;
@@ -319,7 +325,7 @@ export class Engine implements EngineInternals, InboundHost {
   }
 
   async #reconnect(): Promise<void> {
-    const run = (this.#run = newRun());
+    const run = (this.#run = new Run());
     const { maxRetries } = this.#config.reconnectRetry;
     // One attempt plus maxRetries retries, as the official client.
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
@@ -332,14 +338,14 @@ export class Engine implements EngineInternals, InboundHost {
         if (run !== this.#run) return;
         this.#opener.drop();
         this.#policy.connectFailed();
-        this.#rt.logger.warn(`reconnect failed: ${(error as Error)?.message}`);
+        this.rt.logger.warn(`reconnect failed: ${(error as Error)?.message}`);
       }
     }
     this.#finishStop();
   }
 
   #subscribeNetwork(): void {
-    const network = this.#rt.network;
+    const network = this.rt.network;
     if (!network) return;
     this.#waiter.online = network.isOnline();
     this.#unsubscribe = network.subscribe((online) => {
@@ -353,7 +359,7 @@ export class Engine implements EngineInternals, InboundHost {
   #finishStop(code?: number, reason?: string): void {
     this.#timers.clearTimeout(this.#stopTimer);
     this.#run.end(new ConnectionError(STOPPED));
-    this.#run = newRun();
+    this.#run = new Run();
     this.#opener.drop();
     this.#linkDown();
     const { connectionId, farewell: message } = this.session;
@@ -371,22 +377,16 @@ export class Engine implements EngineInternals, InboundHost {
     stopped?.resolve();
   }
 
-  /** What another engine needs to recover this session (session.ts). */
-  snapshot(): SessionSnapshot | undefined {
-    const { outbox } = this;
-    return this.session.snapshot(this.protocol.name, this.acker.lastReceived, this.groups.list(), outbox.ackCounter, outbox.messages(), this.#rt.clock.wall());
-  }
-
   warn(message: string): void {
-    this.#rt.logger.warn(message);
+    this.rt.logger.warn(message);
   }
 
   #fire(trigger: Trigger): void {
-    if (!this.#fsm.fire(trigger)) this.#rt.logger.error(`no transition for "${trigger}" from ${this.state}`);
+    if (!this.#fsm.fire(trigger)) this.rt.logger.error(`no transition for "${trigger}" from ${this.state}`);
   }
 
   /** @internal Calls the application's listeners (emit.ts). */
   emit<K extends keyof Events>(type: K, event: Events[K]): void {
-    emitSafely(this.emitter, this.#rt.logger, type, event);
+    emitSafely(this.emitter, this.rt.logger, type, event);
   }
 }

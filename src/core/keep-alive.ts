@@ -19,79 +19,99 @@ export interface KeepAliveHost {
   waiting(): boolean;
 }
 
-export type KeepAlive = ReturnType<typeof keepAlive>;
+/** A class: an idle client holds one object, not a closure per step. */
+export class KeepAlive {
+  #timer: unknown;
+  #timerDue = Infinity;
+  #deadline: unknown;
+  #nextPing = 0;
+  #seenAt = 0;
+  #seenWall = 0;
+  #up = false;
+  readonly #timers: Timers;
+  readonly #clock: Clock;
+  readonly #intervalMs: number;
+  readonly #timeoutMs: number;
+  readonly #host: KeepAliveHost;
 
-export function keepAlive(timers: Timers, clock: Clock, intervalMs: number, timeoutMs: number, host: KeepAliveHost) {
-  let timer: unknown;
-  let timerDue = Infinity;
-  let deadline: unknown;
-  let nextPing = 0;
-  let seenAt = 0;
-  let seenWall = 0;
-  let up = false;
+  constructor(timers: Timers, clock: Clock, intervalMs: number, timeoutMs: number, host: KeepAliveHost) {
+    this.#timers = timers;
+    this.#clock = clock;
+    this.#intervalMs = intervalMs;
+    this.#timeoutMs = timeoutMs;
+    this.#host = host;
+  }
+
+  start(): void {
+    this.stop();
+    this.#up = true;
+    this.#nextPing = this.#seenAt + this.#intervalMs;
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#up = false;
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.seen();
+  }
+
+  /** A frame arrived: the link is alive. */
+  seen(): void {
+    const clock = this.#clock;
+    this.#seenAt = clock.now();
+    this.#seenWall = clock.wall();
+    if (this.#deadline !== undefined) {
+      this.#timers.clearTimeout(this.#deadline);
+      this.#deadline = undefined;
+    }
+  }
+
+  /** An operation that expects an answer was written: check on it in ACK_PROBE_MS. */
+  expect(): void {
+    if (this.#up && this.#timeoutMs > 0 && this.#deadline === undefined) this.#schedule(this.#clock.now() + ACK_PROBE_MS);
+  }
+
+  /** Pings now and expects an answer within the deadline (one probe at a time). */
+  probe(): void {
+    if (!this.#up || this.#silent()) return;
+    const host = this.#host;
+    const timeoutMs = this.#timeoutMs;
+    host.ping();
+    if (this.#deadline === undefined && timeoutMs > 0) this.#deadline = this.#timers.setTimeout(() => host.dead(), Math.min(PROBE_TIMEOUT_MS, timeoutMs));
+  }
 
   /** Declares the link dead when nothing arrived for `timeoutMs` on either clock. */
-  const silent = (): boolean => {
-    const dead = timeoutMs > 0 && (clock.now() - seenAt >= timeoutMs || clock.wall() - seenWall >= timeoutMs);
-    if (dead) host.dead();
+  #silent(): boolean {
+    const clock = this.#clock;
+    const timeoutMs = this.#timeoutMs;
+    const dead = timeoutMs > 0 && (clock.now() - this.#seenAt >= timeoutMs || clock.wall() - this.#seenWall >= timeoutMs);
+    if (dead) this.#host.dead();
     return dead;
-  };
-  const tick = (): void => {
-    timer = undefined;
-    if (silent()) return;
-    const now = clock.now();
-    if (intervalMs > 0 && now >= nextPing) {
-      nextPing = now + intervalMs;
-      k.probe();
-    } else if (host.waiting() && now - seenAt >= ACK_PROBE_MS) k.probe();
-    schedule();
-  };
-  const schedule = (due = Infinity): void => {
-    const now = clock.now();
-    if (intervalMs > 0) due = Math.min(due, nextPing);
-    if (timeoutMs > 0) due = Math.min(due, seenAt + timeoutMs, deadline === undefined && host.waiting() ? seenAt + ACK_PROBE_MS : Infinity);
-    if (timer !== undefined && timerDue <= due) return; // the armed timer comes first
-    timers.clearTimeout(timer);
-    timerDue = due;
-    timer = due < Infinity ? timers.setTimeout(tick, Math.max(due - now, 1)) : undefined;
-  };
+  }
 
-  const k = {
-    start(): void {
-      k.stop();
-      up = true;
-      nextPing = seenAt + intervalMs;
-      schedule();
-    },
+  #tick(): void {
+    this.#timer = undefined;
+    if (this.#silent()) return;
+    const now = this.#clock.now();
+    const intervalMs = this.#intervalMs;
+    if (intervalMs > 0 && now >= this.#nextPing) {
+      this.#nextPing = now + intervalMs;
+      this.probe();
+    } else if (this.#host.waiting() && now - this.#seenAt >= ACK_PROBE_MS) this.probe();
+    this.#schedule();
+  }
 
-    stop(): void {
-      up = false;
-      timers.clearTimeout(timer);
-      timer = undefined;
-      k.seen();
-    },
-
-    /** A frame arrived: the link is alive. */
-    seen(): void {
-      seenAt = clock.now();
-      seenWall = clock.wall();
-      if (deadline !== undefined) {
-        timers.clearTimeout(deadline);
-        deadline = undefined;
-      }
-    },
-
-    /** An operation that expects an answer was written: check on it in ACK_PROBE_MS. */
-    expect(): void {
-      if (up && timeoutMs > 0 && deadline === undefined) schedule(clock.now() + ACK_PROBE_MS);
-    },
-
-    /** Pings now and expects an answer within the deadline (one probe at a time). */
-    probe(): void {
-      if (!up || silent()) return;
-      host.ping();
-      if (deadline === undefined && timeoutMs > 0) deadline = timers.setTimeout(host.dead, Math.min(PROBE_TIMEOUT_MS, timeoutMs));
-    },
-  };
-  return k;
+  #schedule(due = Infinity): void {
+    const now = this.#clock.now();
+    const timeoutMs = this.#timeoutMs;
+    const seenAt = this.#seenAt;
+    if (this.#intervalMs > 0) due = Math.min(due, this.#nextPing);
+    if (timeoutMs > 0) due = Math.min(due, seenAt + timeoutMs, this.#deadline === undefined && this.#host.waiting() ? seenAt + ACK_PROBE_MS : Infinity);
+    if (this.#timer !== undefined && this.#timerDue <= due) return; // the armed timer comes first
+    const timers = this.#timers;
+    timers.clearTimeout(this.#timer);
+    this.#timerDue = due;
+    this.#timer = due < Infinity ? timers.setTimeout(() => this.#tick(), Math.max(due - now, 1)) : undefined;
+  }
 }

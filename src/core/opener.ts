@@ -11,6 +11,8 @@ import { within, type Run } from "./run.js";
 
 /** A recovery socket that is not confirmed by then is abandoned, and the next attempt made. */
 const RECOVERY_ATTEMPT_TIMEOUT_MS = 5000;
+/** How long the credential and a new socket may take to deliver `connected`. */
+export const CONNECT_TIMEOUT_MS = 30000;
 
 export interface OpenerEvents {
   onFrame(link: Link, data: string | ArrayBuffer): void;
@@ -37,7 +39,7 @@ export class Opener {
     this.drop();
     const rt = this.#rt, config = this.#config, events = this.#events;
     rt.logger.info(`${recover ? "recovering through" : "connecting to"} ${redactUrl(url)}`);
-    const link = new Link(rt, url, recover, config.protocol.name, recover ? RECOVERY_ATTEMPT_TIMEOUT_MS : config.connectTimeoutMs, {
+    const link = new Link(rt, url, recover, config.protocol.name, recover ? RECOVERY_ATTEMPT_TIMEOUT_MS : CONNECT_TIMEOUT_MS, {
       onOpen: (l) => void (l === this.link && recover && l.send(config.protocol.writeMessage({ kind: "ping" }))),
       onFrame: (l, data) => void (l === this.link && events.onFrame(l, data)),
       onClose: (l, code, reason) => {
@@ -49,9 +51,9 @@ export class Opener {
     return (this.link = link);
   }
 
-  /** Opens `url` and waits until the service confirms it, or the run halts. */
+  /** Opens `url` and waits until the service confirms it, or the run ends. */
   confirmed(url: string, recover: boolean, run: Run): Promise<void> {
-    return Promise.race([this.open(url, recover).ready, run.halt]);
+    return run.race(this.open(url, recover).ready);
   }
 
   /** Forgets the current socket; its late events are ignored. */
@@ -66,7 +68,7 @@ export class Opener {
     const rt = this.#rt, config = this.#config;
     const ac = signal ? undefined : rt.abortController?.();
     try {
-      const url = await within(config.getClientAccessUrl(signal ?? ac?.signal), run, rt.timers, config.connectTimeoutMs, "client access URL");
+      const url = await within(config.getClientAccessUrl(signal ?? ac?.signal), run, rt.timers, CONNECT_TIMEOUT_MS, "client access URL");
       if (typeof url !== "string" || url === "") throw new TypeError("getClientAccessUrl gave no URL");
       await this.confirmed(url, false, run);
     } catch (error) {

@@ -2,7 +2,7 @@
 // when the link is up, queued in order when it is not, kept until its ack (or invoke
 // response) arrives, resent with the SAME ackId after an ack timeout or a transient error,
 // and resent again after a recovery, so the service's de-duplication makes it exactly-once.
-// One timer serves every pending operation. (Closures and short field names: this is in
+// One timer serves every pending operation. (Short field names on an operation: this is in
 // every browser bundle, and a minifier keeps property names.)
 import { InvocationError } from "../errors/invocation-error.js";
 import { SendMessageError } from "../errors/send-message-error.js";
@@ -49,238 +49,269 @@ interface Op {
   d: number;
 }
 
+export interface Encoder {
+  writeMessage(message: WebPubSubMessage): string | ArrayBuffer;
+}
+
 export interface Link {
   /** Writes a message; false when there is no open link. */
-  write(message: WebPubSubMessage): boolean;
+  sendRaw(message: WebPubSubMessage): boolean;
   /** Writes an encoded frame; `answered`: the service will answer it (ack, response). */
   send(frame: string | ArrayBuffer, answered: boolean): boolean;
 }
 
-export type Outbox = ReturnType<typeof createOutbox>;
-
-export function createOutbox(
-  link: Link,
-  timers: Timers,
-  clock: Clock,
-  retry: RetryPolicy,
-  ackTimeoutMs: number,
-  encode: (message: WebPubSubMessage) => string | ArrayBuffer,
-) {
-  let queue: Op[] = [];
-  const pending = new Map<number | string, Op>();
+/**
+ * A class, not closures: its methods are shared by every client, and an idle client holds
+ * one object with a few fields instead of a closure per helper.
+ */
+export class Outbox {
+  ackCounter = 0;
+  #queue: Op[] = [];
+  readonly #pending = new Map<number | string, Op>();
   /** Keys (ackIds, invocationIds) of every unfinished operation, queued or pending. */
-  const live = new Set<number | string>();
-  let up = false;
-  let timer: unknown;
-  let timerDue = Infinity;
-  let invocations = 0;
+  readonly #live = new Set<number | string>();
+  #up = false;
+  #timer: unknown;
+  #timerDue = Infinity;
+  #invocations = 0;
+  readonly #link: Link;
+  readonly #timers: Timers;
+  readonly #clock: Clock;
+  readonly #retry: RetryPolicy;
+  readonly #ackTimeoutMs: number;
+  readonly #protocol: Encoder;
 
-  const finish = (op: Op): void => {
-    live.delete(op.k!);
+  constructor(link: Link, timers: Timers, clock: Clock, retry: RetryPolicy, ackTimeoutMs: number, protocol: Encoder) {
+    this.#link = link;
+    this.#timers = timers;
+    this.#clock = clock;
+    this.#retry = retry;
+    this.#ackTimeoutMs = ackTimeoutMs;
+    this.#protocol = protocol;
+  }
+
+  /** True while an operation waits for its answer. */
+  waiting(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /** Every unfinished operation's message, sent ones first. */
+  messages(): WebPubSubMessage[] {
+    return [...this.#pending.values(), ...this.#queue].map((op) => op.m);
+  }
+
+  nextAckId(): number {
+    do this.ackCounter++;
+    while (this.#live.has(this.ackCounter));
+    return this.ackCounter;
+  }
+
+  /** The caller chose `ackId`: automatic ids never repeat it (they continue above it). */
+  usedAckId(ackId: number): void {
+    if (ackId > this.ackCounter) this.ackCounter = ackId;
+  }
+
+  nextInvocationId(): string {
+    let id: string;
+    do id = String(++this.#invocations);
+    while (this.#live.has(id));
+    return id;
+  }
+
+  /** A caller-chosen ackId or invocationId must not belong to an unfinished operation. */
+  checkKeyFree(key: number | string | undefined): void {
+    if (key !== undefined && this.#live.has(key)) throw new RangeError(`${key} is in use by a pending operation`);
+  }
+
+  /**
+   * An operation: `ackId`/`invocationId` mark an answered one; without them it resolves as
+   * soon as the frame is written. Encoded once here; a frame over 1 MB is refused.
+   */
+  add(message: WebPubSubMessage, signal: AbortSignalLike | undefined, front: boolean, refused?: string): Promise<Result> {
+    return new Promise((ok, no) => {
+      const i = message.kind === "invoke";
+      const k = i ? message.invocationId : (message as { ackId?: number }).ackId;
+      const op: Op = { m: message, f: "", k, i, j: message.kind === "joinGroup" || message.kind === "leaveGroup", ok, no, n: 0, r: 0, p: 0, d: 0 };
+      const refuse = (why: string, detail?: AckMessageError): void => no(operationError(op, why, detail));
+      if (refused) return refuse(refused);
+      if (signal?.aborted) return refuse(ABORTED, ABORT_DETAIL);
+      let bytes: number;
+      try {
+        bytes = frameBytes((op.f = this.#protocol.writeMessage(message)));
+      } catch (e) {
+        return refuse(`Cannot encode: ${(e as Error)?.message ?? e}`);
+      }
+      if (bytes > MAX_FRAME_BYTES) return no(new RangeError(`A ${bytes}-byte frame is over the 1 MB limit.`));
+      op.c = onAbort(signal, () => this.#abort(op));
+      if (k !== undefined) this.#live.add(k);
+      if (!(this.#up && (front || !this.#queue.length) && this.#transmit(op))) {
+        if (front) this.#queue.unshift(op);
+        else this.#queue.push(op);
+      }
+    });
+  }
+
+  /**
+   * The link is up: resend what awaits an ack (the service de-duplicates by ackId), then
+   * drain the queue in order. Invocations already sent are not sent twice (nothing
+   * de-duplicates them); they keep waiting for their response until their deadline.
+   */
+  resume(): void {
+    this.#up = true;
+    this.#cancelTimer();
+    const again: Op[] = [];
+    for (const op of this.#pending.values()) {
+      if (op.i) continue;
+      this.#pending.delete(op.k!);
+      // A resend after a recovery is a retry like any other.
+      if (op.p !== 1 || op.r++ < this.#retry.maxRetries) again.push(op);
+      else this.#noAck(op);
+    }
+    this.#rearm();
+    const queue = (this.#queue = [...again, ...this.#queue]);
+    let sent = 0;
+    while (sent < queue.length && this.#transmit(queue[sent])) sent++;
+    queue.splice(0, sent);
+  }
+
+  /** The link is down; what is pending waits for `resume()`. */
+  pause(): void {
+    this.#up = false;
+    this.#cancelTimer();
+  }
+
+  /** The connection is gone for good: only join/leave can safely go again on a new one. */
+  sessionLost(): void {
+    const requeue: Op[] = [];
+    for (const op of this.#pending.values()) {
+      if (op.j) requeue.push(op);
+      else this.#fail(op, "Connection lost before the ack; it may have been delivered.");
+    }
+    this.#pending.clear();
+    this.#queue = [...requeue, ...this.#queue];
+  }
+
+  failAll(message: string): void {
+    const all = [...this.#pending.values(), ...this.#queue];
+    this.#pending.clear();
+    this.#queue = [];
+    this.#cancelTimer();
+    for (const op of all) this.#fail(op, message);
+  }
+
+  onAck(ack: AckMessage): void {
+    const op = this.#pending.get(ack.ackId);
+    if (!op || op.i) return;
+    this.#pending.delete(ack.ackId);
+    const error = ack.error;
+    const name = error?.name ?? "Unknown";
+    const retry = this.#retry;
+    // A Duplicate answering our own resend means the first send went through.
+    if (ack.success || name === "Duplicate") return this.#settle(op, { ackId: op.k as number, isDuplicated: !ack.success && op.n === 1 });
+    if (TRANSIENT.includes(name) && op.r < retry.maxRetries) return this.#wait(op, 2, retry.delay(++op.r));
+    this.#fail(op, `Refused: ${name} ${error?.message ?? ""}`, error);
+  }
+
+  onInvokeResponse(res: InvokeResponseMessage): void {
+    const op = this.#pending.get(res.invocationId);
+    if (!op?.i) return;
+    this.#pending.delete(res.invocationId);
+    if (res.success) this.#settle(op, { invocationId: res.invocationId, dataType: res.dataType, data: res.data, isDuplicated: false });
+    else this.#fail(op, `Invocation failed: ${res.error?.name}`, res.error);
+  }
+
+  #finish(op: Op): void {
+    this.#live.delete(op.k!);
     op.c?.();
-  };
-  const settle = (op: Op, value: Result): void => {
-    finish(op);
-    op.ok(value);
-  };
-  const fail = (op: Op, message: string, errorDetail?: AckMessageError): void => {
-    finish(op);
-    op.no(operationError(op, message, errorDetail));
-  };
-  const noAck = (op: Op): void => fail(op, `No ack after ${op.n} attempts.`, TIMEOUT);
-  const cancel = (op: Op): unknown => link.write({ kind: "cancelInvocation", invocationId: op.k as string });
+  }
 
-  const cancelTimer = (): void => {
-    timers.clearTimeout(timer);
-    timer = undefined;
-    timerDue = Infinity;
-  };
-  const arm = (due: number): void => {
-    cancelTimer();
-    timerDue = due;
-    timer = timers.setTimeout(onTimer, Math.max(0, due - clock.now()));
-  };
+  #settle(op: Op, value: Result): void {
+    this.#finish(op);
+    op.ok(value);
+  }
+
+  #fail(op: Op, message: string, errorDetail?: AckMessageError): void {
+    this.#finish(op);
+    op.no(operationError(op, message, errorDetail));
+  }
+
+  #noAck(op: Op): void {
+    this.#fail(op, `No ack after ${op.n} attempts.`, TIMEOUT);
+  }
+
+  #cancel(op: Op): void {
+    this.#link.sendRaw({ kind: "cancelInvocation", invocationId: op.k as string });
+  }
+
+  #cancelTimer(): void {
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDue = Infinity;
+  }
+
+  #arm(due: number): void {
+    this.#cancelTimer();
+    this.#timerDue = due;
+    this.#timer = this.#timers.setTimeout(() => this.#onTimer(), Math.max(0, due - this.#clock.now()));
+  }
+
   /** Arms the timer for the earliest pending deadline. */
-  const rearm = (): void => {
+  #rearm(): void {
     let next = Infinity;
-    for (const op of pending.values()) next = Math.min(next, op.d);
-    if (next < Infinity) arm(next);
-  };
-  const wait = (op: Op, phase: 1 | 2, ms: number): void => {
+    for (const op of this.#pending.values()) next = Math.min(next, op.d);
+    if (next < Infinity) this.#arm(next);
+  }
+
+  #wait(op: Op, phase: 1 | 2, ms: number): void {
     op.p = phase;
-    op.d = clock.now() + ms;
-    pending.set(op.k!, op);
-    if (up && op.d < timerDue) arm(op.d);
-  };
+    op.d = this.#clock.now() + ms;
+    this.#pending.set(op.k!, op);
+    if (this.#up && op.d < this.#timerDue) this.#arm(op.d);
+  }
+
   /** Writes `op`; false when the link is down. */
-  const transmit = (op: Op): boolean => {
-    if (!link.send(op.f, op.k !== undefined)) return false;
+  #transmit(op: Op): boolean {
+    if (!this.#link.send(op.f, op.k !== undefined)) return false;
     op.n++;
-    if (op.k === undefined) settle(op, { isDuplicated: false });
-    else wait(op, 1, ackTimeoutMs);
+    if (op.k === undefined) this.#settle(op, { isDuplicated: false });
+    else this.#wait(op, 1, this.#ackTimeoutMs);
     return true;
-  };
+  }
+
   /** An answer is overdue (or a backoff ended): resend with the same id, or give up. */
-  const expire = (op: Op): void => {
-    pending.delete(op.k!);
+  #expire(op: Op): void {
+    this.#pending.delete(op.k!);
     if (op.i) {
-      cancel(op);
-      return fail(op, `No invokeResponse within ${ackTimeoutMs} ms.`, { name: "Timeout", message: "no invokeResponse" });
+      this.#cancel(op);
+      return this.#fail(op, `No invokeResponse within ${this.#ackTimeoutMs} ms.`, { name: "Timeout", message: "no invokeResponse" });
     }
     if (op.p === 1) {
-      if (op.r >= retry.maxRetries) return noAck(op);
+      if (op.r >= this.#retry.maxRetries) return this.#noAck(op);
       op.r++;
     }
-    if (!transmit(op)) pending.set(op.k!, op);
-  };
-  const onTimer = (): void => {
-    timer = undefined;
-    timerDue = Infinity;
-    const now = clock.now();
-    [...pending.values()].filter((op) => op.d <= now).forEach(expire);
-    if (up) rearm();
-  };
+    if (!this.#transmit(op)) this.#pending.set(op.k!, op);
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    this.#timerDue = Infinity;
+    const now = this.#clock.now();
+    [...this.#pending.values()].filter((op) => op.d <= now).forEach((op) => this.#expire(op));
+    if (this.#up) this.#rearm();
+  }
+
   /** Withdraws an operation whose caller aborted it. */
-  const abort = (op: Op): void => {
+  #abort(op: Op): void {
+    const queue = this.#queue;
     const at = queue.indexOf(op);
     if (at >= 0) queue.splice(at, 1);
-    else if (op.k === undefined || pending.get(op.k) !== op) return;
+    else if (op.k === undefined || this.#pending.get(op.k) !== op) return;
     else {
-      pending.delete(op.k);
-      if (op.i) cancel(op);
+      this.#pending.delete(op.k);
+      if (op.i) this.#cancel(op);
     }
-    fail(op, ABORTED, ABORT_DETAIL);
-  };
-
-  const o = {
-    ackCounter: 0,
-
-    /** True while an operation waits for its answer. */
-    waiting: (): boolean => pending.size > 0,
-
-    /** Every unfinished operation's message, sent ones first. */
-    messages: (): WebPubSubMessage[] => [...pending.values(), ...queue].map((op) => op.m),
-
-    nextAckId(): number {
-      do o.ackCounter++;
-      while (live.has(o.ackCounter));
-      return o.ackCounter;
-    },
-
-    /** The caller chose `ackId`: automatic ids never repeat it (they continue above it). */
-    usedAckId(ackId: number): void {
-      if (ackId > o.ackCounter) o.ackCounter = ackId;
-    },
-
-    nextInvocationId(): string {
-      let id: string;
-      do id = String(++invocations);
-      while (live.has(id));
-      return id;
-    },
-
-    /** A caller-chosen ackId or invocationId must not belong to an unfinished operation. */
-    checkKeyFree(key: number | string | undefined): void {
-      if (key !== undefined && live.has(key)) throw new RangeError(`${key} is in use by a pending operation`);
-    },
-
-    /**
-     * An operation: `ackId`/`invocationId` mark an answered one; without them it resolves as
-     * soon as the frame is written. Encoded once here; a frame over 1 MB is refused.
-     */
-    add(message: WebPubSubMessage, signal: AbortSignalLike | undefined, front: boolean, refused?: string): Promise<Result> {
-      return new Promise((ok, no) => {
-        const i = message.kind === "invoke";
-        const k = i ? message.invocationId : (message as { ackId?: number }).ackId;
-        const op: Op = { m: message, f: "", k, i, j: message.kind === "joinGroup" || message.kind === "leaveGroup", ok, no, n: 0, r: 0, p: 0, d: 0 };
-        const refuse = (why: string, detail?: AckMessageError): void => no(operationError(op, why, detail));
-        if (refused) return refuse(refused);
-        if (signal?.aborted) return refuse(ABORTED, ABORT_DETAIL);
-        let bytes: number;
-        try {
-          bytes = frameBytes((op.f = encode(message)));
-        } catch (e) {
-          return refuse(`Cannot encode: ${(e as Error)?.message ?? e}`);
-        }
-        if (bytes > MAX_FRAME_BYTES) return no(new RangeError(`A ${bytes}-byte frame is over the 1 MB limit.`));
-        op.c = onAbort(signal, () => abort(op));
-        if (k !== undefined) live.add(k);
-        if (!(up && (front || !queue.length) && transmit(op))) {
-          if (front) queue.unshift(op);
-          else queue.push(op);
-        }
-      });
-    },
-
-    /**
-     * The link is up: resend what awaits an ack (the service de-duplicates by ackId), then
-     * drain the queue in order. Invocations already sent are not sent twice (nothing
-     * de-duplicates them); they keep waiting for their response until their deadline.
-     */
-    resume(): void {
-      up = true;
-      cancelTimer();
-      const again: Op[] = [];
-      for (const op of pending.values()) {
-        if (op.i) continue;
-        pending.delete(op.k!);
-        // A resend after a recovery is a retry like any other.
-        if (op.p !== 1 || op.r++ < retry.maxRetries) again.push(op);
-        else noAck(op);
-      }
-      rearm();
-      queue = [...again, ...queue];
-      let sent = 0;
-      while (sent < queue.length && transmit(queue[sent])) sent++;
-      queue.splice(0, sent);
-    },
-
-    /** The link is down; what is pending waits for `resume()`. */
-    pause(): void {
-      up = false;
-      cancelTimer();
-    },
-
-    /** The connection is gone for good: only join/leave can safely go again on a new one. */
-    sessionLost(): void {
-      const requeue: Op[] = [];
-      for (const op of pending.values()) {
-        if (op.j) requeue.push(op);
-        else fail(op, "Connection lost before the ack; it may have been delivered.");
-      }
-      pending.clear();
-      queue = [...requeue, ...queue];
-    },
-
-    failAll(message: string): void {
-      const all = [...pending.values(), ...queue];
-      pending.clear();
-      queue = [];
-      cancelTimer();
-      for (const op of all) fail(op, message);
-    },
-
-    onAck(ack: AckMessage): void {
-      const op = pending.get(ack.ackId);
-      if (!op || op.i) return;
-      pending.delete(ack.ackId);
-      const error = ack.error;
-      const name = error?.name ?? "Unknown";
-      // A Duplicate answering our own resend means the first send went through.
-      if (ack.success || name === "Duplicate") return settle(op, { ackId: op.k as number, isDuplicated: !ack.success && op.n === 1 });
-      if (TRANSIENT.includes(name) && op.r < retry.maxRetries) return wait(op, 2, retry.delay(++op.r));
-      fail(op, `Refused: ${name} ${error?.message ?? ""}`, error);
-    },
-
-    onInvokeResponse(res: InvokeResponseMessage): void {
-      const op = pending.get(res.invocationId);
-      if (!op?.i) return;
-      pending.delete(res.invocationId);
-      if (res.success) settle(op, { invocationId: res.invocationId, dataType: res.dataType, data: res.data, isDuplicated: false });
-      else fail(op, `Invocation failed: ${res.error?.name}`, res.error);
-    },
-  };
-  return o;
+    this.#fail(op, ABORTED, ABORT_DETAIL);
+  }
 }
 
 /** The error an operation fails with: it carries the operation's ackId or invocationId. */

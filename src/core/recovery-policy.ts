@@ -13,6 +13,10 @@
 import type { RetryPolicy } from "./retry-policy.js";
 
 export const RECOVERY_BASE_MS = 250;
+/** How long a session is tried after the link was last known up (the service keeps it 30 s). */
+export const RECOVERY_WINDOW_MS = 30000;
+/** The longest wait between two failing recovery attempts. */
+export const RECOVERY_CAP_MS = 1000;
 export const YOUNG_MS = 1000;
 
 export class RecoveryPolicy {

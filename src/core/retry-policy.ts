@@ -12,13 +12,12 @@ export class RetryPolicy {
 
   constructor(options: WebPubSubRetryOptions | undefined, defaults: Required<WebPubSubRetryOptions>, random: () => number, label: string) {
     const o = options ?? {};
-    this.maxRetries = nonNegative(`${label}.maxRetries`, o.maxRetries, defaults.maxRetries);
-    this.#base = nonNegative(`${label}.retryDelayInMs`, o.retryDelayInMs, defaults.retryDelayInMs);
-    this.#cap = Math.max(this.#base, nonNegative(`${label}.maxRetryDelayInMs`, o.maxRetryDelayInMs, defaults.maxRetryDelayInMs));
+    const num = (key: "maxRetries" | "retryDelayInMs" | "maxRetryDelayInMs"): number => nonNegative(`${label}.${key}`, o[key], defaults[key]);
+    this.maxRetries = num("maxRetries");
+    this.#base = num("retryDelayInMs");
+    this.#cap = Math.max(this.#base, num("maxRetryDelayInMs"));
     const mode: RetryMode = o.mode ?? defaults.mode;
-    if (mode !== "Fixed" && mode !== "Exponential") {
-      throw new RangeError(`${label}.mode must be "Fixed" or "Exponential", got ${String(mode)}`);
-    }
+    if (mode !== "Fixed" && mode !== "Exponential") throw new RangeError(`${label}.mode must be "Fixed" or "Exponential", got ${String(mode)}`);
     this.jittered = mode === "Exponential";
     this.#random = random;
   }
@@ -38,9 +37,4 @@ export const MESSAGE_RETRY_DEFAULTS: Required<WebPubSubRetryOptions> = {
   mode: "Fixed",
 };
 
-export const RECONNECT_RETRY_DEFAULTS: Required<WebPubSubRetryOptions> = {
-  maxRetries: Number.MAX_VALUE,
-  retryDelayInMs: 1000,
-  maxRetryDelayInMs: 30000,
-  mode: "Fixed",
-};
+export const RECONNECT_RETRY_DEFAULTS: Required<WebPubSubRetryOptions> = { ...MESSAGE_RETRY_DEFAULTS, maxRetries: Number.MAX_VALUE };

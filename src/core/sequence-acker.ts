@@ -17,9 +17,9 @@ export class SequenceAcker {
   #timer: unknown;
 
   readonly #timers: Timers;
-  readonly #link: Pick<Link, "write">;
+  readonly #link: Pick<Link, "sendRaw">;
 
-  constructor(timers: Timers, link: Pick<Link, "write">) {
+  constructor(timers: Timers, link: Pick<Link, "sendRaw">) {
     this.#timers = timers;
     this.#link = link;
   }
@@ -46,7 +46,7 @@ export class SequenceAcker {
   flush(force = false): void {
     this.cancel();
     if (this.#largest === 0 || (!force && this.#largest === this.#acked)) return;
-    if (this.#link.write({ kind: "sequenceAck", sequenceId: this.#largest })) {
+    if (this.#link.sendRaw({ kind: "sequenceAck", sequenceId: this.#largest })) {
       this.#acked = this.#largest;
       this.#bytes = 0;
     }

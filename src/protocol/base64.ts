@@ -11,12 +11,15 @@ export function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
       : new Uint8Array(data);
 }
 
-export function encodeBase64(data: ArrayBuffer | ArrayBufferView): string {
+/** One char per byte (a "binary string"). */
+export function latin1(data: ArrayBuffer | ArrayBufferView): string {
   const bytes = bytesOf(data);
   let s = "";
   for (let c = 0; c < bytes.length; c += CHUNK) s += String.fromCharCode.apply(null, bytes.subarray(c, c + CHUNK) as unknown as number[]);
-  return btoa(s);
+  return s;
 }
+
+export const encodeBase64 = (data: ArrayBuffer | ArrayBufferView): string => btoa(latin1(data));
 
 /** Decodes base64 (or base64url; padding optional, whitespace ignored); null when it is not base64. */
 export function decodeBase64(text: string): ArrayBuffer | null {

@@ -12,10 +12,10 @@ import type {
 } from "../types/messages.js";
 import { decodeBase64, encodeBase64 } from "./base64.js";
 import { decodeUtf8 } from "./utf8.js";
+import { DATA_TYPES } from "../utils/validate.js";
 
 type Frame = Record<string, unknown>;
 
-const DATA_TYPES: unknown[] = ["json", "text", "binary", "protobuf"];
 
 const isString = (v: unknown): v is string => typeof v === "string";
 /** `v` when it is a string, else undefined. */

@@ -3,9 +3,7 @@
 // relays what the service sends. It lives in the tab elected by the Web Lock.
 import type { Engine } from "../core/engine.js";
 import type { Runtime } from "../core/runtime.js";
-import { AbortError } from "../errors/abort-error.js";
-import { InvocationError } from "../errors/invocation-error.js";
-import { SendMessageError } from "../errors/send-message-error.js";
+import { AbortError, InvocationError, SendMessageError } from "./deps.js";
 import type { WebPubSubClientEvents } from "../types/events.js";
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";

@@ -7,6 +7,7 @@ import type { Runtime } from "../core/runtime.js";
 import type { WebPubSubClientEvents } from "../types/events.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
 import type { AbortSignalLike, WebPubSubClientOptions } from "../types/options.js";
+import { provide, type SharedDeps } from "./deps.js";
 import type { MakeEngine } from "./holder.js";
 import { browserPlatform } from "./platform.js";
 import { SharedTabEngine } from "./tab-client.js";
@@ -29,6 +30,7 @@ type FacadeSurface = Pick<Engine, "state" | "start" | "stop" | "submit" | "emitt
  * arguments: the call sits in the main bundle, where every byte counts).
  */
 export function sharedEngine(
+  deps: SharedDeps,
   key: string,
   emitter: Emitter<WebPubSubClientEvents>,
   makeEngine: MakeEngine,
@@ -37,6 +39,7 @@ export function sharedEngine(
   getClientAccessUrl: (signal?: AbortSignalLike) => Promise<string>,
   options?: WebPubSubClientOptions,
 ): SharedTabEngine {
+  provide(deps);
   if (capture) {
     // Inside the SharedWorker: its own client facade hands over what the worker's holder needs.
     capture({ makeEngine, runtime, protocol, getClientAccessUrl });

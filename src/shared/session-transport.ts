@@ -6,9 +6,8 @@
 // reconnection token, and can drop the socket without ending the session (a handover).
 import type { Transport, TransportFactory, TransportHandlers } from "../transport/transport.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
-import { recoveryUrl } from "../utils/url.js";
+import { recoveryUrl, withoutSessionParams } from "./deps.js";
 import type { SessionInfo } from "./wire.js";
-import { withoutSessionParams } from "../utils/url.js";
 
 /** The JSON subprotocols: the only ones whose `connected` frame we can write ourselves. */
 export const RESUMABLE_PROTOCOLS: ReadonlySet<string> = new Set(["json.reliable.webpubsub.azure.v1"]);

@@ -2,14 +2,10 @@
 // facade's engine surface (state, events, submit, ids) but no socket of its own: operations
 // go over the channel to the holder, and the holder's relays come back as this client's
 // events. When this tab is granted the holder lock it runs the `Holder` itself.
-import mitt, { type Emitter } from "mitt";
+import type { Emitter } from "mitt";
 import type { EngineExtension, EngineHost } from "../core/extension.js";
-import { emitSafely } from "../core/emit.js";
-import { GroupMemory } from "../core/group-memory.js";
 import type { Runtime } from "../core/runtime.js";
-import { AbortError } from "../errors/abort-error.js";
-import { ConnectionError } from "../errors/connection-error.js";
-import { SendMessageError } from "../errors/send-message-error.js";
+import { AbortError, ConnectionError, emitSafely, GroupMemory, mitt, SendMessageError } from "./deps.js";
 import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";

@@ -1,8 +1,6 @@
 // How a tab's operation becomes a channel operation, and how its answer becomes the result
 // or error the caller sees (with the caller's own ackId or invocationId, never the wire's).
-import { AbortError } from "../errors/abort-error.js";
-import { InvocationError } from "../errors/invocation-error.js";
-import { SendMessageError } from "../errors/send-message-error.js";
+import { AbortError, InvocationError, SendMessageError } from "./deps.js";
 import type { WebPubSubResult } from "../types/events.js";
 import type { WebPubSubMessage } from "../types/messages.js";
 import type { ErrorInfo, TabOp } from "./wire.js";

@@ -5,7 +5,7 @@
 import type { WebPubSubResult } from "../types/events.js";
 import type { WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
-import { onAbort } from "../utils/on-abort.js";
+import { onAbort } from "./deps.js";
 import { localError, remoteError, TabIds, tabOpFor, WireAckIds, type PendingOp } from "./tab-ops.js";
 import type { WireMessage } from "./wire.js";
 

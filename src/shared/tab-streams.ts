@@ -8,7 +8,7 @@
 // holder-streams.ts.
 import type { EngineExtension, EngineHost } from "../core/extension.js";
 import type { Logger } from "../core/runtime.js";
-import { ConnectionError } from "../errors/connection-error.js";
+import { ConnectionError } from "./deps.js";
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { WireMessage } from "./wire.js";
 import { WIRE_MAX_STREAMS, type StreamFrame } from "./wire-streams.js";

@@ -4,7 +4,7 @@
 // (never `group-message`s): fragments that arrive while the chunk loads are kept, at most
 // GROUP_STREAM_MAX_EARLY of them (later ones are dropped, so their stream then fails with
 // `InvalidSequenceId`), and handed to the readers in order once it is loaded.
-import type { EngineExtension, EngineHost } from "../core/extension.js";
+import type { EngineHost } from "../core/extension.js";
 import type { Runtime } from "../core/runtime.js";
 import type { GroupDataMessage } from "../types/messages.js";
 import type { GroupStream, GroupStreamSubscription, GroupStreamWriter, OnGroupStreamOptions, OpenGroupStreamOptions } from "../types/streams.js";
@@ -38,41 +38,44 @@ export interface LazyStreams {
   on(callback: Callback, options: OnGroupStreamOptions | undefined, asyncDispose: typeof Symbol.asyncDispose): GroupStreamSubscription;
 }
 
-export function lazyStreams(host: EngineHost, rt: Runtime): LazyStreams {
+/**
+ * `host()` is the engine the streams ride; with `ready` (a shared connection, whose engine
+ * is loaded first) it is read only once `ready` settles.
+ */
+export function lazyStreams(host: () => EngineHost, rt: Runtime, ready?: Promise<unknown>): LazyStreams {
   let gs: GroupStreams | undefined;
-  /** The loaded streams' extension (`{}` if the chunk failed to load). */
-  let real: EngineExtension | undefined;
-  /** Until then, what arrived for them, in order: fragments, and the errors of lost sessions. */
+  /** The chunk loaded, or failed to. */
+  let settled = false;
+  /** Until then, what arrived for the streams, in order: fragments, and the errors of lost sessions. */
   const early: Array<GroupDataMessage | Error> = [];
   /** `onGroupStream` calls made while the chunk loads. */
   const waiting: Array<(gs: GroupStreams) => void> = [];
-  host.addExtension({
-    onMessage(m) {
-      if (real) return real.onMessage?.(m) as boolean;
-      // Only fragments matter before: no writer exists yet (control frames' result is unused).
-      if (m.kind !== "groupData" || !m.stream) return false;
-      if (early.length < GROUP_STREAM_MAX_EARLY) early.push(m);
-      return true;
-    },
-    onLinkUp: (info) => real?.onLinkUp?.(info),
-    onSessionLost(error) {
-      if (real) real.onSessionLost?.(error);
-      else if (!(early.at(-1) instanceof Error)) early.push(error);
-    },
-  });
-  const loaded = import("./streams.js").then(
-    (m) => {
-      const x = (gs = m.groupStreams(host, rt, { checkContent, deferred, AbortError, GroupStreamError })).x;
+  let off = (): void => {};
+  // Only fragments matter before: no writer exists yet (control frames' result is unused).
+  const buffer = (): unknown =>
+    (off = host().addExtension({
+      onMessage: (m) => m.kind === "groupData" && !!m.stream && (early.length < GROUP_STREAM_MAX_EARLY && early.push(m), true),
+      onSessionLost: (error) => void (early.at(-1) instanceof Error || early.push(error)),
+    }));
+  ready ? ready.then(buffer, () => {}) : buffer();
+  const done = (): void => {
+    settled = true;
+    off(); // once loaded, the streams' own extension takes over; if the chunk failed, fragments are group messages again
+    early.length = waiting.length = 0;
+  };
+  const loaded = Promise.all([import("./streams.js"), ready]).then(
+    ([m]) => {
+      const h = host();
+      const x = (gs = m.groupStreams(h, rt, { checkContent, deferred, AbortError, GroupStreamError })).x;
+      h.addExtension(x);
       waiting.forEach((f) => f(gs!));
       early.forEach((e) => (e instanceof Error ? x.onSessionLost!(e) : x.onMessage!(e)));
-      early.length = waiting.length = 0;
-      real = x;
+      done();
       return gs;
     },
     (e: unknown) => {
       rt.logger.error(`group streams failed to load: ${e}`);
-      real = {};
-      early.length = waiting.length = 0;
+      done();
       throw e;
     },
   );
@@ -91,10 +94,11 @@ export function lazyStreams(host: EngineHost, rt: Runtime): LazyStreams {
         fromStart: o.handleFromStart === true,
         groups: o.groupNames && new Set(o.groupNames),
       };
-      if (gs) return gs.on(callback, ro, asyncDispose);
       let inner: GroupStreamSubscription | undefined;
       let closed = false;
-      waiting.push((s) => closed || (inner = s.on(callback, ro, asyncDispose)));
+      const sub = (s: GroupStreams): unknown => closed || (inner = s.on(callback, ro, asyncDispose));
+      if (gs) sub(gs);
+      else waiting.push(sub);
       const close = async (): Promise<void> => {
         closed = true;
         await inner?.close();
@@ -102,7 +106,7 @@ export function lazyStreams(host: EngineHost, rt: Runtime): LazyStreams {
       return {
         close,
         get isActive() {
-          return inner ? inner.isActive : !closed && !real;
+          return inner ? inner.isActive : !closed && !settled;
         },
         [asyncDispose]: close,
       };

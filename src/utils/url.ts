@@ -1,15 +1,12 @@
-/** Appends recovery parameters to the URL the connection was made with. */
+const TOKEN = "access(?:_|%5f)token";
+const RECOVERY = "awps_connection_id|awps_reconnection_token";
+
+/** Appends recovery parameters to the URL the connection was made with (without its own, or a fragment). */
 export function recoveryUrl(baseUrl: string, connectionId: string, reconnectionToken: string): string {
-  const hash = baseUrl.indexOf("#");
-  const base = hash >= 0 ? baseUrl.slice(0, hash) : baseUrl;
-  const cleaned = base
-    .replace(/([?&])(awps_connection_id|awps_reconnection_token)=[^&]*&?/g, "$1")
-    .replace(/[?&]$/, "");
+  const cleaned = withoutParams(baseUrl.split("#")[0]!, RECOVERY);
   const sep = cleaned.includes("?") ? "&" : "?";
   return `${cleaned}${sep}awps_connection_id=${encodeURIComponent(connectionId)}&awps_reconnection_token=${encodeURIComponent(reconnectionToken)}`;
 }
-
-const TOKEN = "access(?:_|%5f)token";
 
 /** The URL without the query parameters whose names `names` (a pattern) matches, every occurrence. */
 export function withoutParams(url: string, names: string): string {
@@ -25,4 +22,4 @@ export function withoutParams(url: string, names: string): string {
 export const withoutToken = (url: string): string => withoutParams(url, TOKEN);
 
 /** The URL without the access token and the recovery parameters: safe to keep and share. */
-export const withoutSessionParams = (url: string): string => withoutParams(url, `${TOKEN}|awps_connection_id|awps_reconnection_token`);
+export const withoutSessionParams = (url: string): string => withoutParams(url, `${TOKEN}|${RECOVERY}`);

@@ -1,7 +1,7 @@
 // Argument checks for the public API: a clear TypeError or RangeError, never a bad frame.
 import type { MessageContent } from "../types/messages.js";
 
-const DATA_TYPES: unknown[] = ["text", "json", "binary", "protobuf"];
+export const DATA_TYPES: unknown[] = ["text", "json", "binary", "protobuf"];
 
 export function checkGroup(group: unknown): asserts group is string {
   if (typeof group !== "string") throw new TypeError("group name must be a string");

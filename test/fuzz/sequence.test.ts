@@ -64,7 +64,7 @@ describe("SequenceAcker", () => {
         const acks: number[] = [];
         let writeFails = false;
         const acker = new SequenceAcker(t.timers, {
-          write: (m) => {
+          sendRaw: (m) => {
             if (writeFails) return false;
             acks.push((m as { sequenceId: number }).sequenceId);
             return true;
@@ -125,7 +125,7 @@ describe("SequenceAcker", () => {
     fc.assert(
       fc.property(fc.array(fc.array(fc.integer({ min: 1, max: 200 }), { maxLength: 40 }), { maxLength: 5 }), (connections) => {
         const t = manualTimers();
-        const acker = new SequenceAcker(t.timers, { write: () => true });
+        const acker = new SequenceAcker(t.timers, { sendRaw: () => true });
         for (const ids of connections) {
           acker.reset();
           expect(t.count).toBe(0);

@@ -3,7 +3,9 @@
 // what the worker sends them (a message still on its way when the page goes).
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import type { Runtime } from "../../src/core/runtime.js";
+import { SHARED_DEPS } from "../../src/client.js";
 import * as lib from "../../src/index.js";
+import { provide } from "../../src/shared/deps.js";
 import type { Locks, SharePlatform } from "../../src/shared/platform.js";
 import { SharedTabEngine } from "../../src/shared/tab-client.js";
 import type { MessagePortLike, SharedWorkerLike } from "../../src/shared/worker-boot.js";
@@ -103,6 +105,7 @@ export function workerTab(o: {
     onPageShow: () => () => {},
   };
   const protocol = lib.WebPubSubJsonReliableProtocol();
+  provide(SHARED_DEPS); // what sharedEngine() does before it makes a SharedTabEngine
   const engine = new SharedTabEngine({
     key: o.key,
     platform,

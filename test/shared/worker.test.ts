@@ -8,6 +8,8 @@ import * as lib from "../../src/index.js";
 import { defaultRuntime } from "../../src/platform/default-runtime.js";
 import type { Locks, SharePlatform } from "../../src/shared/platform.js";
 import { SharedTabEngine } from "../../src/shared/tab-client.js";
+import { SHARED_DEPS } from "../../src/client.js";
+import { provide } from "../../src/shared/deps.js";
 import { hostWorker, type WorkerScope } from "../../src/shared/worker-host.js";
 import { connectWorker, WORKER_READY_TIMEOUT_MS, type WorkerLinkConfig } from "../../src/shared/worker-link.js";
 import type { MessagePortLike, SharedWorkerLike } from "../../src/shared/worker-boot.js";
@@ -60,6 +62,7 @@ function tab(ctor: Ctor, locks: Locks, getClientAccessUrl: () => Promise<string>
     onPageShow: () => () => {},
   };
   const protocol = lib.WebPubSubJsonReliableProtocol();
+  provide(SHARED_DEPS); // what sharedEngine() does before it makes a SharedTabEngine
   const engine = new SharedTabEngine({
     key: "k",
     platform,

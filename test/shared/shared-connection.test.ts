@@ -1,31 +1,19 @@
 // Shared connections in Node: several clients ("tabs") with the same shareConnection key,
 // a real local service, Node's BroadcastChannel and an in-memory Web Locks API.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../emulator/index.js";
+import { describe, expect, it } from "vitest";
 import { WebPubSubClient } from "../../src/index.js";
-import { FakeLocks, FakeSessionStorage } from "./fake-locks.js";
+import type { Emulator } from "../../emulator/index.js";
+import type { FakeSessionStorage } from "./fake-locks.js";
+import { tabsEnv } from "./tabs-env.js";
 
 
 const HUB = "share";
-let emu: Emulator;
-const clients: WebPubSubClient[] = [];
-let n = 0;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  Object.defineProperty(globalThis, "navigator", { value: { locks: new FakeLocks() }, configurable: true, writable: true });
-  Object.defineProperty(globalThis, "sessionStorage", { value: new FakeSessionStorage(), configurable: true, writable: true });
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.stop()));
-});
-afterAll(async () => {
-  await emu.close();
-});
+const env = tabsEnv("k");
+const { clients } = env;
 
 function tab(key: string): WebPubSubClient {
   const client = new WebPubSubClient(
-    { getClientAccessUrl: () => emu.getClientAccessUrl(HUB, { userId: "u", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] }) },
+    { getClientAccessUrl: () => env.emu.getClientAccessUrl(HUB, { userId: "u", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] }) },
     { shareConnection: key },
   );
   clients.push(client);
@@ -47,19 +35,19 @@ function until(check: () => boolean, what: string, client?: WebPubSubClient): Pr
       if (!check()) return;
       clearTimeout(timer);
       for (const c of clients) for (const ev of EVENTS) c.off(ev, test);
-      for (const ev of EMU_EVENTS) emu.events.off(ev, test);
+      for (const ev of EMU_EVENTS) env.emu.events.off(ev, test);
       resolve();
     };
     for (const c of client ? [client] : clients) for (const ev of EVENTS) c.on(ev, test);
-    for (const ev of EMU_EVENTS) emu.events.on(ev, test);
+    for (const ev of EMU_EVENTS) env.emu.events.on(ev, test);
     test();
   });
 }
 const EVENTS = ["group-message", "server-message", "connected", "recovered", "disconnected", "stopped"] as const;
 const EMU_EVENTS = ["connect", "disconnect", "recover", "drop"];
 
-const key = (): string => `k${++n}`;
-const live = (): ReturnType<Emulator["connections"]> => emu.connections(HUB).filter((c) => c.connected);
+const key = env.key;
+const live = (): ReturnType<Emulator["connections"]> => env.emu.connections(HUB).filter((c) => c.connected);
 
 describe("shareConnection", () => {
   it("three tabs share one connection and each gets every server message", async () => {
@@ -69,7 +57,7 @@ describe("shareConnection", () => {
     await Promise.all(tabs.map((t) => t.start()));
     expect(new Set(tabs.map((t) => t.connectionId)).size).toBe(1);
     expect(live()).toHaveLength(1);
-    await emu && (await fetchSend("all", "hello"));
+    await env.emu && (await fetchSend("all", "hello"));
     await until(() => got.every((g) => g.length === 1), "every tab to get the message");
     expect(got).toEqual([[["s", "hello"]], [["s", "hello"]], [["s", "hello"]]]);
   });
@@ -83,7 +71,7 @@ describe("shareConnection", () => {
     await a.joinGroup("g");
     await b.joinGroup("g");
     await b.joinGroup("only-b");
-    const groups = (): string[] => [...emu.connections(HUB).find((c) => c.connectionId === a.connectionId)!.groups].sort();
+    const groups = (): string[] => [...env.emu.connections(HUB).find((c) => c.connectionId === a.connectionId)!.groups].sort();
     expect(groups()).toEqual(["g", "only-b"]);
     await a.leaveGroup("g");
     expect(groups()).toEqual(["g", "only-b"]); // b still wants it
@@ -127,7 +115,7 @@ describe("shareConnection", () => {
   it("errors reach the tab that asked, as the classes and ids it expects; an abort is the tab's own", async () => {
     const k = key();
     const bare = (): WebPubSubClient => {
-      const c = new WebPubSubClient({ getClientAccessUrl: () => emu.getClientAccessUrl(HUB, { userId: "nobody" }) }, { shareConnection: k });
+      const c = new WebPubSubClient({ getClientAccessUrl: () => env.emu.getClientAccessUrl(HUB, { userId: "nobody" }) }, { shareConnection: k });
       clients.push(c);
       return c;
     };
@@ -171,7 +159,7 @@ describe("shareConnection", () => {
   it("operations in flight when the holder hands over are done exactly once (same ackIds on the next holder)", async () => {
     const k = key();
     const [a, b] = [tab(k), tab(k)];
-    const observer = new WebPubSubClient(await emu.getClientAccessUrl(HUB, { roles: ["webpubsub.joinLeaveGroup"] }));
+    const observer = new WebPubSubClient(await env.emu.getClientAccessUrl(HUB, { roles: ["webpubsub.joinLeaveGroup"] }));
     clients.push(observer);
     const seen: unknown[] = [];
     observer.on("group-message", (e) => seen.push(e.message.data));
@@ -180,7 +168,7 @@ describe("shareConnection", () => {
     await a.start();
     await b.start();
     // The service executes b's sends but their acks never reach the holder: they are in flight.
-    emu.faults.loseAcks(a.connectionId!, 30);
+    env.emu.faults.loseAcks(a.connectionId!, 30);
     const sends = Array.from({ length: 30 }, (_, i) => b.sendToGroup("watch", `s${i}`, "text"));
     await until(() => seen.length >= 30, "the observer to see all 30", observer);
     await a.stop(); // b takes over and sends the 30 again, with the same ackIds
@@ -223,7 +211,7 @@ describe("shareConnection", () => {
       await until(() => got1.length + got2.length >= 30, "all 30 messages across the reload", after);
       expect(after.connectionId).toBe(id);
       expect([...got1, ...got2]).toEqual(Array.from({ length: 30 }, (_, i) => ["s", `m${i + 1}`]));
-      expect(emu.connections(HUB).find((c) => c.connectionId === id)?.groups).toEqual(["room"]);
+      expect(env.emu.connections(HUB).find((c) => c.connectionId === id)?.groups).toEqual(["room"]);
     } finally {
       delete g.addEventListener;
       delete g.removeEventListener;
@@ -253,7 +241,7 @@ describe("shareConnection", () => {
   it("when the shared connection ends for good, every tab hears disconnected once, then stopped", async () => {
     const k = key();
     const make = (): WebPubSubClient => {
-      const c = new WebPubSubClient({ getClientAccessUrl: () => emu.getClientAccessUrl(HUB) }, { shareConnection: k, autoReconnect: false });
+      const c = new WebPubSubClient({ getClientAccessUrl: () => env.emu.getClientAccessUrl(HUB) }, { shareConnection: k, autoReconnect: false });
       clients.push(c);
       return c;
     };
@@ -265,7 +253,7 @@ describe("shareConnection", () => {
       for (const ev of ["disconnected", "stopped"] as const) c.on(ev, () => events.push(ev));
       return events;
     });
-    emu.faults.close(a.connectionId!, 1008, "gone");
+    env.emu.faults.close(a.connectionId!, 1008, "gone");
     await until(() => a.state === "stopped" && b.state === "stopped", "both tabs to stop");
     expect(seen).toEqual([["disconnected", "stopped"], ["disconnected", "stopped"]]);
   });
@@ -291,7 +279,7 @@ describe("shareConnection", () => {
 /** Sends through the service's REST API as the application server would. */
 async function fetchSend(target: string, text: string): Promise<void> {
   const { WebPubSubServiceClient } = await import("@azure/web-pubsub");
-  const svc = new WebPubSubServiceClient(emu.connectionString, HUB, { allowInsecureConnection: true });
+  const svc = new WebPubSubServiceClient(env.emu.connectionString, HUB, { allowInsecureConnection: true });
   const opts = { contentType: "text/plain" as const };
   if (target === "all") await svc.sendToAll(text, opts);
   else if (target.startsWith("group:")) await svc.group(target.slice(6)).sendToAll(text, opts);

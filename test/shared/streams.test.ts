@@ -3,43 +3,28 @@
 // Locks API. Each tab writes and reads streams as an unshared client would: acks reach the
 // tab that opened the stream, fragments reach the tabs in the group, and a stream survives a
 // drop of the shared socket and a change of holder with every fragment once, in order.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../emulator/index.js";
+import { describe, expect, it } from "vitest";
 import { WebPubSubClient, type GroupStream, type GroupStreamMessage } from "../../src/index.js";
 import { WebPubSubProtobufReliableProtocol } from "../../src/protobuf/index.js";
 import { PUBLISHER_GONE } from "../../src/shared/holder-streams.js";
-import { FakeLocks, FakeSessionStorage } from "./fake-locks.js";
+import { tabsEnv } from "./tabs-env.js";
 
 const HUB = "sstreams";
 const ROLES = ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"];
-let emu: Emulator;
-const clients: WebPubSubClient[] = [];
-let n = 0;
+const env = tabsEnv("s");
+const { clients } = env;
 
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  Object.defineProperty(globalThis, "navigator", { value: { locks: new FakeLocks() }, configurable: true, writable: true });
-  Object.defineProperty(globalThis, "sessionStorage", { value: new FakeSessionStorage(), configurable: true, writable: true });
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.stop()));
-  (globalThis as unknown as { sessionStorage: FakeSessionStorage }).sessionStorage.map.clear();
-});
-afterAll(async () => {
-  await emu.close();
-});
-
-const key = (): string => `s${++n}`;
+const key = env.key;
 
 function tab(k: string, options: object = {}): WebPubSubClient {
-  const c = new WebPubSubClient({ getClientAccessUrl: () => emu.getClientAccessUrl(HUB, { userId: "u", roles: ROLES }) }, { shareConnection: k, ...options });
+  const c = new WebPubSubClient({ getClientAccessUrl: () => env.emu.getClientAccessUrl(HUB, { userId: "u", roles: ROLES }) }, { shareConnection: k, ...options });
   clients.push(c);
   return c;
 }
 
 /** A client of its own (not shared), in `group`: sees what the service publishes there. */
 async function observer(group: string): Promise<Reader> {
-  const c = new WebPubSubClient(await emu.getClientAccessUrl(HUB, { userId: "o", roles: ROLES }));
+  const c = new WebPubSubClient(await env.emu.getClientAccessUrl(HUB, { userId: "o", roles: ROLES }));
   clients.push(c);
   const r = reader(c);
   await c.start();
@@ -114,7 +99,7 @@ describe("group streams on a shared connection", () => {
     expect(await ra.streams.get("w1")!.done).toBe("ended");
     expect((await watch.finished("w1")).data).toEqual(range(1, 150));
     expect(ra.groupMessages).toEqual([]); // fragments are not also group messages
-    expect(emu.connections(HUB).filter((c) => c.connected)).toHaveLength(2); // the shared one and the observer
+    expect(env.emu.connections(HUB).filter((c) => c.connected)).toHaveLength(2); // the shared one and the observer
   });
 
   it("two tabs write streams at once; each gets its own acks and every fragment is published once, in order", async () => {
@@ -173,7 +158,7 @@ describe("group streams on a shared connection", () => {
     for (const i of range(1, 20)) await w.write(i, "json");
     await watch.has("d", 5);
     const recovered = new Promise<void>((r) => b.once("recovered", () => r()));
-    emu.faults.drop(a.connectionId!);
+    env.emu.faults.drop(a.connectionId!);
     for (const i of range(21, 60)) await w.write(i, "json"); // the link is down for part of these
     await recovered;
     await w.end();
@@ -246,7 +231,7 @@ describe("group streams on a shared connection", () => {
     await w.write("1", "text");
     await rb.has("l", 1);
     const failed = new Promise((r) => w.onError(r));
-    emu.faults.close(a.connectionId!, 1008, "gone");
+    env.emu.faults.close(a.connectionId!, 1008, "gone");
     const error = (await failed) as { name: string; acknowledged?: number };
     expect(error).toMatchObject({ name: "SessionLost", streamId: "l" });
     expect(error.acknowledged).toBeLessThanOrEqual(1);

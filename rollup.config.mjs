@@ -33,6 +33,15 @@ const browserSwap = () => ({
   },
 });
 
+/** The Node build's `./base64` is its `.node.ts` twin (Buffer's codec), which re-exports the rest. */
+const nodeSwap = () => ({
+  name: "node-swap",
+  async resolveId(source, importer, options) {
+    if (!/\/base64(\.js)?$/.test(source) || importer?.endsWith("base64.node.ts")) return null;
+    return this.resolve(source.replace(/(\.js)?$/, ".node.ts"), importer, { ...options, skipSelf: true });
+  },
+});
+
 /**
  * shareConnection's SharedWorker in the browser ESM/CJS build: `./worker-start` becomes its
  * `.browser.ts` twin (a module worker started from `new URL("./shared-worker.mjs",
@@ -127,7 +136,7 @@ const umdTypes = () => ({
 });
 
 export default [
-  entry("src/index.ts", "dist", "index", [ts()], nodeExternal),
+  entry("src/index.ts", "dist", "index", [nodeSwap(), ts()], nodeExternal),
   entry("src/index.ts", "dist/browser", "index", [moduleWorker(), ...native()]),
   // shareConnection's module SharedWorker (see moduleWorker): self-contained, beside the chunk.
   {

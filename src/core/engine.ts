@@ -98,11 +98,8 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
 
   // ---- public lifecycle ------------------------------------------------------------
 
-  /**
-   * Connects. With `restore` (snapshot.ts: it puts another engine's session in this one's),
-   * first tries to recover that session instead of making a new one.
-   */
-  async start(signal?: AbortSignalLike, restore?: () => void): Promise<void> {
+  /** Connects: a brand-new connection through the credential. */
+  async start(signal?: AbortSignalLike): Promise<void> {
     if (this.state !== "stopped") {
       throw new Error(`start() needs a stopped client; it is ${this.state}`);
     }
@@ -112,7 +109,6 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
     this.#subscribeNetwork();
     const off = onAbort(signal, () => run.end(new AbortError()));
     try {
-      if (restore && (await this.#resume(run, restore))) return;
       await this.#opener.connect(run, signal);
     } catch (error) {
       if (run === this.#run) {
@@ -164,19 +160,6 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
     const sent = this.linkUp && this.#opener.link!.send(frame);
     if (sent && answered) this.keepAlive.expect();
     return sent;
-  }
-
-  /** Tries to recover a restored session; false when the service refused it. */
-  async #resume(run: Run, restore: () => void): Promise<boolean> {
-    restore();
-    try {
-      await this.#opener.confirmed(this.#recoveryUrl(), true, run);
-      return true;
-    } catch (error) {
-      if (run !== this.#run) throw error;
-      this.#forgetSession();
-      return false;
-    }
   }
 
   // ---- link up / down ----------------------------------------------------------------

@@ -36,26 +36,3 @@ export interface EngineExtension {
   /** The session is gone for good (a new connection will follow, or the client stopped). */
   onSessionLost?(error: Error): void;
 }
-
-/**
- * What a session needs to be recovered by another engine (another tab, or this page after
- * a reload). It never holds an access token.
- */
-export interface SessionSnapshot {
-  /** Client access URL with any `access_token` removed; recovery adds its own parameters. */
-  url: string;
-  protocol: string;
-  connectionId: string;
-  reconnectionToken: string;
-  userId?: string;
-  /** The largest sequence id delivered to the application. */
-  lastSequenceId: number;
-  /** Groups the client asked to be in (auto-rejoin memory). */
-  groups: string[];
-  /** ackIds already used on this connection, so automatic ids never repeat them. */
-  usedAckIds: number[];
-  /** Operations not yet acknowledged, with their ackIds, in order. */
-  pending: WebPubSubMessage[];
-  /** Wall-clock ms when the snapshot was taken (the service keeps a session ≥ 30 s). */
-  takenAt: number;
-}

@@ -1,4 +1,4 @@
-// Who the client is to the service: what a recovery needs (snapshot.ts hands it to another engine).
+// Who the client is to the service: what a recovery needs.
 import type { DisconnectedMessage } from "../types/messages.js";
 
 export interface Session {

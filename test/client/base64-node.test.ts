@@ -12,7 +12,7 @@ describe("base64: the Node build's Buffer codec agrees with btoa/atob", () => {
     for (const n of [0, 1, 2, 3, 4, 5, 63, 64, 65, 8191, 8192, 8193, 16384, 70000]) {
       const b = bytes(n);
       expect(node.encodeBase64(b), `length ${n}`).toBe(web.encodeBase64(b));
-      expect(node.encodeBase64(b.buffer)).toBe(web.encodeBase64(b.buffer));
+      expect(node.encodeBase64(b.buffer as ArrayBuffer)).toBe(web.encodeBase64(b.buffer as ArrayBuffer));
       const view = new DataView(b.buffer, Math.min(1, n), Math.max(0, n - 2));
       expect(node.encodeBase64(view)).toBe(web.encodeBase64(view));
     }

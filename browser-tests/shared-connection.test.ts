@@ -4,17 +4,13 @@
 // hidden) the tab elected with the Web Locks API relaying over BroadcastChannel.
 import { readFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextEmulatorEvent, startEnv, type Env } from "./support/harness.js";
-import { watchPage } from "./support/page-watch.mjs";
+import { watchedTabs } from "./support/watched-tabs.js";
 
 const HUB = "sharing";
 const file = (name: string): string => readFileSync(new URL(`./shared-pages/${name}`, import.meta.url), "utf8");
 let env: Env;
-let contexts: BrowserContext[] = [];
-const problems: string[][] = [];
-/** Console errors a test expects (a CSP violation report); any other one fails it. */
-let tolerated: RegExp[] = [];
 let keyN = 0;
 
 declare global {
@@ -49,29 +45,12 @@ beforeAll(async () => {
     },
   });
 });
-afterEach(async () => {
-  await Promise.all(contexts.map((c) => c.close().catch(() => {})));
-  contexts = [];
-  const all = problems.flat().filter((p) => !tolerated.some((re) => re.test(p)));
-  problems.length = 0;
-  tolerated = [];
-  expect(all, "console errors / uncaught exceptions in the pages").toEqual([]);
-});
 afterAll(() => env?.close());
+const watched = watchedTabs(() => env);
+const { newContext } = watched;
+const openTab = (context: BrowserContext, path = "/shared/page.html"): Promise<Page> => watched.openTab(context, path);
 
-async function newContext(init?: string): Promise<BrowserContext> {
-  const context = await env.browser.newContext();
-  if (init) await context.addInitScript(init);
-  contexts.push(context);
-  context.on("page", (p) => problems.push(watchPage(p, `tab ${context.pages().length}`)));
-  return context;
-}
 
-async function openTab(context: BrowserContext, path = "/shared/page.html"): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${env.web.url}${path}`);
-  return page;
-}
 
 async function start(page: Page, key: string): Promise<string> {
   const url = await env.emu.getClientAccessUrl(HUB, { userId: "tabs", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] });
@@ -317,7 +296,7 @@ describe.each(MODES)("$name", (mode) => {
 
 it("a page whose CSP forbids workers (worker-src 'none') quietly takes the Web Locks path: still one connection", async () => {
   const key = `k${++keyN}`;
-  tolerated = [/Content Security Policy|worker-src/i]; // the browser reports the refused worker
+  watched.tolerate(/Content Security Policy|worker-src/i); // the browser reports the refused worker
   const context = await newContext();
   const tabs = [await openTab(context, "/shared/no-workers.html"), await openTab(context, "/shared/no-workers.html")];
   expect(await tabs[0].evaluate(() => typeof (window as { SharedWorker?: unknown }).SharedWorker)).toBe("function");

@@ -3,18 +3,15 @@
 // natively (the worker is the module script chunks/shared-worker.mjs beside the chunk). Each
 // page says which path it took (the client's logger), and the service counts connections.
 import { readFileSync } from "node:fs";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextEmulatorEvent, startEnv, type Env } from "./support/harness.js";
-import { watchPage } from "./support/page-watch.mjs";
+import { watchedTabs } from "./support/watched-tabs.js";
 
 const HUB = "sharingWorker";
 const file = (name: string): string => readFileSync(new URL(`./shared-pages/${name}`, import.meta.url), "utf8");
 const NO_WORKERS = `<head>\n    <meta http-equiv="Content-Security-Policy" content="worker-src 'none'" />`;
 let env: Env;
-let contexts: BrowserContext[] = [];
-const problems: string[][] = [];
-let tolerated: RegExp[] = [];
 let keyN = 0;
 
 beforeAll(async () => {
@@ -27,28 +24,11 @@ beforeAll(async () => {
     },
   });
 });
-afterEach(async () => {
-  await Promise.all(contexts.map((c) => c.close().catch(() => {})));
-  contexts = [];
-  const all = problems.flat().filter((p) => !tolerated.some((re) => re.test(p)));
-  problems.length = 0;
-  tolerated = [];
-  expect(all, "console errors / uncaught exceptions in the pages").toEqual([]);
-});
 afterAll(() => env?.close());
+const watched = watchedTabs(() => env);
+const { newContext, openTab } = watched;
 
-async function newContext(): Promise<BrowserContext> {
-  const context = await env.browser.newContext();
-  contexts.push(context);
-  context.on("page", (p) => problems.push(watchPage(p, `tab ${context.pages().length}`)));
-  return context;
-}
 
-async function openTab(context: BrowserContext, path: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${env.web.url}${path}`);
-  return page;
-}
 
 type Log = Array<[string, string, unknown]>;
 const log = (page: Page): Promise<Log> => page.evaluate(() => (window as unknown as { shared: { log(): Log } }).shared.log());
@@ -105,7 +85,7 @@ it("native ESM page: three tabs share one connection, held by the module SharedW
 
 it("native ESM page whose CSP forbids workers quietly takes the Web Locks path: still one connection", async () => {
   const key = `k${++keyN}`;
-  tolerated = [/Content Security Policy|worker-src/i];
+  watched.tolerate(/Content Security Policy|worker-src/i);
   const context = await newContext();
   const tabs = [await openTab(context, "/shared/esm-no-workers.html"), await openTab(context, "/shared/esm-no-workers.html")];
   const id = await start(tabs[0], key);
@@ -144,7 +124,7 @@ describe.each([
 ])("mixed paths, $first first", ({ order, took }) => {
   it("a tab on the Web Locks path (CSP forbids workers) and a tab on the SharedWorker path share one connection", async () => {
     const key = `k${++keyN}`;
-    tolerated = [/Content Security Policy|worker-src/i];
+    watched.tolerate(/Content Security Policy|worker-src/i);
     const context = await newContext();
     const tabs = [await openTab(context, order[0]), await openTab(context, order[1])];
     const id = await start(tabs[0], key);
@@ -160,7 +140,7 @@ describe.each([
 
 it("mixed paths: the worker's last tab closes (the browser ends the worker): the Web Locks tab takes the same session over", async () => {
   const key = `k${++keyN}`;
-  tolerated = [/Content Security Policy|worker-src/i];
+  watched.tolerate(/Content Security Policy|worker-src/i);
   const context = await newContext();
   const [viaWorker, viaLocks] = [await openTab(context, "/shared/esm.html"), await openTab(context, "/shared/esm-no-workers.html")];
   const id = await start(viaWorker, key);

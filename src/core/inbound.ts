@@ -53,8 +53,10 @@ function onMessage(h: InboundHost, link: Link, m: WebPubSubMessage): void {
     case "serverData":
       if (h.reliable && m.sequenceId !== undefined && !h.acker.accept(m.sequenceId)) return;
       if (h.extensions.tell("onMessage", m)) return;
-      if (m.kind === "groupData") h.emit("group-message", { message: m });
-      else h.emit("server-message", { message: m });
+      // A stream's fragments belong to the streams (issue 11), never to group-message, even
+      // in a client that reads no streams (they are dropped there).
+      if (m.kind !== "groupData") h.emit("server-message", { message: m });
+      else if (!m.stream) h.emit("group-message", { message: m });
       return;
     case "ack":
       h.outbox.onAck(m);

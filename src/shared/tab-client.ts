@@ -353,7 +353,8 @@ export class SharedTabEngine implements EngineHost {
       this.#maxSeq = seq;
     }
     if (message.kind === "groupData") {
-      if (this.#joined.has(message.group) && !this.#streams.data(message as never)) this.#emit("group-message", { message: message as never });
+      // a stream's fragments are never group messages, as on a client of its own (inbound.ts)
+      if (this.#joined.has(message.group) && !this.#streams.data(message as never) && !message.stream) this.#emit("group-message", { message: message as never });
     } else if (!this.#streams.data(message as never)) this.#emit("server-message", { message: message as never });
   }
 

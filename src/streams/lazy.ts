@@ -60,7 +60,7 @@ export function lazyStreams(host: () => EngineHost, rt: Runtime, ready?: Promise
   ready ? ready.then(buffer, () => {}) : buffer();
   const done = (): void => {
     settled = true;
-    off(); // once loaded, the streams' own extension takes over; if the chunk failed, fragments are group messages again
+    off(); // once loaded, the streams' own extension takes over; if the chunk failed, fragments are dropped (inbound.ts)
     early.length = waiting.length = 0;
   };
   const loaded = Promise.all([import("./streams.js"), ready]).then(

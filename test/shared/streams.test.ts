@@ -148,6 +148,27 @@ describe("group streams on a shared connection", () => {
     expect([...rc.streams.keys()]).toEqual(["s2"]);
   });
 
+  it("a tab that reads no streams does not get their fragments as group-messages; the group's other messages it does", async () => {
+    const k = key();
+    const [a, b] = [tab(k), tab(k)];
+    const seen: unknown[] = [];
+    const plain = new Promise<void>((resolve) =>
+      b.on("group-message", (e) => {
+        seen.push(e.message.data);
+        if (e.message.data === "plain") resolve();
+      }),
+    );
+    await a.start();
+    await b.start();
+    await b.joinGroup("g");
+    const w = await a.openGroupStream("g", { streamId: "quiet" });
+    await w.write("fragment", "text");
+    await w.end();
+    await a.sendToGroup("g", "plain", "text"); // after the stream's end, on the same connection: in order
+    await plain;
+    expect(seen).toEqual(["plain"]);
+  });
+
   it("a drop of the shared socket mid-stream: the writer tab resends from expectedSequenceId, every fragment once, in order", async () => {
     const k = key();
     const [a, b] = [tab(k), tab(k)];

@@ -290,10 +290,14 @@ describe("group stream reader", () => {
     expect(datas(socket)).toEqual([{ type: "streamData", streamId: "s", streamSequenceId: 1, dataType: "text", data: "next" }]);
   });
 
-  it("a client that never used streams gets fragments as group-messages, as the official client does", async () => {
+  it("a client that never used streams does not raise fragments as group-messages; other group messages still are", async () => {
     const { socket, events } = await liveClient(rt, URL_);
     deliver(socket, frag(1, "a"));
-    expect(events.filter(([n]) => n === "group-message").map(([, e]) => [e.message.data, e.message.stream])).toEqual([["a", { streamId: "s", streamSequenceId: 1 }]]);
+    deliver(socket, frag(2, undefined, { endOfStream: true }));
+    const plain = frag(0, "plain") as Record<string, unknown>;
+    delete plain.stream;
+    deliver(socket, plain);
+    expect(events.filter(([n]) => n === "group-message").map(([, e]) => e.message.data)).toEqual(["plain"]);
   });
 
   it("a lost session ends its inbound streams with SessionLost", async () => {

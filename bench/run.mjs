@@ -8,7 +8,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 import { measureBundle } from "./bundle-size.mjs";
 import { KINDS } from "./adapters.mjs";
 import { runProtobufRows } from "./protobuf.mjs";

@@ -3,7 +3,6 @@
 // service, total JS heap the clients add across the tabs, and messages delivered per second
 // per tab while the server publishes the same stream to every tab.
 // Run: `npm run bench:shared` (builds first). Env: SHARED_TABS (10), SHARED_MESSAGES (3000).
-import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";

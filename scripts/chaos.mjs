@@ -52,7 +52,7 @@ const log = (line) => console.log(line);
 
 const chaos = await importTs("test/chaos/scenario.ts", "chaos");
 const flapping = await importTs("test/chaos/flapping.ts", "chaos-flapping");
-if (!chaos.CHAOS_PROTOCOLS[a.protocol]) fail(`--protocol must be one of ${Object.keys(chaos.CHAOS_PROTOCOLS).join(", ")}`);
+if (!chaos.isChaosProtocol(a.protocol)) fail(`--protocol must be one of ${Object.keys(chaos.CHAOS_PROTOCOLS).join(", ")}`);
 const adapters = a.client === "both" ? [chaos.oursAdapter, chaos.officialAdapter] : [a.client === "ours" ? chaos.oursAdapter : chaos.officialAdapter];
 const run = async (fn) => {
   if (a.sequential) {

@@ -40,7 +40,7 @@ import { watchAbandoned } from "./abandoned";
 import { CHAOS_PROTOCOLS, type ChaosProtocol } from "./protocols";
 import { settleDeliveries } from "./settle.js";
 
-export { CHAOS_PROTOCOLS, type ChaosProtocol } from "./protocols";
+export { CHAOS_PROTOCOLS, isChaosProtocol, type ChaosProtocol } from "./protocols";
 
 // ---- seeded randomness ------------------------------------------------------------------
 

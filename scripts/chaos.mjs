@@ -65,45 +65,40 @@ const run = async (fn) => {
 const how = adapters.length > 1 ? (a.sequential ? " (one after the other)" : " (side by side, each on its own emulator)") : "";
 console.log(`chaos: seed ${seed} (replay with --seed ${seed}); scenario ${a.scenario}; protocol ${a.protocol}; clients: ${adapters.map((x) => x.name).join(", ")}${how}`);
 
+// Each scenario: its options (checked before anything runs), its runner and its printers.
+const SCENARIOS = {
+  random: () => {
+    const o = {
+      seconds: int("seconds", a.seconds ?? "300", 1),
+      receivers: int("receivers", a.receivers ?? "4", 1),
+      publishers: int("publishers", a.publishers, 1),
+      faultMinMs: int("fault-min", a["fault-min"], 1),
+      faultMaxMs: int("fault-max", a["fault-max"], 1),
+    };
+    if (o.faultMaxMs < o.faultMinMs) fail("--fault-max must be >= --fault-min");
+    return { title: "random faults", verdict: "random faults", options: o, run: chaos.runChaos, format: chaos.formatReport, compare: chaos.formatComparison, failed: chaos.chaosFailed };
+  },
+  flapping: () => {
+    const o = {
+      seconds: int("seconds", a.seconds ?? "60", 1),
+      receivers: int("receivers", a.receivers ?? "3", 1),
+      ratePerSec: int("rate", a.rate, 1),
+      cutMinMs: int("cut-min", a["cut-min"], 1),
+      cutMaxMs: int("cut-max", a["cut-max"], 1),
+    };
+    if (o.cutMaxMs < o.cutMinMs) fail("--cut-max must be >= --cut-min");
+    return { title: "sustained flapping", verdict: "flapping", options: o, run: flapping.runFlapping, format: flapping.formatFlapping, compare: flapping.formatFlappingComparison, failed: flapping.flappingFailed };
+  },
+};
+const scenarios = (a.scenario === "both" ? ["random", "flapping"] : [a.scenario]).map((name) => SCENARIOS[name]());
+
 const verdicts = [];
-if (a.scenario === "random" || a.scenario === "both") {
-  const common = {
-    seed,
-    protocol: a.protocol,
-    seconds: int("seconds", a.seconds ?? "300", 1),
-    receivers: int("receivers", a.receivers ?? "4", 1),
-    publishers: int("publishers", a.publishers, 1),
-    faultMinMs: int("fault-min", a["fault-min"], 1),
-    faultMaxMs: int("fault-max", a["fault-max"], 1),
-    log,
-  };
-  if (common.faultMaxMs < common.faultMinMs) fail("--fault-max must be >= --fault-min");
-  const reports = await run((adapter) => chaos.runChaos({ ...common, adapter }));
-  for (const r of reports) console.log(`\n${chaos.formatReport(r)}`);
-  console.log(`\nrandom faults, side by side:\n${chaos.formatComparison(reports)}`);
+for (const s of scenarios) {
+  const reports = await run((adapter) => s.run({ seed, protocol: a.protocol, ...s.options, log, adapter }));
+  for (const r of reports) console.log(`\n${s.format(r)}`);
+  console.log(`\n${s.title}, side by side:\n${s.compare(reports)}`);
   const ours = reports.find((r) => r.client === "ours");
-  if (ours) {
-    const failed = ours.abandonedSessions || ours.lost || ours.duplicated || ours.outOfOrder || ours.unexpectedSessionEnds || !ours.settled || ours.required === 0;
-    verdicts.push(`random faults: ours ${failed ? "FAILED" : "PASSED"}`);
-  }
-}
-if (a.scenario === "flapping" || a.scenario === "both") {
-  const common = {
-    seed,
-    protocol: a.protocol,
-    seconds: int("seconds", a.seconds ?? "60", 1),
-    receivers: int("receivers", a.receivers ?? "3", 1),
-    ratePerSec: int("rate", a.rate, 1),
-    cutMinMs: int("cut-min", a["cut-min"], 1),
-    cutMaxMs: int("cut-max", a["cut-max"], 1),
-    log,
-  };
-  if (common.cutMaxMs < common.cutMinMs) fail("--cut-max must be >= --cut-min");
-  const reports = await run((adapter) => flapping.runFlapping({ ...common, adapter }));
-  for (const r of reports) console.log(`\n${flapping.formatFlapping(r)}`);
-  console.log(`\nsustained flapping, side by side:\n${flapping.formatFlappingComparison(reports)}`);
-  const ours = reports.find((r) => r.client === "ours");
-  if (ours) verdicts.push(`flapping: ours ${flapping.flappingFailed(ours) ? "FAILED" : "PASSED"}`);
+  if (ours) verdicts.push(`${s.verdict}: ours ${s.failed(ours) ? "FAILED" : "PASSED"}`);
 }
 const failed = verdicts.some((v) => v.endsWith("FAILED"));
 if (verdicts.length) console.log(`\n${verdicts.join("; ")} (zero abandoned sessions, lost, duplicated, out of order and unexpected session ends required)`);

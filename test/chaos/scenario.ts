@@ -667,6 +667,11 @@ export function formatReport(r: ChaosReport): string {
   return lines.join("\n");
 }
 
+/** What `npm run chaos` fails ours on: anything abandoned, lost, doubled, reordered or ended unexpectedly, no settle, or no traffic owed at all. */
+export function chaosFailed(r: ChaosReport): boolean {
+  return r.abandonedSessions > 0 || r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0 || r.unexpectedSessionEnds > 0 || !r.settled || r.required === 0;
+}
+
 /** Ours beside the official client, same seed. */
 export function formatComparison(reports: ChaosReport[]): string {
   return table([

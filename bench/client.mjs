@@ -1,29 +1,13 @@
 // One measurement of one client, in a fresh process: `node --expose-gc bench/client.mjs <kind> <task>`.
 // Talks to the service through run.mjs (IPC), and ends by sending { result }.
 import { loadClient } from "./adapters.mjs";
+import { reportFromChild } from "./child.mjs";
+import { service } from "./service-rpc.mjs";
 
 const [kind, task] = process.argv.slice(2);
 const now = () => performance.now();
 const wall = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-let rpcId = 0;
-const waiting = new Map();
-process.on("message", (msg) => {
-  const w = waiting.get(msg.rpc);
-  if (!w) return;
-  waiting.delete(msg.rpc);
-  if (msg.error) w.reject(new Error(msg.error));
-  else w.resolve(msg.result);
-});
-/** Calls a command of the service process (bench/service.mjs). */
-function service(cmd, args) {
-  const rpc = ++rpcId;
-  return new Promise((resolve, reject) => {
-    waiting.set(rpc, { resolve, reject });
-    process.send({ rpc, cmd, args });
-  });
-}
 
 const connect = await loadClient(kind);
 const url = await service("url");
@@ -178,9 +162,4 @@ const tasks = {
   },
 };
 
-try {
-  const result = await tasks[task]();
-  process.send({ result }, () => process.exit(0));
-} catch (e) {
-  process.send({ error: String(e?.stack ?? e) }, () => process.exit(1));
-}
+await reportFromChild(() => tasks[task]());

@@ -3,28 +3,14 @@
 // The service pushes the payload as fast as sequence acks allow; the result is the receive rate,
 // client CPU per message, and WebSocket payload bytes per message, counted on the socket.
 import WebSocket from "ws";
+import { reportFromChild } from "./child.mjs";
 import { RawClient } from "./raw-client.mjs";
+import { service } from "./service-rpc.mjs";
 
 const [kind, payload] = process.argv.slice(2);
 const TOTAL = Number(process.env.PB_BENCH_TOTAL ?? 30_000);
 const MAX_MS = Number(process.env.PB_BENCH_MS ?? 3000);
 const now = () => performance.now();
-
-let rpcId = 0;
-const waiting = new Map();
-process.on("message", (m) => {
-  const w = waiting.get(m.rpc);
-  if (!w) return;
-  waiting.delete(m.rpc);
-  if (m.error) w.reject(new Error(m.error));
-  else w.resolve(m.result);
-});
-const service = (cmd, args) =>
-  new Promise((resolve, reject) => {
-    const rpc = ++rpcId;
-    waiting.set(rpc, { resolve, reject });
-    process.send({ rpc, cmd, args });
-  });
 
 const counter = { bytes: 0 };
 /** `ws` that counts the payload bytes of every message it receives. */
@@ -50,7 +36,7 @@ async function connect(url) {
   return { connectionId: c.connectionId, onServer: (fn) => c.on("server-message", (e) => fn(e.message.data)), stop: () => c.stop() };
 }
 
-try {
+await reportFromChild(async () => {
   const c = await connect(await service("url"));
   let n = 0;
   let first = 0;
@@ -84,8 +70,5 @@ try {
   await service("stopPush", { connectionId: c.connectionId });
   await push;
   await c.stop();
-  const result = { rate: count / ((end - first) / 1000), cpuUs: (cpu.user + cpu.system) / count, bytesPerMsg: (bytes1 - bytes0) / count, count };
-  process.send({ result }, () => process.exit(0));
-} catch (e) {
-  process.send({ error: String(e?.stack ?? e) }, () => process.exit(1));
-}
+  return { rate: count / ((end - first) / 1000), cpuUs: (cpu.user + cpu.system) / count, bytesPerMsg: (bytes1 - bytes0) / count, count };
+});

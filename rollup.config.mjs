@@ -24,23 +24,26 @@ const ts = () => typescript({ tsconfig: "./tsconfig.build.json", outputToFilesys
 const nodeExternal = (id) =>
   id.startsWith("node:") || builtinModules.includes(id) || /^(ws|isomorphic-ws|mitt|protobufjs)(\/|$)/.test(id);
 
+/**
+ * Resolves `./<module>` (or `./<module>.js`) to its `<module><suffix>` twin, except from the
+ * twin itself (which may import what it stands in for).
+ */
+const twin = (name, module, suffix) => {
+  const pattern = new RegExp(`/${module}(\\.js)?$`);
+  return {
+    name,
+    async resolveId(source, importer, options) {
+      if (!pattern.test(source) || importer?.endsWith(`${module}${suffix}`)) return null;
+      return this.resolve(source.replace(/(\.js)?$/, suffix), importer, { ...options, skipSelf: true });
+    },
+  };
+};
+
 /** Points `./default-websocket` at its `.browser.ts` twin. */
-const browserSwap = () => ({
-  name: "browser-swap",
-  async resolveId(source, importer, options) {
-    if (!source.endsWith("/default-websocket") && !source.endsWith("/default-websocket.js")) return null;
-    return this.resolve(source.replace(/(\.js)?$/, ".browser.ts"), importer, { ...options, skipSelf: true });
-  },
-});
+const browserSwap = () => twin("browser-swap", "default-websocket", ".browser.ts");
 
 /** The Node build's `./base64` is its `.node.ts` twin (Buffer's codec), which re-exports the rest. */
-const nodeSwap = () => ({
-  name: "node-swap",
-  async resolveId(source, importer, options) {
-    if (!/\/base64(\.js)?$/.test(source) || importer?.endsWith("base64.node.ts")) return null;
-    return this.resolve(source.replace(/(\.js)?$/, ".node.ts"), importer, { ...options, skipSelf: true });
-  },
-});
+const nodeSwap = () => twin("node-swap", "base64", ".node.ts");
 
 /**
  * shareConnection's SharedWorker in the browser ESM/CJS build: `./worker-start` becomes its
@@ -50,11 +53,7 @@ const nodeSwap = () => ({
  * Locks path instead of carrying rollup's `require("url")` shim.
  */
 const moduleWorker = () => ({
-  name: "module-worker",
-  async resolveId(source, importer, options) {
-    if (!/\/worker-start(\.js)?$/.test(source)) return null;
-    return this.resolve(source.replace(/(\.js)?$/, ".browser.ts"), importer, { ...options, skipSelf: true });
-  },
+  ...twin("module-worker", "worker-start", ".browser.ts"),
   resolveImportMeta: (_property, { format }) => (format === "es" ? null : "undefined"),
 });
 

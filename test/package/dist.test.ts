@@ -130,6 +130,14 @@ describe("the built package", () => {
       if (spec.startsWith("node:")) continue;
       expect(pkg.dependencies, spec).toHaveProperty(`@types/${spec}`);
     }
+    // ... and so is every `/// <reference types="…" />` (today only "node", which the
+    // imports above, all `node:`, never check): a dependency or a dependency's dependency
+    const installed = (name: string): boolean =>
+      name in pkg.dependencies ||
+      Object.keys(pkg.dependencies).some((d) => name in (JSON.parse(file(`node_modules/${d}/package.json`)).dependencies ?? {}));
+    const referenced = [...file("dist/emulator/index.d.ts").matchAll(/^\/\/\/ <reference types="([^"]+)" \/>/gm)].map((m) => m[1]!);
+    expect(referenced).toContain("node");
+    for (const t of referenced) expect(installed(`@types/${t}`), `@types/${t}`).toBe(true);
   });
 
   it("the UMD file defines the WebPubSub global from a plain script", () => {

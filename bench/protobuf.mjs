@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { PAYLOADS } from "./protobuf-payloads.mjs";
 import { protobufEntrySize } from "./protobuf-size.mjs";
+import { median } from "./stats.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -23,12 +24,6 @@ const KINDS = ["protobuf", "json", "raw"];
 const LABEL = { protobuf: "ours, protobuf-reliable", json: "ours, JSON-reliable", raw: "raw ws (JSON-reliable)" };
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a");
-const median = (xs) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** The protobuf entry as an importable module: dist/protobuf when the build has it, else bundled from src. */
 async function protobufEntry() {

@@ -13,6 +13,7 @@ import { KINDS } from "./adapters.mjs";
 import { runProtobufRows } from "./protobuf.mjs";
 import { streamRows } from "./streams.mjs"; // group-stream row (issue 11)
 import { resilienceOnly, resilienceSection, runOnly } from "./resilience.mjs"; // issue 9 rows: bench/resilience.mjs
+import { median } from "./stats.mjs";
 if (resilienceOnly) process.exit(await runOnly(resilienceOnly)); // npm run bench -- --only flapping,blackhole,storm
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -155,13 +156,6 @@ function record(task, kind, r) {
       return put("rss", r.rss / 1024);
   }
 }
-
-const median = (xs) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 // ---- run -----------------------------------------------------------------------------------
 

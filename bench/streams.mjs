@@ -5,6 +5,7 @@
 // Each side runs in its own process; the service too.
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { median } from "./stats.mjs";
 
 const self = fileURLToPath(import.meta.url);
 const FRAGMENT = 16 * 1024;
@@ -129,13 +130,6 @@ async function once(service, kind, type) {
   const seconds = r.result.ms / 1000;
   return { fps: N / seconds, mbps: (N * FRAGMENT) / 1e6 / seconds, cpuUs: (r.result.cpuUs + w.result.cpuUs) / N, readerUs: r.result.cpuUs / N, writerUs: w.result.cpuUs / N };
 }
-
-const median = (xs) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Runs the stream rows; returns table lines in the format of bench/RESULTS.md. */
 export async function streamRows({ rounds = 3, log = console.log } = {}) {

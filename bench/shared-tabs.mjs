@@ -20,12 +20,12 @@ const CHUNK = 250; // published per step; the next step waits for the acks (serv
 const page = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">
 <script src="/webpubsub-client.umd.min.js"></script>
 <script>
-window.bench = { count: 0, first: 0, last: 0, async start(url, key) {
+window.bench = { count: 0, first: 0, last: 0, want: Infinity, reached: undefined, async start(url, key) {
   this.client = new WebPubSub.WebPubSubClient({ getClientAccessUrl: url }, key ? { shareConnection: key } : {});
-  this.client.on("server-message", () => { const t = performance.timeOrigin + performance.now(); if (this.count++ === 0) this.first = t; this.last = t; });
+  this.client.on("server-message", () => { const t = performance.timeOrigin + performance.now(); if (this.count++ === 0) this.first = t; this.last = t; if (this.count === this.want) this.reached(); });
   await this.client.start();
   return this.client.connectionId;
-}, until(n) { return new Promise((resolve) => { const check = () => this.count >= n ? resolve() : setTimeout(check, 20); check(); }); } };
+}, until(n) { return this.count >= n ? Promise.resolve() : new Promise((resolve) => { this.want = n; this.reached = resolve; }); } };
 </script>`;
 
 const emu = await startEmulator({ port: 0 });

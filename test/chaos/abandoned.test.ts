@@ -1,8 +1,10 @@
 // The abandoned-session oracle (abandoned.ts) must see a client that starts over while the
 // service still holds its session, and must not blame one whose session the service ended.
+import type { EventEmitter } from "node:events";
 import { afterEach, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../emulator/index";
 import { WebPubSubClient } from "../../src/index.js";
+import { nextEvent } from "../emulator/helpers";
 import { watchAbandoned } from "./abandoned";
 
 const HUB = "abandon";
@@ -23,9 +25,7 @@ async function connect(userId: string): Promise<WebPubSubClient> {
   return c;
 }
 
-function nextEvent(name: string): Promise<{ connectionId: string }> {
-  return new Promise((resolve) => emu!.events.once(name, resolve));
-}
+const nextEmuEvent = (name: string): Promise<{ connectionId: string }> => nextEvent(emu!.events as EventEmitter, name);
 
 it("counts a new connection opened while the user's previous session is held", async () => {
   emu = await startEmulator({ port: 0 });
@@ -37,7 +37,7 @@ it("counts a new connection opened while the user's previous session is held", a
   expect(watch.list.map((x) => [x.userId, x.heldConnectionId, x.heldAttached])).toEqual([["u1", a.connectionId, true]]);
   // ... and dropped, waiting for a recovery
   const b = clients[2]!;
-  const dropped = nextEvent("drop");
+  const dropped = nextEmuEvent("drop");
   emu.faults.drop(b.connectionId!);
   await dropped;
   await connect("u1");
@@ -53,11 +53,11 @@ it("does not count a session the service ended (1008) or the client left (close 
   emu = await startEmulator({ port: 0 });
   const watch = watchAbandoned(emu, HUB);
   const a = await connect("u1");
-  const ended = nextEvent("disconnect");
+  const ended = nextEmuEvent("disconnect");
   emu.faults.close(a.connectionId!, 1008, "gone");
   await ended;
   const b = await connect("u1");
-  const left = nextEvent("disconnect");
+  const left = nextEmuEvent("disconnect");
   await b.stop();
   await left;
   await connect("u1");

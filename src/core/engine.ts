@@ -89,7 +89,7 @@ export class Engine implements EngineHost, InboundHost, KeepAliveHost {
 
   /** Writes a message when the link is up; false otherwise (the outbox queues, a feature keeps it). */
   sendRaw(message: WebPubSubMessage): boolean {
-    return this.linkUp && this.send(this.protocol.writeMessage(message), false); // encode only what can go out
+    return this.linkUp && this.#opener.link!.send(this.protocol.writeMessage(message)); // encode only what can go out
   }
 
   addExtension(extension: EngineExtension): () => void {

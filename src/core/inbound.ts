@@ -38,12 +38,12 @@ export function onFrame(h: InboundHost, link: Link, data: string | ArrayBuffer):
     h.warn(`ignored a frame the protocol could not parse: ${error}`);
     return;
   }
-  for (const m of Array.isArray(parsed) ? parsed : parsed ? [parsed] : []) {
-    if (h.current(link)) onMessage(h, link, m);
-  }
+  // The JSON protocols return one message (or null) per frame: no array is made for it.
+  if (Array.isArray(parsed)) for (const m of parsed) { if (h.current(link)) onMessage(h, link, m); }
+  else if (h.current(link)) onMessage(h, link, parsed);
 }
 
-function onMessage(h: InboundHost, link: Link, m: WebPubSubMessage): void {
+function onMessage(h: InboundHost, link: Link, m: WebPubSubMessage | null): void {
   if (m === null || typeof m !== "object") return;
   const session = h.session;
   // Any frame but a farewell on a recovery socket proves the service kept the session.

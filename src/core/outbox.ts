@@ -25,8 +25,6 @@ type Result = WebPubSubResult & Partial<InvokeEventResult>;
 
 /** One operation. */
 interface Op {
-  /** The message. */
-  m: WebPubSubMessage;
   /** The message encoded once, at submit. */
   f: string | ArrayBuffer;
   /** Its key: the ackId, or the invocationId of an invocation; none for fire-and-forget. */
@@ -95,11 +93,6 @@ export class Outbox {
     return this.#pending.size > 0;
   }
 
-  /** Every unfinished operation's message, sent ones first. */
-  messages(): WebPubSubMessage[] {
-    return [...this.#pending.values(), ...this.#queue].map((op) => op.m);
-  }
-
   nextAckId(): number {
     do this.ackCounter++;
     while (this.#live.has(this.ackCounter));
@@ -131,7 +124,7 @@ export class Outbox {
     return new Promise((ok, no) => {
       const i = message.kind === "invoke";
       const k = i ? message.invocationId : (message as { ackId?: number }).ackId;
-      const op: Op = { m: message, f: "", k, i, j: message.kind === "joinGroup" || message.kind === "leaveGroup", ok, no, n: 0, r: 0, p: 0, d: 0 };
+      const op: Op = { f: "", k, i, j: message.kind === "joinGroup" || message.kind === "leaveGroup", ok, no, n: 0, r: 0, p: 0, d: 0 };
       const refuse = (why: string, detail?: AckMessageError): void => no(operationError(op, why, detail));
       if (refused) return refuse(refused);
       if (signal?.aborted) return refuse(ABORTED, ABORT_DETAIL);

@@ -55,6 +55,7 @@ export function subscribe(
     wake(s);
   };
   const closeAll = (x: Error | null): void => live.forEach((s, k) => done(k, s, x));
+  const fail = (k: string, s: Inbound, id: string, name: string): void => done(k, s, new GroupStreamError(id, { name }));
 
   const hook: ReaderHook = (m) => {
     if (m instanceof Error) return closeAll(new GroupStreamError("", { name: "SessionLost", message: m.message }));
@@ -62,7 +63,6 @@ export function subscribe(
     const id = st.streamId;
     const seq = st.streamSequenceId;
     const end = st.endOfStream;
-    const fail = (name: string): void => done(k, s!, new GroupStreamError(id, { name }));
     if (groups && !groups.has(m.group)) return;
     const k = `${m.group.length}:${m.group}${id}`;
     let s = live.get(k);
@@ -78,7 +78,7 @@ export function subscribe(
       const onIdle = (): void => {
         const left = inbound.seen + idle - clock.now();
         if (left > 0) inbound.t = timers.setTimeout(onIdle, left);
-        else fail("IdleTimeout");
+        else fail(k, inbound, id, "IdleTimeout");
       };
       inbound.t = timers.setTimeout(onIdle, idle);
       const stream: GroupStream = {
@@ -102,10 +102,10 @@ export function subscribe(
     }
     // One stream's fragments come in order (they are sequenced messages): an older one is a
     // duplicate; a newer one means some were lost (e.g. dropped on an unreliable protocol).
-    if (seq !== s.n) return seq > s.n ? fail("InvalidSequenceId") : undefined;
+    if (seq !== s.n) return seq > s.n ? fail(k, s, id, "InvalidSequenceId") : undefined;
     s.seen = clock.now();
     if (!end || m.data !== undefined) {
-      if (s.q.length >= GROUP_STREAM_MAX_UNREAD) return fail("SlowReader");
+      if (s.q.length >= GROUP_STREAM_MAX_UNREAD) return fail(k, s, id, "SlowReader");
       s.q.push({ groupName: m.group, fromUserId: m.fromUserId, sequenceId: m.sequenceId, dataType: m.dataType, data: m.data, stream: st });
       wake(s);
     }

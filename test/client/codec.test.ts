@@ -344,6 +344,26 @@ describe("hostile frames through a live client", () => {
     await client.stop();
   });
 
+  it("a protocol may return several messages per frame: each delivered in order and de-duplicated", async () => {
+    const rt = fakeRuntime();
+    // each data frame becomes two messages, the second one sequence id above the first
+    const twice: WebPubSubClientProtocol = {
+      ...reliable,
+      parseMessages(input) {
+        const m = reliable.parseMessages(input) as WebPubSubMessage | null;
+        return m?.kind === "serverData" ? [m, { ...m, data: `${m.data}2`, sequenceId: m.sequenceId! + 1 }] : m;
+      },
+    };
+    const client = new WebPubSubClient("wss://h/client/hubs/x?access_token=a", { protocol: twice }, rt);
+    const got: unknown[] = [];
+    client.on("server-message", (e) => void got.push(e.message.data));
+    const socket = await connect(client, rt);
+    socket.receive({ sequenceId: 1, type: "message", from: "server", dataType: "text", data: "a" });
+    socket.receive({ sequenceId: 2, type: "message", from: "server", dataType: "text", data: "b" }); // 2 came as "a2"
+    expect(got).toEqual(["a", "a2", "b2"]);
+    await client.stop();
+  });
+
   it("delivers binary data as an ArrayBuffer and text/json unchanged to listeners", async () => {
     const rt = fakeRuntime();
     const client = new WebPubSubClient("wss://h/client/hubs/x?access_token=a", {}, rt);

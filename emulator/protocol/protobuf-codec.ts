@@ -9,7 +9,7 @@
 import protobuf from "protobufjs";
 import type { ClientRequest, Codec, DecodeResult, DownstreamFrame, StreamInfo, StreamRequest, WireData } from "./codec";
 import { MAX_STREAM_IDLE_TIMEOUT_MS } from "./json-streams";
-import type { Payload } from "./payload";
+import { isJsonText, type Payload } from "./payload";
 import { WEBPUBSUB_PROTO } from "./protobuf-schema";
 
 function buildRoot(): protobuf.Root {
@@ -52,11 +52,7 @@ function payloadOf(data: Obj | null | undefined): Payload | undefined {
       return { dataType: "text", body: Buffer.from(data.text_data as string, "utf8") };
     case "json_data": {
       const text = data.json_data as string;
-      try {
-        JSON.parse(text);
-      } catch {
-        invalid("'json_data' is not valid JSON.");
-      }
+      if (!isJsonText(text)) invalid("'json_data' is not valid JSON.");
       return { dataType: "json", body: Buffer.from(text, "utf8") };
     }
     case "binary_data":

@@ -8,7 +8,7 @@
  */
 import protobuf from "protobufjs";
 import type { ClientRequest, Codec, DecodeResult, DownstreamFrame, StreamInfo, StreamRequest, WireData } from "./codec";
-import { MAX_STREAM_IDLE_TIMEOUT_MS } from "./json-streams";
+import { isStreamIdleTimeoutMs, MAX_STREAM_IDLE_TIMEOUT_MS } from "./json-streams";
 import { isJsonText, type Payload } from "./payload";
 import { WEBPUBSUB_PROTO } from "./protobuf-schema";
 
@@ -90,8 +90,8 @@ function streamRequest(kind: string, m: Obj): StreamRequest {
       const s = m.stream as Obj;
       const start: StreamRequest = { type: "streamStart", group: m.group as string, noEcho: m.no_echo === true, streamId: streamIdOf(s, "a stream start") };
       if (has(s, "idle_timeout_ms")) {
-        const idle = s.idle_timeout_ms as number;
-        if (idle < 1 || idle > MAX_STREAM_IDLE_TIMEOUT_MS) invalid(`'idle_timeout_ms' must be from 1 to ${MAX_STREAM_IDLE_TIMEOUT_MS}.`);
+        const idle = s.idle_timeout_ms;
+        if (!isStreamIdleTimeoutMs(idle)) return invalid(`'idle_timeout_ms' must be from 1 to ${MAX_STREAM_IDLE_TIMEOUT_MS}.`);
         start.idleTimeoutMs = idle;
       }
       return start;

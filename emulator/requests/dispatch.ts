@@ -10,8 +10,6 @@ import { runAcked, type Outcome } from "./acked";
 import { callUserEvent, TOO_MANY_REQUESTS } from "./user-events";
 import { MAX_MESSAGE_BYTES } from "../sessions/limits";
 
-/** One message from a client: 1 MB. Larger ones close the connection with 1009 (a reliable session is kept). */
-
 function groupOp(service: Service, conn: Connection, frame: Extract<ClientRequest, { type: "joinGroup" | "leaveGroup" }>): Outcome {
   const invalid = groupNameError(frame.group);
   if (invalid) return { name: "BadRequest", message: invalid };

@@ -19,7 +19,7 @@ function groupOp(service: Service, conn: Connection, frame: Extract<ClientReques
   const hub = service.hubOf(conn);
   if (frame.type === "leaveGroup") hub.leave(conn, frame.group);
   else if (!hub.join(conn, frame.group)) {
-    return { name: "BadRequest", message: `The connection is already in ${conn.groups.size} groups, the most one connection can be in.` };
+    return { name: "BadRequest", message: conn.groupsFullMessage() };
   }
   return undefined;
 }

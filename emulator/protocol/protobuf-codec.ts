@@ -157,12 +157,21 @@ function decode(data: Buffer, isBinary: boolean): DecodeResult {
   }
 }
 
+/** `MessageData` per payload: a fan-out hands every recipient the same Payload, so its Any is decoded and checked once, not once per recipient. */
+const messageDataOf = new WeakMap<Payload, Obj>();
+
+function messageData(p: Payload): Obj {
+  let data = messageDataOf.get(p);
+  if (!data) messageDataOf.set(p, (data = buildMessageData(p)));
+  return data;
+}
+
 /**
  * Payload → `MessageData`. `protobuf` bytes that are not exactly a serialized Any (a REST
  * body or a JSON client's base64 can be anything) go as `binary_data` **(choice)**: the
  * bytes arrive intact rather than re-encoded into something else.
  */
-function messageData(p: Payload): Obj {
+function buildMessageData(p: Payload): Obj {
   switch (p.dataType) {
     case "text":
       return { text_data: utf8.decode(p.body) };

@@ -7,6 +7,11 @@ export const MAX_STREAM_IDLE_TIMEOUT_MS = 3_600_000;
 
 type Obj = Record<string, unknown>;
 
+/** Whether a stream start may ask for this idle timeout (an integer from 1 to {@link MAX_STREAM_IDLE_TIMEOUT_MS}), on either subprotocol family. */
+export function isStreamIdleTimeoutMs(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 1 && value <= MAX_STREAM_IDLE_TIMEOUT_MS;
+}
+
 function streamIdOf(value: unknown, where: string): string {
   if (typeof value !== "string" || value.length === 0) throw `'streamId' must be a non-empty string in ${where}.`;
   return value;
@@ -28,7 +33,7 @@ export function parseStreamRequest(obj: Obj, group: string | undefined, noEcho: 
           return "a stream start ('sendToGroup' with 'stream') carries no 'data', 'dataType' or 'ackId'.";
         }
         const idle = s.idleTimeoutMs;
-        if (idle !== undefined && idle !== null && (typeof idle !== "number" || !Number.isSafeInteger(idle) || idle <= 0 || idle > MAX_STREAM_IDLE_TIMEOUT_MS)) {
+        if (idle !== undefined && idle !== null && !isStreamIdleTimeoutMs(idle)) {
           return `'stream.idleTimeoutMs' must be an integer from 1 to ${MAX_STREAM_IDLE_TIMEOUT_MS}.`;
         }
         const start: StreamRequest = { type: "streamStart", group: group!, noEcho, streamId: streamIdOf(s.streamId, "a stream start") };

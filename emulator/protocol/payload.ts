@@ -72,16 +72,20 @@ export function contentTypeOf(dataType: DataType): string {
   }
 }
 
+/** Whether `text` parses as JSON (the check every `json` payload from outside passes). */
+export function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Builds a payload from an HTTP body; JSON bodies must parse. A string is the error. */
 export function payloadFromHttpBody(contentType: string | undefined, body: Buffer): Payload | string {
   const dataType = dataTypeFromContentType(contentType);
   if (!dataType) return `Unsupported Content-Type ${contentType ?? ""}; use text/plain, application/json or application/octet-stream.`;
-  if (dataType === "json") {
-    try {
-      JSON.parse(body.toString("utf8"));
-    } catch {
-      return "The body is not valid JSON.";
-    }
-  }
+  if (dataType === "json" && !isJsonText(body.toString("utf8"))) return "The body is not valid JSON.";
   return { dataType, body };
 }

@@ -8,8 +8,8 @@
  */
 import protobuf from "protobufjs";
 import type { ClientRequest, Codec, DecodeResult, DownstreamFrame, StreamInfo, StreamRequest, WireData } from "./codec";
-import { MAX_STREAM_IDLE_TIMEOUT_MS } from "./json-streams";
-import type { Payload } from "./payload";
+import { isStreamIdleTimeoutMs, MAX_STREAM_IDLE_TIMEOUT_MS } from "./json-streams";
+import { isJsonText, type Payload } from "./payload";
 import { WEBPUBSUB_PROTO } from "./protobuf-schema";
 
 function buildRoot(): protobuf.Root {
@@ -52,11 +52,7 @@ function payloadOf(data: Obj | null | undefined): Payload | undefined {
       return { dataType: "text", body: Buffer.from(data.text_data as string, "utf8") };
     case "json_data": {
       const text = data.json_data as string;
-      try {
-        JSON.parse(text);
-      } catch {
-        invalid("'json_data' is not valid JSON.");
-      }
+      if (!isJsonText(text)) invalid("'json_data' is not valid JSON.");
       return { dataType: "json", body: Buffer.from(text, "utf8") };
     }
     case "binary_data":
@@ -94,8 +90,8 @@ function streamRequest(kind: string, m: Obj): StreamRequest {
       const s = m.stream as Obj;
       const start: StreamRequest = { type: "streamStart", group: m.group as string, noEcho: m.no_echo === true, streamId: streamIdOf(s, "a stream start") };
       if (has(s, "idle_timeout_ms")) {
-        const idle = s.idle_timeout_ms as number;
-        if (idle < 1 || idle > MAX_STREAM_IDLE_TIMEOUT_MS) invalid(`'idle_timeout_ms' must be from 1 to ${MAX_STREAM_IDLE_TIMEOUT_MS}.`);
+        const idle = s.idle_timeout_ms;
+        if (!isStreamIdleTimeoutMs(idle)) return invalid(`'idle_timeout_ms' must be from 1 to ${MAX_STREAM_IDLE_TIMEOUT_MS}.`);
         start.idleTimeoutMs = idle;
       }
       return start;
@@ -161,12 +157,21 @@ function decode(data: Buffer, isBinary: boolean): DecodeResult {
   }
 }
 
+/** `MessageData` per payload: a fan-out hands every recipient the same Payload, so its Any is decoded and checked once, not once per recipient. */
+const messageDataOf = new WeakMap<Payload, Obj>();
+
+function messageData(p: Payload): Obj {
+  let data = messageDataOf.get(p);
+  if (!data) messageDataOf.set(p, (data = buildMessageData(p)));
+  return data;
+}
+
 /**
  * Payload → `MessageData`. `protobuf` bytes that are not exactly a serialized Any (a REST
  * body or a JSON client's base64 can be anything) go as `binary_data` **(choice)**: the
  * bytes arrive intact rather than re-encoded into something else.
  */
-function messageData(p: Payload): Obj {
+function buildMessageData(p: Payload): Obj {
   switch (p.dataType) {
     case "text":
       return { text_data: utf8.decode(p.body) };

@@ -10,8 +10,6 @@ import { runAcked, type Outcome } from "./acked";
 import { callUserEvent, TOO_MANY_REQUESTS } from "./user-events";
 import { MAX_MESSAGE_BYTES } from "../sessions/limits";
 
-/** One message from a client: 1 MB. Larger ones close the connection with 1009 (a reliable session is kept). */
-
 function groupOp(service: Service, conn: Connection, frame: Extract<ClientRequest, { type: "joinGroup" | "leaveGroup" }>): Outcome {
   const invalid = groupNameError(frame.group);
   if (invalid) return { name: "BadRequest", message: invalid };
@@ -21,7 +19,7 @@ function groupOp(service: Service, conn: Connection, frame: Extract<ClientReques
   const hub = service.hubOf(conn);
   if (frame.type === "leaveGroup") hub.leave(conn, frame.group);
   else if (!hub.join(conn, frame.group)) {
-    return { name: "BadRequest", message: `The connection is already in ${conn.groups.size} groups, the most one connection can be in.` };
+    return { name: "BadRequest", message: conn.groupsFullMessage() };
   }
   return undefined;
 }

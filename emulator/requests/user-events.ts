@@ -1,6 +1,6 @@
 /** User events to the event handler (PROTOCOL §8), in order per connection, and what the handler answers. */
 import type { AckError } from "../protocol/codec";
-import { contentTypeOf, dataTypeFromContentType, type Payload } from "../protocol/payload";
+import { contentTypeOf, dataTypeFromContentType, isJsonText, type Payload } from "../protocol/payload";
 import type { Connection } from "../sessions/connection";
 import type { Service } from "../sessions/service";
 import { MAX_PENDING_UPSTREAM_BYTES, MAX_PENDING_UPSTREAM_EVENTS } from "../sessions/limits";
@@ -21,13 +21,7 @@ export function invocationFailed(message: string): AckError {
 function payloadFromUpstream(contentType: string | undefined, body: Buffer): Payload | undefined {
   if (body.length === 0) return undefined;
   const dataType = dataTypeFromContentType(contentType) ?? "binary";
-  if (dataType === "json") {
-    try {
-      JSON.parse(body.toString("utf8"));
-    } catch {
-      return { dataType: "text", body };
-    }
-  }
+  if (dataType === "json" && !isJsonText(body.toString("utf8"))) return { dataType: "text", body };
   return { dataType, body };
 }
 

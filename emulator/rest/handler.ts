@@ -12,7 +12,7 @@ import type { Service } from "../sessions/service";
 import { BodyTooLargeError, readBody, sendEmpty, sendError, sendJson } from "./http";
 import { compileFilter, FilterError } from "./odata";
 import { intParam, pageOf, PagingError } from "./paging";
-import { MAX_MESSAGE_BYTES } from "../sessions/limits";
+import { MAX_GROUPS_PER_USER, MAX_MESSAGE_BYTES } from "../sessions/limits";
 
 const MAX_REST_JSON_BYTES = 64 * 1024;
 /** The api-versions the service answers (PROTOCOL §7); others get 400. */
@@ -202,7 +202,7 @@ async function route(ctx: RestContext, seg: string[]): Promise<void> {
     if (n === 4 && c === "groups" && d !== undefined) {
       const group = requireGroup(d);
       if (method === "PUT") {
-        if (!hub.addUserToGroup(userId, group)) throw new RestError(400, "TooManyGroups", "The user is already in as many groups as this service records for one user (1000).");
+        if (!hub.addUserToGroup(userId, group)) throw new RestError(400, "TooManyGroups", `The user is already in as many groups as this service records for one user (${MAX_GROUPS_PER_USER}).`);
         return sendEmpty(res, 200);
       }
       if (method === "DELETE") {
@@ -273,7 +273,7 @@ async function route(ctx: RestContext, seg: string[]): Promise<void> {
     if (n === 4 && c === "connections" && d !== undefined) {
       if (method === "PUT") {
         const conn = requireConnection(ctx, d);
-        if (!hub.join(conn, group)) throw new RestError(400, "TooManyGroups", `The connection is already in ${conn.groups.size} groups, the most one connection can be in.`);
+        if (!hub.join(conn, group)) throw new RestError(400, "TooManyGroups", conn.groupsFullMessage());
         return sendEmpty(res, 200);
       }
       if (method === "DELETE") {

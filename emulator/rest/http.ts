@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 
 export class BodyTooLargeError extends Error {}
 
-/** Reads a request body, failing with {@link BodyTooLargeError} past `limit` bytes. */
+/** Reads a request (or, for the event-handler client, a response) body, failing with {@link BodyTooLargeError} past `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? "0");

@@ -149,6 +149,11 @@ export class Connection {
     return this.groups.has(group) || this.groups.size < MAX_GROUPS_PER_CONNECTION;
   }
 
+  /** Why a join was refused by {@link canJoin}, as a client (ack) or a REST caller reads it. */
+  groupsFullMessage(): string {
+    return `The connection is already in ${this.groups.size} groups, the most one connection can be in.`;
+  }
+
   pause(): void {
     this.paused = true;
   }

@@ -4,7 +4,7 @@
  */
 export { MAX_UNACKED_BYTES, MAX_UNACKED_MESSAGES } from "./reliable-session";
 
-/** One message, from a client or through REST (PROTOCOL.md §9). */
+/** One message, from a client or through REST (PROTOCOL.md §9). A larger client message closes the connection with 1009 (a reliable session is kept). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Bytes written to a socket but not yet taken by the kernel (`ws`'s `bufferedAmount`), any subprotocol. */
 export const MAX_OUTBOUND_BYTES = 16 * 1024 * 1024;

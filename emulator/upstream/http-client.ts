@@ -1,6 +1,7 @@
 /** A minimal HTTP(S) POST/OPTIONS client with a capped response body and no connection reuse. */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { BodyTooLargeError, readBody } from "../rest/http";
 
 export interface HttpResult {
   status: number;
@@ -34,18 +35,14 @@ export function httpSend(
     req.on("timeout", () => req.destroy(new Error(`event handler did not answer within ${options.timeoutMs} ms`)));
     req.on("error", reject);
     req.on("response", (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > options.maxResponseBytes) {
-          res.destroy(new Error("event handler response is too large"));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on("error", reject);
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      readBody(res, options.maxResponseBytes).then(
+        (data) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }),
+        (err: unknown) => {
+          if (!(err instanceof BodyTooLargeError)) return reject(err);
+          res.destroy();
+          reject(new Error("event handler response is too large"));
+        },
+      );
     });
     req.end(body);
   });

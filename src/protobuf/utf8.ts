@@ -1,6 +1,7 @@
 // UTF-8 for string fields. TextEncoder/TextDecoder where the runtime has them (looked up on
 // first use); elsewhere the classic escape pair. Decoding is strict, as proto3 requires of
 // string fields: invalid UTF-8 makes the frame malformed instead of delivering U+FFFD.
+import { latin1 } from "../protocol/base64.js";
 import { ProtobufFrameError } from "./wire.js";
 
 type G = {
@@ -28,9 +29,7 @@ export function fromUtf8(b: Uint8Array): string {
   if (decoder === undefined) decoder = g.TextDecoder ? new g.TextDecoder("utf-8", { fatal: true }) : null;
   try {
     if (decoder) return decoder.decode(b);
-    let bin = "";
-    for (let i = 0; i < b.length; i += 0x2000) bin += String.fromCharCode.apply(null, b.subarray(i, i + 0x2000) as unknown as number[]);
-    return decodeURIComponent(g.escape(bin));
+    return decodeURIComponent(g.escape(latin1(b)));
   } catch {
     throw new ProtobufFrameError("malformed protobuf frame: a string that is not UTF-8");
   }

@@ -50,6 +50,7 @@ async function startHandler(): Promise<{
       changed();
       if (req.context.eventName === "fail") return res.fail(500, "handler failed");
       if (req.context.eventName === "silent") return res.success();
+      if (req.context.eventName === "huge") return res.success("x".repeat(2 * 1024 * 1024 + 1), "text"); // past MAX_UPSTREAM_RESPONSE_BYTES
       if (req.context.eventName === "state") {
         const visits = Number(req.context.states.visits ?? 0);
         res.setState("visits", visits + 1);
@@ -147,6 +148,17 @@ describe("upstream events with @azure/web-pubsub-express", () => {
     expect(await client.next()).toMatchObject({ data: "2" });
     expect(h.rec.events.map((e) => e.context.eventName)).toEqual(["say", "say", "say", "silent", "fail", "fail", "state", "state"]);
     expect(h.rec.events[0]!.context.userId).toBe("u");
+  });
+
+  test("an event handler answer past 2 MB is refused: the event fails with InvocationFailed and the connection stays", async () => {
+    const h = await startHandler();
+    const emu = await withEmulator(onTestFinished, { eventHandler: h.url });
+    const { client } = await connect(emu, "chat", { userId: "u" });
+    expect(await client.request({ type: "event", event: "huge", ackId: 1, dataType: "text", data: "x" })).toMatchObject({
+      success: false,
+      error: { name: "InvocationFailed", message: expect.stringMatching(/could not be reached: event handler response is too large/) },
+    });
+    expect(await client.request({ type: "event", event: "silent", ackId: 2, dataType: "text", data: "x" })).toMatchObject({ success: true });
   });
 
   test("invoke returns the handler's answer as invokeResponse; failures as InvocationFailed", async () => {

@@ -81,17 +81,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioReport> {
     for (const e of result.errors) o.log?.(`attack failed: ${e}`);
     const stats = result.stats;
     const report = await good.stop(svc.alive ? 5000 : 0);
-    let leftover: number | undefined;
-    if (svc.alive) {
-      // the attackers are gone: their connections must go too (closes take 2 s at most; sessions 1 s)
-      const deadline = Date.now() + 3000;
-      do {
-        const s = await svc.call<{ connections: number }>("stats", {}, 2000);
-        leftover = s ? s.connections : undefined;
-        if (leftover === 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      } while (Date.now() < deadline);
-    }
+    // the attackers are gone: their connections must go too (closes take 2 s at most; sessions 1 s)
+    const leftover = svc.alive ? await svc.drained(3000) : undefined;
     peakRss = Math.max(peakRss, svc.memory().peak);
     const alive = svc.alive && !killedForMemory;
     return {

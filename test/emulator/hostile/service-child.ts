@@ -11,13 +11,20 @@ import { dirname, join } from "node:path";
 const CHILD_SOURCE = `
 const { startEmulator } = await import(process.env.HN_EMULATOR);
 const options = JSON.parse(process.env.HN_OPTIONS || "{}");
-let logged = 0;
-const emu = await startEmulator({ port: 0, host: "127.0.0.1", ...options, logger: (line) => { logged += line.length; if (process.env.HN_LOG) process.stderr.write(line.slice(0, 300) + "\\n"); } });
+const emu = await startEmulator({ port: 0, host: "127.0.0.1", ...options, logger: (line) => { if (process.env.HN_LOG) process.stderr.write(line.slice(0, 300) + "\\n"); } });
 process.send({ op: "ready", endpoint: emu.endpoint, connectionString: emu.connectionString });
 process.on("message", (m) => {
   void (async () => {
     if (m.op === "url") process.send({ id: m.id, result: await emu.getClientAccessUrl(m.hub, m.opts || {}) });
-    else if (m.op === "stats") process.send({ id: m.id, result: { connections: emu.connections().length, logged, heapUsed: process.memoryUsage().heapUsed } });
+    else if (m.op === "drained") {
+      // the connection count once it reaches 0 (each end emits "disconnect"), or when m.timeoutMs pass
+      const left = () => emu.connections().length;
+      if (left() === 0) return process.send({ id: m.id, result: 0 });
+      const done = () => { emu.events.off("disconnect", onEnd); clearTimeout(timer); process.send({ id: m.id, result: left() }); };
+      const onEnd = () => { if (left() === 0) done(); };
+      const timer = setTimeout(done, m.timeoutMs);
+      emu.events.on("disconnect", onEnd);
+    }
     else if (m.op === "close") { await emu.close(); process.send({ id: m.id, result: true }, () => process.exit(0)); }
   })();
 });
@@ -120,6 +127,11 @@ export class ServiceChild {
       });
       this.child.send({ id, op, ...extra });
     });
+  }
+
+  /** Service connections left once they are all gone or `timeoutMs` passed (awaits their "disconnect" events); undefined when the child does not answer. */
+  drained(timeoutMs: number): Promise<number | undefined> {
+    return this.call<number>("drained", { timeoutMs }, timeoutMs + 2000);
   }
 
   async url(hub: string, opts: Record<string, unknown> = {}): Promise<string> {

@@ -42,11 +42,10 @@ describe("the client on protobuf, hostile frames", () => {
       ["m1", 1],
       ["m2", 2],
     ]);
-    // The core logs a frame its protocol could not parse as a warning (this branch's engine), or
-    // ignores it silently (a later core): either way one line per malformed frame at most, none
-    // for the unknown case, and each names the codec's error.
+    // The core logs each frame its protocol could not parse as one warning (core/inbound.ts):
+    // three here, none for the unknown case, and each names the codec's error.
     const warnings = rt.logs.filter((l) => l.startsWith("warn:") && /frame/.test(l));
-    expect([0, 3]).toContain(warnings.length);
+    expect(warnings).toHaveLength(3);
     expect(warnings.every((w) => /ProtobufFrameError: malformed protobuf frame/.test(w))).toBe(true);
     expect(client.state).toBe("connected");
     await client.stop();

@@ -116,8 +116,7 @@ export class Holder {
 
   /** True when a tab other than `self` uses this connection. */
   hasOtherTabs(self: string): boolean {
-    for (const t of this.#tabs.keys()) if (t !== self) return true;
-    return false;
+    return this.#tabs.size > (this.#tabs.has(self) ? 1 : 0);
   }
 
   /** Connects: recovers `from` when given (falling back to a new connection), else a new one. */

@@ -71,7 +71,6 @@ type Obj = Record<string, unknown>;
 /** Set while the worker builds its engine through the client facade (see index.ts). */
 export let capture: ((parts: EngineParts) => void) | undefined;
 
-
 /** The `resume` of an `init`, when well formed. */
 function resumeOf(x: unknown): ResumeFrom | undefined {
   return isObj(x) && validSession(x.session) && uint(x.lastSeq) ? { session: x.session as SessionInfo, lastSeq: x.lastSeq } : undefined;

@@ -242,10 +242,7 @@ export class Holder {
       this.#event("recovered", { connectionId: e.connectionId });
       this.#postState();
     });
-    on("rejoin-group-failed", (e) => {
-      for (const tab of [...this.#counts.tabsIn(e.group)]) this.#counts.leave(tab, e.group);
-      this.#event("rejoin-group-failed", { group: e.group, error: { message: String(e.error?.message ?? e.error) } });
-    });
+    on("rejoin-group-failed", (e) => this.#groupRefused(e.group, e.error));
     on("stopped", () => {
       if (!this.#done) void this.#end();
     });
@@ -294,13 +291,18 @@ export class Holder {
       this.#engine.groups.joined(group);
       if (this.#engine.state !== "stopped" && this.#engine.state !== "stopping") {
         this.#engine.submit({ kind: "joinGroup", group, ackId: randomWireAckId(this.#cfg.runtime.random) }).catch((error: Error) => {
-          for (const t of [...this.#counts.tabsIn(group)]) this.#counts.leave(t, group);
           this.#engine.groups.left(group);
-          this.#event("rejoin-group-failed", { group, error: { message: String(error?.message ?? error) } });
+          this.#groupRefused(group, error);
         });
       }
     }
     this.#postState();
+  }
+
+  /** The service would not (re)join `group`: no tab is in it any more, and every tab hears why. */
+  #groupRefused(group: string, error: Error | undefined): void {
+    this.#counts.drop(group);
+    this.#event("rejoin-group-failed", { group, error: { message: String(error?.message ?? error) } });
   }
 
   #bye(tab: string): void {

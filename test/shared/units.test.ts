@@ -65,6 +65,17 @@ describe("GroupCounts", () => {
     expect(c.groups()).toEqual([]);
     expect(c.leave("z", "nothing")).toBe(true);
   });
+
+  it("drops a group for every tab at once (the service refused it)", () => {
+    const c = new GroupCounts();
+    c.join("a", "g");
+    c.join("b", "g");
+    c.join("b", "h");
+    c.drop("g");
+    expect([...c.tabsIn("g")]).toEqual([]);
+    expect(c.groups()).toEqual(["h"]);
+    expect(c.join("a", "g")).toBe(true); // the next tab to want it asks the service again
+  });
 });
 
 describe("reload snapshot", () => {

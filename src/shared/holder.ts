@@ -12,6 +12,7 @@ import { HolderStreams } from "./holder-streams.js";
 import type { Channel } from "./platform.js";
 import { SessionTransport } from "./session-transport.js";
 import { randomWireAckId } from "./tab-ops.js";
+import { WIRE_MAX_TEXT } from "./wire-streams.js";
 import { parseWire, type ClientEventName, type ErrorInfo, type LinkState, type SessionInfo, type TabOp, type WireMessage } from "./wire.js";
 
 /** Most tab operations the holder runs at once; more are refused (documented bound). */
@@ -64,7 +65,7 @@ class OpSignal implements AbortSignalLike {
 
 function errorInfo(error: unknown): ErrorInfo {
   const e = error as { message?: unknown; errorDetail?: { name: string; message: string } };
-  const message = String(e?.message ?? error).slice(0, 4000);
+  const message = String(e?.message ?? error).slice(0, WIRE_MAX_TEXT);
   const detail = e?.errorDetail && typeof e.errorDetail.name === "string" ? { name: e.errorDetail.name, message: String(e.errorDetail.message) } : undefined;
   if (error instanceof InvocationError) return { type: "invoke", message, detail };
   if (error instanceof SendMessageError) return { type: "send", message, detail };

@@ -206,6 +206,7 @@ export class SharedTabEngine implements EngineHost {
     this.#reload = undefined;
     const session = this.#session ?? snap?.session;
     const from: ResumeFrom | undefined = session ? { session, lastSeq: this.#maxSeq } : undefined;
+    const mine = new Set(this.#streams.open); // `open` builds a new array on each read
     const holder = (this.#holder = new Holder({
       id: this.#id,
       channel,
@@ -213,7 +214,7 @@ export class SharedTabEngine implements EngineHost {
       runtime: this.#cfg.runtime,
       protocol: this.#cfg.protocol,
       getClientAccessUrl: this.#cfg.getClientAccessUrl,
-      orphans: this.#streams.holderOwned.filter((id) => !this.#streams.open.includes(id)),
+      orphans: this.#streams.holderOwned.filter((id) => !mine.has(id)),
       watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), gone) : undefined,
       onEnded: (error) => {
         if (this.#holder === holder) this.#ended(error);

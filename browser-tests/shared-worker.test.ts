@@ -28,8 +28,6 @@ afterAll(() => env?.close());
 const watched = watchedTabs(() => env);
 const { newContext, openTab } = watched;
 
-
-
 type Log = Array<[string, string, unknown]>;
 const log = (page: Page): Promise<Log> => page.evaluate(() => (window as unknown as { shared: { log(): Log } }).shared.log());
 
@@ -47,6 +45,12 @@ const waitForMessages = (page: Page, n: number) =>
   page.evaluate((n) => (window as unknown as { shared: { waitForMessages(n: number): Promise<void> } }).shared.waitForMessages(n), n);
 const live = () => env.emu.connections(HUB).filter((c) => c.connected);
 const expected = (n: number): string[] => Array.from({ length: n }, (_, i) => `m${i + 1}`);
+
+/** Publishes m`from` … m`to` to `connectionId`, one after another. */
+async function publish(connectionId: string, from: number, to: number): Promise<void> {
+  const svc = env.service(HUB);
+  for (let i = from; i <= to; i++) await svc.sendToConnection(connectionId, `m${i}`, { contentType: "text/plain" });
+}
 
 /** Publishes m1, m2, ... to `connectionId` one after another until `stop()`; resolves the count. */
 function publishUntilStopped(connectionId: string): { stop(): Promise<number> } {
@@ -77,8 +81,7 @@ it("native ESM page: three tabs share one connection, held by the module SharedW
   expect(live().map((c) => c.connectionId)).toEqual([ids[0]]);
   for (const t of tabs) expect(await paths(t)).toEqual(["worker"]);
   expect(requested).toContain("/browser/chunks/shared-worker.mjs");
-  const svc = env.service(HUB);
-  for (let i = 1; i <= 3; i++) await svc.sendToConnection(ids[0], `m${i}`, { contentType: "text/plain" });
+  await publish(ids[0], 1, 3);
   for (const t of tabs) await waitForMessages(t, 3);
   for (const t of tabs) expect(await messages(t)).toEqual(expected(3));
 });
@@ -131,8 +134,7 @@ describe.each([
     expect(await start(tabs[1], key)).toBe(id);
     expect(live().map((c) => c.connectionId)).toEqual([id]);
     expect([...(await paths(tabs[0])), ...(await paths(tabs[1]))]).toEqual(took); // behind an elected tab the worker says "busy"
-    const svc = env.service(HUB);
-    for (let i = 1; i <= 3; i++) await svc.sendToConnection(id, `m${i}`, { contentType: "text/plain" });
+    await publish(id, 1, 3);
     for (const t of tabs) await waitForMessages(t, 3);
     for (const t of tabs) expect(await messages(t)).toEqual(expected(3));
   });
@@ -145,13 +147,12 @@ it("mixed paths: the worker's last tab closes (the browser ends the worker): the
   const [viaWorker, viaLocks] = [await openTab(context, "/shared/esm.html"), await openTab(context, "/shared/esm-no-workers.html")];
   const id = await start(viaWorker, key);
   expect(await start(viaLocks, key)).toBe(id);
-  const svc = env.service(HUB);
-  for (let i = 1; i <= 3; i++) await svc.sendToConnection(id, `m${i}`, { contentType: "text/plain" });
+  await publish(id, 1, 3);
   await waitForMessages(viaLocks, 3);
   const recovered = nextEmulatorEvent(env.emu, "recover", (e) => e.connectionId === id);
   await viaWorker.close();
   await recovered; // the Web Locks tab recovered the session the worker held
-  for (let i = 4; i <= 6; i++) await svc.sendToConnection(id, `m${i}`, { contentType: "text/plain" });
+  await publish(id, 4, 6);
   await waitForMessages(viaLocks, 6);
   expect(await messages(viaLocks)).toEqual(expected(6));
   expect(live().map((c) => c.connectionId)).toEqual([id]);

@@ -7,17 +7,8 @@ import type { Locks } from "./platform.js";
 export const holderLockName = (key: string): string => `webpubsub-client:share:${key}`;
 export const tabLockName = (key: string, tab: string): string => `webpubsub-client:tab:${key}:${tab}`;
 
-class Abort {
-  aborted = false;
-  #listeners: (() => void)[] = [];
-  addEventListener(_t: "abort", l: () => void): void {
-    this.#listeners.push(l);
-  }
-  abort(): void {
-    this.aborted = true;
-    for (const l of this.#listeners.splice(0)) l();
-  }
-}
+/** A way to withdraw a lock request still waiting (the real API takes only a real AbortSignal). */
+const withdrawal = (): AbortController | undefined => (typeof AbortController === "function" ? new AbortController() : undefined);
 
 /** A lock held until `release()`; `granted` resolves once it is held. */
 export interface HeldLock {
@@ -29,13 +20,11 @@ export interface HeldLock {
 export function holdLock(locks: Locks, name: string, onGranted?: () => void): HeldLock {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
-  // The real API takes only a real AbortSignal.
-  const abort: { signal: Abort | AbortSignal; abort(): void } =
-    typeof AbortController === "function" ? new AbortController() : ((a) => ({ signal: a, abort: () => a.abort() }))(new Abort());
+  const controller = withdrawal();
   let grant!: () => void;
   const granted = new Promise<void>((resolve) => (grant = resolve));
   locks
-    .request(name, { signal: abort.signal }, () => {
+    .request(name, controller ? { signal: controller.signal } : {}, () => {
       grant();
       try {
         onGranted?.();
@@ -48,7 +37,7 @@ export function holdLock(locks: Locks, name: string, onGranted?: () => void): He
   return {
     granted,
     release() {
-      abort.abort();
+      controller?.abort();
       release();
     },
   };
@@ -59,7 +48,7 @@ export function holdLock(locks: Locks, name: string, onGranted?: () => void): He
  * returned function withdraws the request (the watcher itself stopped caring).
  */
 export function watchLock(locks: Locks, name: string, gone: () => void): () => void {
-  const controller = typeof AbortController === "function" ? new AbortController() : undefined;
+  const controller = withdrawal();
   locks
     .request(name, controller ? { signal: controller.signal } : {}, () => {
       gone();

@@ -29,6 +29,11 @@ export class GroupCounts {
     return tabs !== undefined && (tabs.size > (tabs.has(tab) ? 1 : 0));
   }
 
+  /** Forgets `group` for every tab (the service refused it). */
+  drop(group: string): void {
+    this.#members.delete(group);
+  }
+
   /** Forgets a tab that went away. Returns the groups nobody wants any more. */
   removeTab(tab: string): string[] {
     const orphaned: string[] = [];

@@ -12,7 +12,7 @@
 import type { EngineExtension, EngineHost } from "../core/extension.js";
 import type { WebPubSubMessage } from "../types/messages.js";
 import type { WireMessage } from "./wire.js";
-import { WIRE_MAX_STREAMS, type StreamFrame } from "./wire-streams.js";
+import { WIRE_MAX_STREAMS, WIRE_MAX_TEXT, type StreamFrame } from "./wire-streams.js";
 
 /** Most open streams the holder routes, across its tabs; a start beyond it is refused. */
 export const MAX_HOLDER_STREAMS = 1024;
@@ -115,7 +115,7 @@ export class HolderStreams {
     onLinkDown: () => this.#cfg.post({ t: "link", holder: this.#cfg.id, up: false }),
     onSessionLost: (error) => {
       this.#owners.clear(); // the service ended them with the session
-      this.#cfg.post({ t: "lost", holder: this.#cfg.id, message: String(error?.message ?? error).slice(0, 4000) });
+      this.#cfg.post({ t: "lost", holder: this.#cfg.id, message: String(error?.message ?? error).slice(0, WIRE_MAX_TEXT) });
     },
   };
 

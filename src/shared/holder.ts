@@ -12,6 +12,7 @@ import { HolderStreams } from "./holder-streams.js";
 import type { Channel } from "./platform.js";
 import { SessionTransport } from "./session-transport.js";
 import { randomWireAckId } from "./tab-ops.js";
+import { WIRE_MAX_TEXT } from "./wire-streams.js";
 import { parseWire, type ClientEventName, type ErrorInfo, type LinkState, type SessionInfo, type TabOp, type WireMessage } from "./wire.js";
 
 /** Most tab operations the holder runs at once; more are refused (documented bound). */
@@ -64,7 +65,7 @@ class OpSignal implements AbortSignalLike {
 
 function errorInfo(error: unknown): ErrorInfo {
   const e = error as { message?: unknown; errorDetail?: { name: string; message: string } };
-  const message = String(e?.message ?? error).slice(0, 4000);
+  const message = String(e?.message ?? error).slice(0, WIRE_MAX_TEXT);
   const detail = e?.errorDetail && typeof e.errorDetail.name === "string" ? { name: e.errorDetail.name, message: String(e.errorDetail.message) } : undefined;
   if (error instanceof InvocationError) return { type: "invoke", message, detail };
   if (error instanceof SendMessageError) return { type: "send", message, detail };
@@ -116,8 +117,7 @@ export class Holder {
 
   /** True when a tab other than `self` uses this connection. */
   hasOtherTabs(self: string): boolean {
-    for (const t of this.#tabs.keys()) if (t !== self) return true;
-    return false;
+    return this.#tabs.size > (this.#tabs.has(self) ? 1 : 0);
   }
 
   /** Connects: recovers `from` when given (falling back to a new connection), else a new one. */
@@ -243,10 +243,7 @@ export class Holder {
       this.#event("recovered", { connectionId: e.connectionId });
       this.#postState();
     });
-    on("rejoin-group-failed", (e) => {
-      for (const tab of [...this.#counts.tabsIn(e.group)]) this.#counts.leave(tab, e.group);
-      this.#event("rejoin-group-failed", { group: e.group, error: { message: String(e.error?.message ?? e.error) } });
-    });
+    on("rejoin-group-failed", (e) => this.#groupRefused(e.group, e.error));
     on("stopped", () => {
       if (!this.#done) void this.#end();
     });
@@ -295,13 +292,18 @@ export class Holder {
       this.#engine.groups.joined(group);
       if (this.#engine.state !== "stopped" && this.#engine.state !== "stopping") {
         this.#engine.submit({ kind: "joinGroup", group, ackId: randomWireAckId(this.#cfg.runtime.random) }).catch((error: Error) => {
-          for (const t of [...this.#counts.tabsIn(group)]) this.#counts.leave(t, group);
           this.#engine.groups.left(group);
-          this.#event("rejoin-group-failed", { group, error: { message: String(error?.message ?? error) } });
+          this.#groupRefused(group, error);
         });
       }
     }
     this.#postState();
+  }
+
+  /** The service would not (re)join `group`: no tab is in it any more, and every tab hears why. */
+  #groupRefused(group: string, error: Error | undefined): void {
+    this.#counts.drop(group);
+    this.#event("rejoin-group-failed", { group, error: { message: String(error?.message ?? error) } });
   }
 
   #bye(tab: string): void {

@@ -3,7 +3,8 @@
 // it), the last sequence id the page delivered, and the groups it was in. Read once, and
 // removed as soon as it is read, so a tab duplicated later does not find it.
 import type { SessionStore } from "./platform.js";
-import { WIRE_LIMITS, type SessionInfo } from "./wire.js";
+import { validSession, WIRE_LIMITS, type SessionInfo } from "./wire.js";
+import { uint, wireText } from "./wire-streams.js";
 
 export interface ReloadSnapshot {
   session?: SessionInfo;
@@ -18,12 +19,6 @@ export const RELOAD_MAX_AGE_MS = 25_000;
 
 export const storeKey = (key: string): string => `webpubsub-client:reload:${key}`;
 
-const text = (x: unknown): x is string => typeof x === "string" && x.length > 0 && x.length <= WIRE_LIMITS.maxText;
-
-export function validSession(x: unknown): x is SessionInfo {
-  const s = x as Record<string, unknown>;
-  return typeof s === "object" && s !== null && text(s.url) && text(s.connectionId) && text(s.reconnectionToken) && (s.userId === undefined || text(s.userId));
-}
 
 /** Parses a stored snapshot; undefined for anything malformed, stale or from the future. */
 export function parseSnapshot(raw: string | null, now: number): ReloadSnapshot | undefined {
@@ -37,8 +32,8 @@ export function parseSnapshot(raw: string | null, now: number): ReloadSnapshot |
   if (typeof x !== "object" || x === null) return undefined;
   const { session, lastSeq, groups, takenAt } = x;
   if (session !== undefined && !validSession(session)) return undefined;
-  if (typeof lastSeq !== "number" || !Number.isSafeInteger(lastSeq) || lastSeq < 0) return undefined;
-  if (!Array.isArray(groups) || groups.length > WIRE_LIMITS.maxGroups || !groups.every(text)) return undefined;
+  if (!uint(lastSeq)) return undefined;
+  if (!Array.isArray(groups) || groups.length > WIRE_LIMITS.maxGroups || !groups.every(wireText)) return undefined;
   if (typeof takenAt !== "number" || !(now - takenAt >= 0 && now - takenAt <= RELOAD_MAX_AGE_MS)) return undefined;
   return { session: session as SessionInfo | undefined, lastSeq, groups: groups as string[], takenAt };
 }

@@ -5,7 +5,7 @@
 import type { Emitter } from "mitt";
 import type { EngineExtension, EngineHost } from "../core/extension.js";
 import type { Runtime } from "../core/runtime.js";
-import { AbortError, ConnectionError, emitSafely, GroupMemory, mitt, SendMessageError } from "./deps.js";
+import { AbortError, ConnectionError, emitSafely, mitt, SendMessageError } from "./deps.js";
 import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
@@ -40,7 +40,11 @@ function randomId(random: () => number): string {
 
 export class SharedTabEngine implements EngineHost {
   readonly emitter: Emitter<Events>;
-  readonly groups = new GroupMemory();
+  /**
+   * The facade records its joins and leaves here, as on the engine. The tab's one record is
+   * `#joined` (TabPending keeps it as the holder answers), which this writes through to.
+   */
+  readonly groups = { joined: (group: string): void => void this.#joined.add(group), left: (group: string): void => void this.#joined.delete(group) };
   /** The facade reads the connection's ids here, as on the engine. */
   readonly session: { connectionId?: string; userId?: string } = {};
   state: WebPubSubClientState = "stopped";
@@ -103,7 +107,7 @@ export class SharedTabEngine implements EngineHost {
     const snap = (this.#reload = takeSnapshot(platform.storage, key, runtime.clock.wall()));
     if (snap) {
       this.#maxSeq = snap.lastSeq;
-      for (const g of snap.groups) this.#joined.add(g), this.groups.joined(g);
+      for (const g of snap.groups) this.#joined.add(g);
     }
     try {
       const link = this.#cfg.worker && (await this.#cfg.worker(snap?.session && { session: snap.session, lastSeq: snap.lastSeq }));
@@ -202,6 +206,7 @@ export class SharedTabEngine implements EngineHost {
     this.#reload = undefined;
     const session = this.#session ?? snap?.session;
     const from: ResumeFrom | undefined = session ? { session, lastSeq: this.#maxSeq } : undefined;
+    const mine = new Set(this.#streams.open); // `open` builds a new array on each read
     const holder = (this.#holder = new Holder({
       id: this.#id,
       channel,
@@ -209,7 +214,7 @@ export class SharedTabEngine implements EngineHost {
       runtime: this.#cfg.runtime,
       protocol: this.#cfg.protocol,
       getClientAccessUrl: this.#cfg.getClientAccessUrl,
-      orphans: this.#streams.holderOwned.filter((id) => !this.#streams.open.includes(id)),
+      orphans: this.#streams.holderOwned.filter((id) => !mine.has(id)),
       watchTab: locks ? (tab, gone) => watchLock(locks, tabLockName(key, tab), gone) : undefined,
       onEnded: (error) => {
         if (this.#holder === holder) this.#ended(error);
@@ -378,7 +383,6 @@ export class SharedTabEngine implements EngineHost {
       case "rejoin-group-failed": {
         const { group, text } = rejoinFailure(e);
         if (group === undefined || !this.#joined.delete(group)) return;
-        this.groups.left(group);
         return this.#emit("rejoin-group-failed", { group, error: new SendMessageError(text) });
       }
     }

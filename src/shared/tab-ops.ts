@@ -79,12 +79,48 @@ export function remoteError(info: ErrorInfo, p: PendingOp): Error {
   return info.type === "abort" ? new AbortError(info.message) : new Error(info.message);
 }
 
+/**
+ * The unanswered operations by channel id, also indexed by the caller's ackIds and
+ * invocationIds, so that checking an id is one lookup and not a scan on every send.
+ */
+export class PendingOps extends Map<number, PendingOp> {
+  /** Caller id → how many pending operations carry it. */
+  readonly #keys = new Map<number | string, number>();
+
+  override set(id: number, p: PendingOp): this {
+    this.delete(id);
+    super.set(id, p);
+    for (const k of [p.tabAckId, p.tabInvocationId]) if (k !== undefined) this.#keys.set(k, (this.#keys.get(k) ?? 0) + 1);
+    return this;
+  }
+  override delete(id: number): boolean {
+    const p = this.get(id);
+    if (!p) return false;
+    super.delete(id);
+    for (const k of [p.tabAckId, p.tabInvocationId]) {
+      if (k === undefined) continue;
+      const n = this.#keys.get(k)! - 1;
+      if (n > 0) this.#keys.set(k, n);
+      else this.#keys.delete(k);
+    }
+    return true;
+  }
+  override clear(): void {
+    super.clear();
+    this.#keys.clear();
+  }
+  /** True when a pending operation carries `key` as its ackId or invocationId. */
+  hasKey(key: number | string): boolean {
+    return this.#keys.has(key);
+  }
+}
+
 /** The tab's own ackIds and invocationIds, as the facade takes them from an engine's outbox. */
 export class TabIds {
   #ackCounter = 0;
   #invocationCounter = 0;
-  readonly #pending: ReadonlyMap<number, PendingOp>;
-  constructor(pending: ReadonlyMap<number, PendingOp>) {
+  readonly #pending: PendingOps;
+  constructor(pending: PendingOps) {
     this.#pending = pending;
   }
   nextAckId(): number {
@@ -106,7 +142,6 @@ export class TabIds {
     if (key !== undefined && this.#has(key)) throw new RangeError(`${key} is already the id of a pending operation`);
   }
   #has(key: number | string): boolean {
-    for (const p of this.#pending.values()) if (p.tabAckId === key || p.tabInvocationId === key) return true;
-    return false;
+    return this.#pending.hasKey(key);
   }
 }

@@ -6,11 +6,11 @@ import type { WebPubSubResult } from "../types/events.js";
 import type { WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { onAbort } from "./deps.js";
-import { localError, remoteError, TabIds, tabOpFor, WireAckIds, type PendingOp } from "./tab-ops.js";
+import { localError, PendingOps, remoteError, TabIds, tabOpFor, WireAckIds, type PendingOp } from "./tab-ops.js";
 import type { WireMessage } from "./wire.js";
 
 export class TabPending {
-  readonly #pending = new Map<number, PendingOp>();
+  readonly #pending = new PendingOps();
   readonly ids = new TabIds(this.#pending);
   readonly #wireAckIds: WireAckIds;
   readonly #from: string;

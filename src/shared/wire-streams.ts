@@ -16,21 +16,24 @@ import type {
 
 /** Most stream ids a tab announces in a `hello` (its open streams, for a new holder). */
 export const WIRE_MAX_STREAMS = 256;
-const MAX_TEXT = 4096;
+/** Longest id, group, event name, invocation id, URL or error text the channel accepts. */
+export const WIRE_MAX_TEXT = 4096;
 
 /** What a tab asks the holder to write on the socket: a stream's start, data, keep-alive or end. */
 export type StreamFrame = SendToGroupMessage | StreamDataMessage | StreamEndMessage;
 /** What the holder hands the tab that opened the stream. */
 export type StreamReply = StreamAckMessage | StreamNackMessage | StreamClosedMessage;
 
+// The channel's primitive checks (wire.ts, reload-store.ts and worker-host.ts use them too).
 type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
-export const wireText = (x: unknown): x is string => typeof x === "string" && x.length > 0 && x.length <= MAX_TEXT;
+export const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
+/** An id, group, name or URL: not empty, bounded. */
+export const wireText = (x: unknown): x is string => typeof x === "string" && x.length > 0 && x.length <= WIRE_MAX_TEXT;
 /** Free text (error messages): may be empty, bounded. */
-const note = (x: unknown): x is string => typeof x === "string" && x.length <= MAX_TEXT;
-const optNote = (x: unknown): boolean => x === undefined || note(x);
-const uint = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
-const DATA_TYPES = new Set(["text", "json", "binary", "protobuf"]);
+export const wireNote = (x: unknown): x is string => typeof x === "string" && x.length <= WIRE_MAX_TEXT;
+const optNote = (x: unknown): boolean => x === undefined || wireNote(x);
+export const uint = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+export const DATA_TYPES = new Set(["text", "json", "binary", "protobuf"]);
 
 /** Content after structured cloning, as the client's checks take it. */
 export function wireContent(dataType: unknown, data: unknown): dataType is WebPubSubDataType {

@@ -3,12 +3,26 @@
 // passes. Any same-origin script can post on the channel, so nothing is trusted: a message
 // that is not exactly one of these shapes is dropped (`parseWire` returns undefined).
 import type { StreamInfo, WebPubSubDataType } from "../types/messages.js";
-import { streamFrame, streamIds, streamInfo, streamReply, type StreamFrame, type StreamReply } from "./wire-streams.js";
+import {
+  DATA_TYPES,
+  isObj,
+  streamFrame,
+  streamIds,
+  streamInfo,
+  streamReply,
+  uint,
+  WIRE_MAX_TEXT,
+  wireContent as content,
+  wireNote as note,
+  wireText as text,
+  type StreamFrame,
+  type StreamReply,
+} from "./wire-streams.js";
 
 /** Bounds on what the channel accepts (a hostile peer cannot make us hold more). */
 export const WIRE_LIMITS = {
   /** Longest id, group, event name, invocation id, URL or error text accepted. */
-  maxText: 4096,
+  maxText: WIRE_MAX_TEXT,
   /** Most groups one tab may announce in a `hello`. */
   maxGroups: 1000,
 } as const;
@@ -64,25 +78,13 @@ export type WireMessage =
   | { t: "lost"; holder: string; message: string }
   | { t: "owned"; holder: string; ids: string[] };
 
-const DATA_TYPES = new Set(["text", "json", "binary", "protobuf"]);
 const STATES = new Set(["connecting", "connected", "recovering", "reconnecting"]);
 const EVENTS = new Set(["connected", "disconnected", "recovering", "recovered", "rejoin-group-failed"]);
 const ERROR_TYPES = new Set(["send", "invoke", "abort", "other"]);
 
 type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
-const text = (x: unknown): x is string => typeof x === "string" && x.length > 0 && x.length <= WIRE_LIMITS.maxText;
 const optText = (x: unknown): boolean => x === undefined || text(x);
-const uint = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
 const optUint = (x: unknown): boolean => x === undefined || uint(x);
-
-/** Content as the client's send checks take it, after structured cloning. */
-function content(dataType: unknown, data: unknown): boolean {
-  if (typeof dataType !== "string" || !DATA_TYPES.has(dataType)) return false;
-  if (dataType === "text") return typeof data === "string";
-  if (dataType === "binary" || dataType === "protobuf") return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
-  return data !== undefined; // json: any cloned JSON value
-}
 
 function op(x: unknown): x is TabOp {
   if (!isObj(x)) return false;
@@ -111,12 +113,13 @@ function dataMessage(x: unknown): x is DataMessage {
   return x.kind === "groupData" && text(x.group) && optText(x.fromUserId) && (x.stream === undefined || streamInfo(x.stream));
 }
 
-function session(x: unknown): x is SessionInfo {
+/** A session as the channel, the reload store and a worker's `init` carry it. */
+export function validSession(x: unknown): x is SessionInfo {
   return isObj(x) && text(x.url) && text(x.connectionId) && text(x.reconnectionToken) && optText(x.userId);
 }
 
 function errorInfo(x: unknown): x is ErrorInfo {
-  if (!isObj(x) || typeof x.message !== "string" || x.message.length > WIRE_LIMITS.maxText) return false;
+  if (!isObj(x) || !note(x.message)) return false;
   if (typeof x.type !== "string" || !ERROR_TYPES.has(x.type)) return false;
   return x.detail === undefined || (isObj(x.detail) && typeof x.detail.name === "string" && typeof x.detail.message === "string");
 }
@@ -140,7 +143,7 @@ function valid(m: Obj): boolean {
     case "owned":
       return text(m.holder) && Array.isArray(m.ids) && streamIds(m.ids);
     case "lost":
-      return text(m.holder) && typeof m.message === "string" && m.message.length <= WIRE_LIMITS.maxText;
+      return text(m.holder) && note(m.message);
     case "who":
     case "ended":
       return text(m.holder);
@@ -151,7 +154,7 @@ function valid(m: Obj): boolean {
         STATES.has(m.state) &&
         optText(m.connectionId) &&
         optText(m.userId) &&
-        (m.session === undefined || session(m.session))
+        (m.session === undefined || validSession(m.session))
       );
     case "data":
       return text(m.holder) && dataMessage(m.m);

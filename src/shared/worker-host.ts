@@ -24,9 +24,8 @@ import { AckGate } from "./ack-gate.js";
 import { holderLockName, tabLockName, watchLock } from "./election.js";
 import { Holder, MAX_HOLDER_TABS, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, Locks } from "./platform.js";
-import { validSession } from "./reload-store.js";
-import type { SessionInfo } from "./wire.js";
-import { WIRE_LIMITS } from "./wire.js";
+import { validSession, WIRE_LIMITS, type SessionInfo } from "./wire.js";
+import { isObj, uint, wireText as text } from "./wire-streams.js";
 import type { MessagePortLike } from "./worker-boot.js";
 import { shareableOptions, type SharedOptions } from "./worker-options.js";
 
@@ -67,13 +66,10 @@ export interface EngineParts {
   getClientAccessUrl(signal?: AbortSignalLike): Promise<string>;
 }
 
+type Obj = Record<string, unknown>;
+
 /** Set while the worker builds its engine through the client facade (see index.ts). */
 export let capture: ((parts: EngineParts) => void) | undefined;
-
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
-const text = (x: unknown): x is string => typeof x === "string" && x.length > 0 && x.length <= WIRE_LIMITS.maxText;
-const uint = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
 
 /** The `resume` of an `init`, when well formed. */
 function resumeOf(x: unknown): ResumeFrom | undefined {

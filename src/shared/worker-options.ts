@@ -3,6 +3,7 @@
 // options). The first tab's options build the worker's engine; later tabs' are not used.
 // The same pick runs on both sides: in the tab, and in the worker on what the port brought.
 import type { WebPubSubClientOptions, WebPubSubRetryOptions } from "../types/options.js";
+import { isObj } from "./wire-streams.js";
 
 export type SharedOptions = Pick<
   WebPubSubClientOptions,
@@ -22,7 +23,6 @@ const RETRIES = ["messageRetryOptions", "reconnectRetryOptions"] as const;
 const RETRY_NUMBERS = ["maxRetries", "retryDelayInMs", "maxRetryDelayInMs"] as const;
 
 type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
 
 function retry(x: unknown): WebPubSubRetryOptions | undefined {
   if (!isObj(x)) return undefined;

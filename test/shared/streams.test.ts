@@ -83,6 +83,20 @@ function reader(client: WebPubSubClient): Reader {
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
+/**
+ * Two tabs of a new key, started in turn (a holds the connection); the `reading` one reads
+ * streams from before its start and is in group "g".
+ */
+async function twoTabs(reading: "a" | "b", options: object = {}): Promise<{ k: string; a: WebPubSubClient; b: WebPubSubClient; r: Reader }> {
+  const k = key();
+  const [a, b] = [tab(k, options), tab(k, options)];
+  const r = reader(reading === "a" ? a : b);
+  await a.start();
+  await b.start();
+  await (reading === "a" ? a : b).joinGroup("g");
+  return { k, a, b, r };
+}
+
 describe("group streams on a shared connection", () => {
   it("a writer tab and a reader tab of one connection: the reader gets every fragment once, in order; the writer's acks reach it", async () => {
     const k = key();
@@ -211,12 +225,7 @@ describe("group streams on a shared connection", () => {
   });
 
   it("a tab that goes away mid-stream: its stream is aborted on the service, so readers see it fail (not a complete stream)", async () => {
-    const k = key();
-    const [a, b] = [tab(k), tab(k)];
-    const ra = reader(a);
-    await a.start();
-    await b.start();
-    await a.joinGroup("g");
+    const { k, a, b, r: ra } = await twoTabs("a");
     const w = await b.openGroupStream("g", { streamId: "gone" });
     await w.write("1", "text");
     await w.write("2", "text");
@@ -242,12 +251,7 @@ describe("group streams on a shared connection", () => {
   });
 
   it("a lost session fails the writer with a typed error that says what was acknowledged; readers fail too", async () => {
-    const k = key();
-    const [a, b] = [tab(k), tab(k)];
-    const rb = reader(b);
-    await a.start();
-    await b.start();
-    await b.joinGroup("g");
+    const { a, b, r: rb } = await twoTabs("b");
     const w = await b.openGroupStream("g", { streamId: "l" });
     await w.write("1", "text");
     await rb.has("l", 1);
@@ -306,12 +310,7 @@ describe("group streams on a shared connection", () => {
   });
 
   it("onGroupStream called before start() (the shared code not loaded yet) gets the streams once connected", async () => {
-    const k = key();
-    const [a, b] = [tab(k), tab(k)];
-    const rb = reader(b); // registered while the shared code is not even loaded
-    await a.start();
-    await b.start();
-    await b.joinGroup("g");
+    const { a, r: rb } = await twoTabs("b"); // b's reader is registered while the shared code is not even loaded
     const w = await a.openGroupStream("g", { streamId: "early" });
     await w.write("hi", "text");
     await w.end();
@@ -319,13 +318,7 @@ describe("group streams on a shared connection", () => {
   });
 
   it("works the same on the protobuf subprotocol (binary and JSON fragments)", async () => {
-    const k = key();
-    const protocol = WebPubSubProtobufReliableProtocol();
-    const [a, b] = [tab(k, { protocol }), tab(k, { protocol })];
-    const ra = reader(a);
-    await a.start();
-    await b.start();
-    await a.joinGroup("g");
+    const { b, r: ra } = await twoTabs("a", { protocol: WebPubSubProtobufReliableProtocol() });
     const w = await b.openGroupStream("g", { streamId: "pb" });
     await w.write(new Uint8Array([1, 2, 3]), "binary");
     await w.write({ n: 1 }, "json");

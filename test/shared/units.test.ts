@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { GroupCounts } from "../../src/shared/group-counts.js";
 import { parseSnapshot, RELOAD_MAX_AGE_MS } from "../../src/shared/reload-store.js";
 import { readConnectedFrame } from "../../src/shared/session-transport.js";
+import { PendingOps, TabIds, type PendingOp } from "../../src/shared/tab-ops.js";
 import { withoutSessionParams } from "../../src/utils/url.js";
 import { parseWire } from "../../src/shared/wire.js";
 
@@ -64,6 +65,47 @@ describe("GroupCounts", () => {
     expect(c.removeTab("b").sort()).toEqual(["g", "h"]);
     expect(c.groups()).toEqual([]);
     expect(c.leave("z", "nothing")).toBe(true);
+  });
+
+  it("drops a group for every tab at once (the service refused it)", () => {
+    const c = new GroupCounts();
+    c.join("a", "g");
+    c.join("b", "g");
+    c.join("b", "h");
+    c.drop("g");
+    expect([...c.tabsIn("g")]).toEqual([]);
+    expect(c.groups()).toEqual(["h"]);
+    expect(c.join("a", "g")).toBe(true); // the next tab to want it asks the service again
+  });
+});
+
+describe("TabIds over PendingOps", () => {
+  const op = (tabAckId?: number, tabInvocationId?: string): PendingOp => ({
+    op: { kind: "sendEvent", event: "e", dataType: "text", data: "x" },
+    tabAckId,
+    tabInvocationId,
+    resolve: () => {},
+    reject: () => {},
+  });
+  it("an id is taken while an operation carries it, free again once the last one settles; ackIds and invocationIds do not mix", () => {
+    const pending = new PendingOps();
+    const ids = new TabIds(pending);
+    pending.set(1, op(1)).set(2, op(undefined, "1")).set(3, op(1));
+    expect(() => ids.checkKeyFree(1)).toThrow(RangeError);
+    expect(() => ids.checkKeyFree("1")).toThrow(RangeError);
+    expect(() => ids.checkKeyFree(2)).not.toThrow();
+    expect(ids.nextAckId()).toBe(2); // 1 is pending
+    expect(ids.nextInvocationId()).toBe("2");
+    pending.delete(1);
+    expect(() => ids.checkKeyFree(1)).toThrow(RangeError); // op 3 still carries it
+    pending.delete(3);
+    pending.delete(3); // twice: no harm
+    expect(() => ids.checkKeyFree(1)).not.toThrow();
+    pending.set(2, op(7)); // replaced: "1" is no longer carried
+    expect(() => ids.checkKeyFree("1")).not.toThrow();
+    expect(() => ids.checkKeyFree(7)).toThrow(RangeError);
+    pending.clear();
+    expect(() => ids.checkKeyFree(7)).not.toThrow();
   });
 });
 

@@ -5,7 +5,6 @@ import { registerHost } from "./core/engine-access.js";
 // what the shared-connection chunk is handed (src/shared/deps.ts)
 import mitt from "mitt";
 import { emitSafely } from "./core/emit.js";
-import { GroupMemory } from "./core/group-memory.js";
 import { AbortError } from "./errors/abort-error.js";
 import { ConnectionError } from "./errors/connection-error.js";
 import { InvocationError } from "./errors/invocation-error.js";
@@ -54,7 +53,7 @@ type Once = { l?: unknown };
 let DEFAULT_PROTOCOL: WebPubSubClientProtocol | undefined;
 
 /** What the shared-connection chunk uses from this bundle (it imports nothing from it). */
-export const SHARED_DEPS: SharedDeps = [AbortError, ConnectionError, InvocationError, SendMessageError, GroupMemory, mitt, emitSafely, onAbort, recoveryUrl, withoutSessionParams];
+export const SHARED_DEPS: SharedDeps = [AbortError, ConnectionError, InvocationError, SendMessageError, mitt, emitSafely, onAbort, recoveryUrl, withoutSessionParams];
 
 const asyncDispose: typeof Symbol.asyncDispose =
   (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ??

@@ -8,7 +8,6 @@ import type { AbortError as AbortErrorClass } from "../errors/abort-error.js";
 import type { ConnectionError as ConnectionErrorClass } from "../errors/connection-error.js";
 import type { InvocationError as InvocationErrorClass } from "../errors/invocation-error.js";
 import type { SendMessageError as SendMessageErrorClass } from "../errors/send-message-error.js";
-import type { GroupMemory as GroupMemoryClass } from "../core/group-memory.js";
 import type { emitSafely as emitSafelyFn } from "../core/emit.js";
 import type { onAbort as onAbortFn } from "../utils/on-abort.js";
 import type { recoveryUrl as recoveryUrlFn, withoutSessionParams as withoutSessionParamsFn } from "../utils/url.js";
@@ -19,7 +18,6 @@ export type SharedDeps = [
   ConnectionError: typeof ConnectionErrorClass,
   InvocationError: typeof InvocationErrorClass,
   SendMessageError: typeof SendMessageErrorClass,
-  GroupMemory: typeof GroupMemoryClass,
   mitt: typeof mittFn,
   emitSafely: typeof emitSafelyFn,
   onAbort: typeof onAbortFn,
@@ -35,8 +33,6 @@ export let InvocationError: typeof InvocationErrorClass;
 export type InvocationError = InvocationErrorClass;
 export let SendMessageError: typeof SendMessageErrorClass;
 export type SendMessageError = SendMessageErrorClass;
-export let GroupMemory: typeof GroupMemoryClass;
-export type GroupMemory = GroupMemoryClass;
 export let mitt: typeof mittFn;
 export let emitSafely: typeof emitSafelyFn;
 export let onAbort: typeof onAbortFn;
@@ -45,5 +41,5 @@ export let withoutSessionParams: typeof withoutSessionParamsFn;
 
 /** Binds the above; called by `sharedEngine()` (and by tests that use the chunk's modules directly). */
 export function provide(deps: SharedDeps): void {
-  [AbortError, ConnectionError, InvocationError, SendMessageError, GroupMemory, mitt, emitSafely, onAbort, recoveryUrl, withoutSessionParams] = deps;
+  [AbortError, ConnectionError, InvocationError, SendMessageError, mitt, emitSafely, onAbort, recoveryUrl, withoutSessionParams] = deps;
 }

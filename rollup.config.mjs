@@ -18,6 +18,8 @@ import typescript from "@rollup/plugin-typescript";
 import resolve from "@rollup/plugin-node-resolve";
 import terser from "@rollup/plugin-terser";
 import { dts } from "rollup-plugin-dts";
+import { transform } from "esbuild";
+import { internalPropertyNames } from "./scripts/internal-props.mjs";
 
 const SRC = resolvePath("src");
 const ts = () => typescript({ tsconfig: "./tsconfig.build.json", outputToFilesystem: false });
@@ -105,7 +107,33 @@ export const entry = (input, dir, name, plugins, external, root = SRC) => ({
   ],
 });
 
-const native = () => [browserGuard(), browserSwap(), resolve({ browser: true }), ts()];
+/**
+ * Shorter names for the SDK's internal members (the engine's `outbox`, a link's `confirmed`,
+ * ...), the same in every file of every build: scripts/internal-props.mjs finds, with the
+ * type checker, the names that never reach a user, the wire, another tab or a library, and
+ * gives each a short one. Minifiers cannot do this (a property may be anyone's); it is most
+ * of what separates an app's bundle from a hand-minified one.
+ */
+const INTERNAL = internalPropertyNames();
+const shortNames = () => ({
+  name: "short-names",
+  async renderChunk(code, chunk) {
+    // What the sources did not write (bundled packages, rollup's own glue such as
+    // `Object.freeze` on a namespace) is outside the analysis: none of it may use a renamed name.
+    let foreign = code;
+    for (const [id, m] of Object.entries(chunk.modules)) if (id.startsWith(SRC) && m.code) foreign = foreign.replace(m.code, "");
+    const keys = [...foreign.matchAll(/\.\s*([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s*:/g)].map((m) => m[1] ?? m[2]);
+    const clash = [...new Set(keys)].filter((w) => Object.hasOwn(INTERNAL.names, w));
+    if (clash.length) this.error(`${chunk.fileName}: ${clash.join(", ")} would be renamed but appear in code outside src/ (add to keepNames in scripts/internal-props.mjs)`);
+    const { code: out } = await transform(code, {
+      loader: "js", charset: "utf8", legalComments: "inline",
+      mangleProps: INTERNAL.pattern, mangleCache: { ...INTERNAL.names }, reserveProps: /^$/,
+    });
+    return { code: out, map: null };
+  },
+});
+
+const native = () => [browserGuard(), browserSwap(), resolve({ browser: true }), ts(), shortNames()];
 
 /**
  * Declarations: one file per entry, no relative imports left, `.d.ts` and `.d.cts`. `banner`
@@ -135,7 +163,7 @@ const umdTypes = () => ({
 });
 
 export default [
-  entry("src/index.ts", "dist", "index", [nodeSwap(), ts()], nodeExternal),
+  entry("src/index.ts", "dist", "index", [nodeSwap(), ts(), shortNames()], nodeExternal),
   entry("src/index.ts", "dist/browser", "index", [moduleWorker(), ...native()]),
   // shareConnection's module SharedWorker (see moduleWorker): self-contained, beside the chunk.
   {

@@ -1,7 +1,6 @@
 // The public facade: argument checks and the official API's shape over the core engine.
 import { Engine } from "./core/engine.js";
 import type { EngineConfig } from "./core/engine-config.js";
-import { registerHost } from "./core/engine-access.js";
 // what the shared-connection chunk is handed (src/shared/deps.ts)
 import mitt from "mitt";
 import { emitSafely } from "./core/emit.js";
@@ -107,7 +106,6 @@ export class WebPubSubClient {
       r,
     );
     this.#engine = make(rt);
-    registerHost(this, this.#engine);
     this.#rt = rt; // group streams (issue 11)
     // ---- shareConnection (issue 14): the shared code is loaded only when asked for ----
     const key = o.shareConnection;

@@ -2,8 +2,7 @@
 // when the link is up, queued in order when it is not, kept until its ack (or invoke
 // response) arrives, resent with the SAME ackId after an ack timeout or a transient error,
 // and resent again after a recovery, so the service's de-duplication makes it exactly-once.
-// One timer serves every pending operation. (Short field names on an operation: this is in
-// every browser bundle, and a minifier keeps property names.)
+// One timer serves every pending operation.
 import { InvocationError } from "../errors/invocation-error.js";
 import { SendMessageError } from "../errors/send-message-error.js";
 import type { InvokeEventResult, WebPubSubResult } from "../types/events.js";
@@ -26,25 +25,25 @@ type Result = WebPubSubResult & Partial<InvokeEventResult>;
 /** One operation. */
 interface Op {
   /** The message encoded once, at submit. */
-  f: string | ArrayBuffer;
-  /** Its key: the ackId, or the invocationId of an invocation; none for fire-and-forget. */
-  k?: number | string;
+  frame: string | ArrayBuffer;
+  /** The ackId, or the invocationId of an invocation; none for fire-and-forget. */
+  id?: number | string;
   /** An invocation. */
-  i: boolean;
+  invoke: boolean;
   /** join/leave: safe to send again on a brand-new connection. */
-  j: boolean;
+  rejoin: boolean;
   ok(value: Result): void;
   no(error: Error): void;
   /** Removes the abort listener. */
-  c?: () => void;
+  detach?: () => void;
   /** Writes so far. */
-  n: number;
+  writes: number;
   /** Retries so far. */
-  r: number;
+  retries: number;
   /** 0 queued, 1 awaiting its answer, 2 backing off before a resend. */
-  p: 0 | 1 | 2;
+  phase: 0 | 1 | 2;
   /** When the answer is overdue or the backoff ends (monotonic ms). */
-  d: number;
+  due: number;
 }
 
 export interface Encoder {
@@ -122,21 +121,21 @@ export class Outbox {
    */
   add(message: WebPubSubMessage, signal: AbortSignalLike | undefined, front: boolean, refused?: string): Promise<Result> {
     return new Promise((ok, no) => {
-      const i = message.kind === "invoke";
-      const k = i ? message.invocationId : (message as { ackId?: number }).ackId;
-      const op: Op = { f: "", k, i, j: message.kind === "joinGroup" || message.kind === "leaveGroup", ok, no, n: 0, r: 0, p: 0, d: 0 };
+      const invoke = message.kind === "invoke";
+      const id = invoke ? message.invocationId : (message as { ackId?: number }).ackId;
+      const op: Op = { frame: "", id, invoke, rejoin: message.kind === "joinGroup" || message.kind === "leaveGroup", ok, no, writes: 0, retries: 0, phase: 0, due: 0 };
       const refuse = (why: string, detail?: AckMessageError): void => no(operationError(op, why, detail));
       if (refused) return refuse(refused);
       if (signal?.aborted) return refuse(ABORTED, ABORT_DETAIL);
       let bytes: number;
       try {
-        bytes = frameBytes((op.f = this.#protocol.writeMessage(message)));
+        bytes = frameBytes((op.frame = this.#protocol.writeMessage(message)));
       } catch (e) {
         return refuse(`Cannot encode: ${(e as Error)?.message ?? e}`);
       }
       if (bytes > MAX_FRAME_BYTES) return no(new RangeError(`A ${bytes}-byte frame is over the 1 MB limit.`));
-      op.c = onAbort(signal, () => this.#abort(op));
-      if (k !== undefined) this.#live.add(k);
+      op.detach = onAbort(signal, () => this.#abort(op));
+      if (id !== undefined) this.#live.add(id);
       if (!(this.#up && (front || !this.#queue.length) && this.#transmit(op))) {
         if (front) this.#queue.unshift(op);
         else this.#queue.push(op);
@@ -154,10 +153,10 @@ export class Outbox {
     this.#cancelTimer();
     const again: Op[] = [];
     for (const op of this.#pending.values()) {
-      if (op.i) continue;
-      this.#pending.delete(op.k!);
+      if (op.invoke) continue;
+      this.#pending.delete(op.id!);
       // A resend after a recovery is a retry like any other.
-      if (op.p !== 1 || op.r++ < this.#retry.maxRetries) again.push(op);
+      if (op.phase !== 1 || op.retries++ < this.#retry.maxRetries) again.push(op);
       else this.#noAck(op);
     }
     this.#rearm();
@@ -177,7 +176,7 @@ export class Outbox {
   sessionLost(): void {
     const requeue: Op[] = [];
     for (const op of this.#pending.values()) {
-      if (op.j) requeue.push(op);
+      if (op.rejoin) requeue.push(op);
       else this.#fail(op, "Connection lost before the ack; it may have been delivered.");
     }
     this.#pending.clear();
@@ -194,28 +193,28 @@ export class Outbox {
 
   onAck(ack: AckMessage): void {
     const op = this.#pending.get(ack.ackId);
-    if (!op || op.i) return;
+    if (!op || op.invoke) return;
     this.#pending.delete(ack.ackId);
     const error = ack.error;
     const name = error?.name ?? "Unknown";
     const retry = this.#retry;
     // A Duplicate answering our own resend means the first send went through.
-    if (ack.success || name === "Duplicate") return this.#settle(op, { ackId: op.k as number, isDuplicated: !ack.success && op.n === 1 });
-    if (TRANSIENT.includes(name) && op.r < retry.maxRetries) return this.#wait(op, 2, retry.delay(++op.r));
+    if (ack.success || name === "Duplicate") return this.#settle(op, { ackId: op.id as number, isDuplicated: !ack.success && op.writes === 1 });
+    if (TRANSIENT.includes(name) && op.retries < retry.maxRetries) return this.#wait(op, 2, retry.delay(++op.retries));
     this.#fail(op, `Refused: ${name} ${error?.message ?? ""}`, error);
   }
 
   onInvokeResponse(res: InvokeResponseMessage): void {
     const op = this.#pending.get(res.invocationId);
-    if (!op?.i) return;
+    if (!op?.invoke) return;
     this.#pending.delete(res.invocationId);
     if (res.success) this.#settle(op, { invocationId: res.invocationId, dataType: res.dataType, data: res.data, isDuplicated: false });
     else this.#fail(op, `Invocation failed: ${res.error?.name}`, res.error);
   }
 
   #finish(op: Op): void {
-    this.#live.delete(op.k!);
-    op.c?.();
+    this.#live.delete(op.id!);
+    op.detach?.();
   }
 
   #settle(op: Op, value: Result): void {
@@ -229,11 +228,11 @@ export class Outbox {
   }
 
   #noAck(op: Op): void {
-    this.#fail(op, `No ack after ${op.n} attempts.`, TIMEOUT);
+    this.#fail(op, `No ack after ${op.writes} attempts.`, TIMEOUT);
   }
 
   #cancel(op: Op): void {
-    this.#link.sendRaw({ kind: "cancelInvocation", invocationId: op.k as string });
+    this.#link.sendRaw({ kind: "cancelInvocation", invocationId: op.id as string });
   }
 
   #cancelTimer(): void {
@@ -251,45 +250,45 @@ export class Outbox {
   /** Arms the timer for the earliest pending deadline. */
   #rearm(): void {
     let next = Infinity;
-    for (const op of this.#pending.values()) next = Math.min(next, op.d);
+    for (const op of this.#pending.values()) next = Math.min(next, op.due);
     if (next < Infinity) this.#arm(next);
   }
 
   #wait(op: Op, phase: 1 | 2, ms: number): void {
-    op.p = phase;
-    op.d = this.#clock.now() + ms;
-    this.#pending.set(op.k!, op);
-    if (this.#up && op.d < this.#timerDue) this.#arm(op.d);
+    op.phase = phase;
+    op.due = this.#clock.now() + ms;
+    this.#pending.set(op.id!, op);
+    if (this.#up && op.due < this.#timerDue) this.#arm(op.due);
   }
 
   /** Writes `op`; false when the link is down. */
   #transmit(op: Op): boolean {
-    if (!this.#link.send(op.f, op.k !== undefined)) return false;
-    op.n++;
-    if (op.k === undefined) this.#settle(op, { isDuplicated: false });
+    if (!this.#link.send(op.frame, op.id !== undefined)) return false;
+    op.writes++;
+    if (op.id === undefined) this.#settle(op, { isDuplicated: false });
     else this.#wait(op, 1, this.#ackTimeoutMs);
     return true;
   }
 
   /** An answer is overdue (or a backoff ended): resend with the same id, or give up. */
   #expire(op: Op): void {
-    this.#pending.delete(op.k!);
-    if (op.i) {
+    this.#pending.delete(op.id!);
+    if (op.invoke) {
       this.#cancel(op);
       return this.#fail(op, `No invokeResponse within ${this.#ackTimeoutMs} ms.`, { name: "Timeout", message: "no invokeResponse" });
     }
-    if (op.p === 1) {
-      if (op.r >= this.#retry.maxRetries) return this.#noAck(op);
-      op.r++;
+    if (op.phase === 1) {
+      if (op.retries >= this.#retry.maxRetries) return this.#noAck(op);
+      op.retries++;
     }
-    if (!this.#transmit(op)) this.#pending.set(op.k!, op);
+    if (!this.#transmit(op)) this.#pending.set(op.id!, op);
   }
 
   #onTimer(): void {
     this.#timer = undefined;
     this.#timerDue = Infinity;
     const now = this.#clock.now();
-    [...this.#pending.values()].filter((op) => op.d <= now).forEach((op) => this.#expire(op));
+    [...this.#pending.values()].filter((op) => op.due <= now).forEach((op) => this.#expire(op));
     if (this.#up) this.#rearm();
   }
 
@@ -298,10 +297,10 @@ export class Outbox {
     const queue = this.#queue;
     const at = queue.indexOf(op);
     if (at >= 0) queue.splice(at, 1);
-    else if (op.k === undefined || this.#pending.get(op.k) !== op) return;
+    else if (op.id === undefined || this.#pending.get(op.id) !== op) return;
     else {
-      this.#pending.delete(op.k);
-      if (op.i) this.#cancel(op);
+      this.#pending.delete(op.id);
+      if (op.invoke) this.#cancel(op);
     }
     this.#fail(op, ABORTED, ABORT_DETAIL);
   }
@@ -309,7 +308,7 @@ export class Outbox {
 
 /** The error an operation fails with: it carries the operation's ackId or invocationId. */
 function operationError(op: Op, message: string, errorDetail?: AckMessageError): Error {
-  return op.i
-    ? new InvocationError(message, { invocationId: op.k as string, errorDetail })
-    : new SendMessageError(message, { ackId: op.k as number | undefined, errorDetail });
+  return op.invoke
+    ? new InvocationError(message, { invocationId: op.id as string, errorDetail })
+    : new SendMessageError(message, { ackId: op.id as number | undefined, errorDetail });
 }

@@ -65,30 +65,26 @@ const run = async (fn) => {
 const how = adapters.length > 1 ? (a.sequential ? " (one after the other)" : " (side by side, each on its own emulator)") : "";
 console.log(`chaos: seed ${seed} (replay with --seed ${seed}); scenario ${a.scenario}; protocol ${a.protocol}; clients: ${adapters.map((x) => x.name).join(", ")}${how}`);
 
+// The options every scenario reads (its own defaults), and its `--<flag>-min` / `--<flag>-max`
+// pair in ms (max >= min) as `<flag>MinMs` / `<flag>MaxMs`.
+const shared = (seconds, receivers) => ({ seconds: int("seconds", a.seconds ?? seconds, 1), receivers: int("receivers", a.receivers ?? receivers, 1) });
+const range = (flag) => {
+  const min = int(`${flag}-min`, a[`${flag}-min`], 1);
+  const max = int(`${flag}-max`, a[`${flag}-max`], 1);
+  if (max < min) fail(`--${flag}-max must be >= --${flag}-min`);
+  return { [`${flag}MinMs`]: min, [`${flag}MaxMs`]: max };
+};
+
 // Each scenario: its options (checked before anything runs), its runner and its printers.
 const SCENARIOS = {
-  random: () => {
-    const o = {
-      seconds: int("seconds", a.seconds ?? "300", 1),
-      receivers: int("receivers", a.receivers ?? "4", 1),
-      publishers: int("publishers", a.publishers, 1),
-      faultMinMs: int("fault-min", a["fault-min"], 1),
-      faultMaxMs: int("fault-max", a["fault-max"], 1),
-    };
-    if (o.faultMaxMs < o.faultMinMs) fail("--fault-max must be >= --fault-min");
-    return { title: "random faults", verdict: "random faults", options: o, run: chaos.runChaos, format: chaos.formatReport, compare: chaos.formatComparison, failed: chaos.chaosFailed };
-  },
-  flapping: () => {
-    const o = {
-      seconds: int("seconds", a.seconds ?? "60", 1),
-      receivers: int("receivers", a.receivers ?? "3", 1),
-      ratePerSec: int("rate", a.rate, 1),
-      cutMinMs: int("cut-min", a["cut-min"], 1),
-      cutMaxMs: int("cut-max", a["cut-max"], 1),
-    };
-    if (o.cutMaxMs < o.cutMinMs) fail("--cut-max must be >= --cut-min");
-    return { title: "sustained flapping", verdict: "flapping", options: o, run: flapping.runFlapping, format: flapping.formatFlapping, compare: flapping.formatFlappingComparison, failed: flapping.flappingFailed };
-  },
+  random: () => ({
+    title: "random faults", verdict: "random faults", run: chaos.runChaos, format: chaos.formatReport, compare: chaos.formatComparison, failed: chaos.chaosFailed,
+    options: { ...shared("300", "4"), publishers: int("publishers", a.publishers, 1), ...range("fault") },
+  }),
+  flapping: () => ({
+    title: "sustained flapping", verdict: "flapping", run: flapping.runFlapping, format: flapping.formatFlapping, compare: flapping.formatFlappingComparison, failed: flapping.flappingFailed,
+    options: { ...shared("60", "3"), ratePerSec: int("rate", a.rate, 1), ...range("cut") },
+  }),
 };
 const scenarios = (a.scenario === "both" ? ["random", "flapping"] : [a.scenario]).map((name) => SCENARIOS[name]());
 

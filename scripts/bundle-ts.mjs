@@ -1,7 +1,7 @@
 // Bundles a TypeScript entry with esbuild's JS API and imports it (there is no tsx/ts-node).
 // Packages stay external and resolve from node_modules: the bundle is written under
 // node_modules/.cache so Node finds them from there.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -19,7 +19,7 @@ const root = findRoot();
 
 /**
  * Bundles `entry` (relative to the repo root) into one .mjs under node_modules/.cache and
- * returns its path.
+ * returns its path (one per process: the caller removes it when done).
  */
 export async function bundleTs(entry, name = entry.replace(/[^A-Za-z0-9]+/g, "-")) {
   const outDir = join(root, "node_modules", ".cache", "webpubsub-scripts");
@@ -39,7 +39,12 @@ export async function bundleTs(entry, name = entry.replace(/[^A-Za-z0-9]+/g, "-"
   return outfile;
 }
 
-/** Bundles `entry` and imports it. */
+/** Bundles `entry` and imports it; the bundle is removed once imported (the module stays loaded). */
 export async function importTs(entry, name) {
-  return import(pathToFileURL(await bundleTs(entry, name)).href);
+  const file = await bundleTs(entry, name);
+  try {
+    return await import(pathToFileURL(file).href);
+  } finally {
+    rmSync(file, { force: true });
+  }
 }

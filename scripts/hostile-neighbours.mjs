@@ -12,8 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { pathToFileURL } from "node:url";
-import { bundleTs } from "./bundle-ts.mjs";
+import { importTs } from "./bundle-ts.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -27,8 +26,7 @@ const { values } = parseArgs({
 });
 
 const root = resolve(".");
-const harness = await bundleTs("test/emulator/hostile/harness.ts", "hostile-harness");
-const { runScenario, bundleService, ATTACKS } = await import(pathToFileURL(harness).href);
+const { runScenario, bundleService, ATTACKS } = await importTs("test/emulator/hostile/harness.ts", "hostile-harness");
 let entry = join(root, "emulator", "index.ts");
 let tmp;
 if (values.ref) {
@@ -55,5 +53,5 @@ for (const attacks of groups) {
   if (process.env.HN_VERBOSE) console.log(JSON.stringify(r.stats), r.leftover);
 }
 if (tmp) rmSync(tmp, { recursive: true, force: true });
-for (const file of [module, attackerModule, harness]) rmSync(file, { force: true });
+for (const file of [module, attackerModule]) rmSync(file, { force: true });
 process.exit(0);

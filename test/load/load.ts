@@ -7,6 +7,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { execSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { bundleTs } from "../../scripts/bundle-ts.mjs";
 import { WebSocket } from "ws";
@@ -215,6 +216,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     for (const c of conns) c.ws.terminate();
     await svc.call({ op: "close" }).catch(() => undefined);
     if (child.exitCode === null) child.kill();
+    rmSync(script, { force: true }); // per run; the child loaded it before it said "ready" (or it exited)
   }
 }
 

@@ -1,6 +1,5 @@
 // The abandoned-session oracle (abandoned.ts) must see a client that starts over while the
 // service still holds its session, and must not blame one whose session the service ended.
-import type { EventEmitter } from "node:events";
 import { afterEach, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../emulator/index";
 import { WebPubSubClient } from "../../src/index.js";
@@ -25,7 +24,7 @@ async function connect(userId: string): Promise<WebPubSubClient> {
   return c;
 }
 
-const nextEmuEvent = (name: string): Promise<{ connectionId: string }> => nextEvent(emu!.events as EventEmitter, name);
+const nextEmuEvent = (name: string) => nextEvent<{ connectionId: string }>(emu!.events, name);
 
 it("counts a new connection opened while the user's previous session is held", async () => {
   emu = await startEmulator({ port: 0 });

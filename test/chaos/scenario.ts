@@ -667,8 +667,11 @@ export function formatReport(r: ChaosReport): string {
   return lines.join("\n");
 }
 
-/** What `npm run chaos` fails ours on: anything abandoned, lost, doubled, reordered or ended unexpectedly, no settle, or no traffic owed at all. */
-export function chaosFailed(r: ChaosReport): boolean {
+/** What a run's verdict reads: the random-faults and the flapping reports both carry it. */
+export type RunVerdict = Pick<ChaosReport, "abandonedSessions" | "lost" | "duplicated" | "outOfOrder" | "unexpectedSessionEnds" | "settled" | "required">;
+
+/** What `npm run chaos` fails ours on (either scenario): anything abandoned, lost, doubled, reordered or ended unexpectedly, no settle, or no traffic owed at all. */
+export function chaosFailed(r: RunVerdict): boolean {
   return r.abandonedSessions > 0 || r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0 || r.unexpectedSessionEnds > 0 || !r.settled || r.required === 0;
 }
 

@@ -1,6 +1,6 @@
 // What one idle connected client keeps on the heap, by constructor:
 // `node --expose-gc bench/heap-breakdown.mjs [ours|official|raw] [clients=300]`.
-// Diffs two heap snapshots (before/after connecting N clients); the service runs in a child process.
+// Diffs two heap snapshots (before/after connecting N clients); the service runs in a child process. ROWS=N prints the top N constructors (40).
 import { fork } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

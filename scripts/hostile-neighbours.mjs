@@ -8,7 +8,7 @@
 //   node scripts/hostile-neighbours.mjs --all-at-once         # every attack together
 //   --intensity N scales the flood rates (default 5; npm test's hostile-neighbours test runs 1)
 import { execSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -34,8 +34,7 @@ if (values.ref) {
   execSync(`git archive ${values.ref} emulator | tar -x -C ${tmp}`, { stdio: "inherit" });
   entry = join(tmp, "emulator", "index.ts");
 }
-const outDir = join(root, "node_modules", ".cache", "webpubsub-scripts");
-mkdirSync(outDir, { recursive: true });
+const outDir = join(root, "node_modules", ".cache", "webpubsub-scripts"); // bundleService creates it
 const module = await bundleService(entry, outDir, values.ref ? `hostile-service-${values.ref}` : "hostile-service");
 const attackerModule = await bundleService(join(root, "test", "emulator", "hostile", "attacker-child.ts"), outDir, "hostile-attackers");
 const label = values.ref ? `emulator/ at ${values.ref}` : "emulator/ of this checkout";

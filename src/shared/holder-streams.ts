@@ -44,7 +44,7 @@ export class HolderStreams {
 
   /** Streams of the previous holder's tab, which went away without a word: aborted once the link is up. */
   orphans(ids: readonly string[]): void {
-    for (const id of ids) if (!this.#owners.has(id) && this.#owners.size < MAX_HOLDER_STREAMS) this.#owners.set(id, "");
+    this.adopt("", ids); // owned by nobody: the tab is gone, its aborts are due
   }
 
   /** A tab announced the streams it has open (to a new holder, after a takeover). */

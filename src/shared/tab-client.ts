@@ -79,8 +79,12 @@ export class SharedTabEngine implements EngineHost {
     this.#id = randomId(cfg.runtime.random);
     this.#ops = new TabPending(this.#id, cfg.runtime.random, (m, rethrow) => this.#post(m, rethrow), this.#joined);
     this.outbox = this.#ops.ids;
-    const running = (): boolean => this.state !== "stopped" && this.state !== "stopping";
-    this.#streams = new TabStreams({ ...cfg.runtime, protocol: cfg.protocol, post: (m) => this.#post({ t: "raw", from: this.#id, m }, true), running });
+    this.#streams = new TabStreams({ ...cfg.runtime, protocol: cfg.protocol, post: (m) => this.#post({ t: "raw", from: this.#id, m }, true), running: () => !this.#halted() });
+  }
+
+  /** Stopped or stopping: this client does nothing more until start(). */
+  #halted(): boolean {
+    return this.state === "stopped" || this.state === "stopping";
   }
 
   get linkUp(): boolean {
@@ -188,7 +192,7 @@ export class SharedTabEngine implements EngineHost {
   }
 
   #becomeHolder(): void {
-    if (this.state === "stopped" || this.state === "stopping") return;
+    if (this.#halted()) return;
     const { platform, key } = this.#cfg;
     const locks = platform.locks;
     const bc = this.#bc!;
@@ -224,14 +228,14 @@ export class SharedTabEngine implements EngineHost {
   }
 
   #ended(error?: Error): void {
-    if (this.state === "stopped" || this.state === "stopping") return;
+    if (this.#halted()) return;
     this.#failStart(new ConnectionError(`The shared connection could not be made: ${error?.message ?? "it ended"}.`));
     this.#ops.failAll("The shared connection ended before the operation completed.");
     this.#finish();
   }
 
   #onPageHide(): void {
-    if (this.state === "stopped" || this.state === "stopping") return;
+    if (this.#halted()) return;
     this.#holder?.freeze(); // nothing more is acknowledged than this page delivered
     if (this.#viaWorker) this.#post({ t: "away", from: this.#id } as unknown as WireMessage); // the worker: "this tab left"
     const session = this.#holder?.session ?? this.#session;
@@ -249,7 +253,7 @@ export class SharedTabEngine implements EngineHost {
    * the next holder (another tab, or this one again) recovers the session.
    */
   #onPageShow(): void {
-    if (this.state === "stopped" || this.state === "stopping") return;
+    if (this.#halted()) return;
     const { platform, key, runtime } = this.#cfg;
     takeSnapshot(platform.storage, key, runtime.clock.wall()); // the page did not reload: its pagehide snapshot is stale
     const holder = this.#holder;
@@ -265,8 +269,7 @@ export class SharedTabEngine implements EngineHost {
   // ---- operations --------------------------------------------------------------------
 
   submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike): Promise<T> {
-    const stopped = this.state === "stopped" || this.state === "stopping";
-    return this.#ops.submit<T>(message, signal, stopped ? `The client is ${this.state}; call start() first.` : undefined);
+    return this.#ops.submit<T>(message, signal, this.#halted() ? `The client is ${this.state}; call start() first.` : undefined);
   }
 
   // ---- the channel -------------------------------------------------------------------
@@ -290,13 +293,13 @@ export class SharedTabEngine implements EngineHost {
 
   /** Tells the holder who we are and hands it what is still unanswered (same ackIds). */
   #reRegister(): void {
-    if (!this.#lockHeld || this.state === "stopped" || this.state === "stopping") return; // the hello follows once this tab holds its lock
+    if (!this.#lockHeld || this.#halted()) return; // the hello follows once this tab holds its lock
     this.#hello();
     this.#ops.resend();
   }
 
   #onWire(m: WireMessage | undefined): void {
-    if (!m || this.state === "stopped" || this.state === "stopping") return;
+    if (!m || this.#halted()) return;
     switch (m.t) {
       case "who":
         this.#streams.down(); // a new holder: the link is down until it has taken over

@@ -25,7 +25,7 @@ import { holderLockName, tabLockName, watchLock } from "./election.js";
 import { Holder, MAX_HOLDER_TABS, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, Locks } from "./platform.js";
 import { validSession, WIRE_LIMITS, type SessionInfo } from "./wire.js";
-import { isObj, uint, wireText as text } from "./wire-streams.js";
+import { isObj, uint, wireText as text, type Obj } from "./wire-streams.js";
 import type { MessagePortLike } from "./worker-boot.js";
 import { shareableOptions, type SharedOptions } from "./worker-options.js";
 
@@ -66,7 +66,6 @@ export interface EngineParts {
   getClientAccessUrl(signal?: AbortSignalLike): Promise<string>;
 }
 
-type Obj = Record<string, unknown>;
 
 /** Set while the worker builds its engine through the client facade (see index.ts). */
 export let capture: ((parts: EngineParts) => void) | undefined;

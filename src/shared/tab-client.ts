@@ -5,7 +5,7 @@
 import type { Emitter } from "mitt";
 import type { EngineExtension, EngineHost } from "../core/extension.js";
 import type { Runtime } from "../core/runtime.js";
-import { AbortError, ConnectionError, emitSafely, mitt, SendMessageError } from "./deps.js";
+import { AbortError, ConnectionError, emitSafely, mitt, onAbort, SendMessageError } from "./deps.js";
 import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
@@ -106,8 +106,7 @@ export class SharedTabEngine implements EngineHost {
     this.state = "connecting";
     const done = new Promise<void>((resolve, reject) => (this.#starting = { resolve, reject }));
     done.catch(() => {}); // awaited below; handled now so an early rejection is not reported
-    const onAbort = (): void => this.#failStart(new AbortError("start() was aborted."));
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const off = onAbort(signal, () => this.#failStart(new AbortError("start() was aborted.")));
     const snap = (this.#reload = takeSnapshot(platform.storage, key, runtime.clock.wall()));
     if (snap) {
       this.#maxSeq = snap.lastSeq;
@@ -119,7 +118,7 @@ export class SharedTabEngine implements EngineHost {
       else this.#open(link);
       await done;
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      off();
     }
   }
 

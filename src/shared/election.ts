@@ -6,6 +6,8 @@ import type { LockOptions, Locks } from "./platform.js";
 
 export const holderLockName = (key: string): string => `webpubsub-client:share:${key}`;
 export const tabLockName = (key: string, tab: string): string => `webpubsub-client:tab:${key}:${tab}`;
+/** The BroadcastChannel the holder and the tabs of `key` talk on (the SharedWorker's holder too). */
+export const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
 
 /** Request options that let a request still waiting be withdrawn, and the withdrawal (the real API takes only a real AbortSignal). */
 function withdrawable(): [options: LockOptions, withdraw: () => void] {

@@ -9,7 +9,7 @@ import { AbortError, ConnectionError, emitSafely, mitt, onAbort, SendMessageErro
 import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
-import { holdLock, holderLockName, tabLockName, watchLock, type HeldLock } from "./election.js";
+import { channelName, holdLock, holderLockName, tabLockName, watchLock, type HeldLock } from "./election.js";
 import { Holder, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, SharePlatform } from "./platform.js";
 import { saveSnapshot, takeSnapshot, type ReloadSnapshot } from "./reload-store.js";
@@ -31,8 +31,6 @@ export interface TabClientConfig {
   /** The SharedWorker's channel, when one holds the connection (else the Web Locks path). */
   worker?(resume: ResumeFrom | undefined): Promise<Channel | undefined>;
 }
-
-const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
 
 function randomId(random: () => number): string {
   return Math.floor(random() * 2 ** 52).toString(36) + Date.now().toString(36);

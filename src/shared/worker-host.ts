@@ -21,7 +21,7 @@ import type { Runtime } from "../core/runtime.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { AckGate } from "./ack-gate.js";
-import { holderLockName, tabLockName, watchLock } from "./election.js";
+import { channelName, holderLockName, tabLockName, watchLock } from "./election.js";
 import { Holder, MAX_HOLDER_TABS, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, Locks } from "./platform.js";
 import { validSession, WIRE_LIMITS, type SessionInfo } from "./wire.js";
@@ -54,9 +54,6 @@ interface BroadcastChannelLike {
   postMessage(message: unknown): void;
   onmessage: ((event: { data: unknown }) => void) | null;
 }
-
-/** The Web Locks path's channel for `key` (the same name as tab-client.ts's). */
-export const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
 
 /** What a client facade hands the shared code: all the worker needs to run an engine. */
 export interface EngineParts {

@@ -50,8 +50,6 @@ const watched = watchedTabs(() => env);
 const { newContext } = watched;
 const openTab = (context: BrowserContext, path = "/shared/page.html"): Promise<Page> => watched.openTab(context, path);
 
-
-
 async function start(page: Page, key: string): Promise<string> {
   const url = await env.emu.getClientAccessUrl(HUB, { userId: "tabs", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] });
   await page.waitForFunction(() => typeof window.shared === "object");

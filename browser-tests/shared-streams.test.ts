@@ -7,15 +7,16 @@
 // writer/reader pair on the SharedWorker path.
 import { readFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { nextEmulatorEvent, startEnv, type Env } from "./support/harness.js";
-import { watchPage } from "./support/page-watch.mjs";
+import { watchedTabs } from "./support/watched-tabs.js";
 
 /** One hub per test, so the service's connection count is the test's own. */
 let HUB = "sharedstreams";
 const file = (name: string): string => readFileSync(new URL(`./shared-pages/${name}`, import.meta.url), "utf8");
 let env: Env;
-const problems: string[][] = [];
+/** No SharedWorker in the pages: a tab holds the socket (the Web Locks path). */
+const NO_WORKER = "delete window.SharedWorker;";
 
 declare global {
   interface Window {
@@ -76,12 +77,11 @@ beforeAll(async () => {
   });
 });
 afterAll(() => env?.close());
-beforeEach(() => void (problems.length = 0)); // each test checks its own pages
+// Each test's pages are closed after it, and a console error or uncaught exception in them fails it.
+const { newContext, openTab, tolerate } = watchedTabs(() => env);
 
 async function tab(context: BrowserContext, key: string, groups: string[] = []): Promise<Page> {
-  const page = await context.newPage();
-  problems.push(watchPage(page, `tab ${context.pages().length}`));
-  await page.goto(`${env.web.url}/shared/streams.html`);
+  const page = await openTab(context, "/shared/streams.html");
   await page.waitForFunction(() => typeof window.shared === "object" && typeof window.streams === "object");
   const url = await env.emu.getClientAccessUrl(HUB, { userId: "tabs", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] });
   await page.evaluate(({ url, key, groups }) => window.shared.start(url, key, groups), { url, key, groups });
@@ -89,105 +89,83 @@ async function tab(context: BrowserContext, key: string, groups: string[] = []):
 }
 
 it("one tab writes a stream, another reads it all, once and in order, while the holder tab closes mid-stream", async () => {
-  const context = await env.browser.newContext();
-  await context.addInitScript("delete window.SharedWorker;");
-  try {
-    const key = (HUB = "streams1");
-    const holder = await tab(context, key);
-    const writer = await tab(context, key);
-    const reader = await tab(context, key, ["g"]);
-    const id = await holder.evaluate(() => window.shared.client.connectionId);
-    await reader.evaluate(() => window.streams.read());
-    await writer.evaluate(() => window.streams.open("g", "s1"));
-    await writer.evaluate(() => window.streams.write(1, 100));
-    await reader.evaluate(() => window.streams.waitFor(20));
-    const recovered = nextEmulatorEvent(env.emu, "recover", (e) => e.connectionId === id);
-    // The holder goes while the writer keeps writing: some fragments go to the socket that is
-    // closing, some wait for the next holder.
-    await Promise.all([holder.close(), writer.evaluate(() => window.streams.write(101, 300))]);
-    await recovered;
-    await writer.evaluate(() => window.streams.end());
-    await reader.evaluate(() => window.streams.waitFor(Infinity));
-    const got = await reader.evaluate(() => window.streams.got());
-    expect(got.end).toBe("ended");
-    expect(got.data).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
-    expect(env.emu.connections(HUB).filter((c) => c.connected).map((c) => c.connectionId)).toEqual([id]);
-  } finally {
-    await context.close().catch(() => {});
-  }
-  expect(problems.flat(), "console errors / uncaught exceptions in the pages").toEqual([]);
+  const context = await newContext(NO_WORKER);
+  const key = (HUB = "streams1");
+  const holder = await tab(context, key);
+  const writer = await tab(context, key);
+  const reader = await tab(context, key, ["g"]);
+  const id = await holder.evaluate(() => window.shared.client.connectionId);
+  await reader.evaluate(() => window.streams.read());
+  await writer.evaluate(() => window.streams.open("g", "s1"));
+  await writer.evaluate(() => window.streams.write(1, 100));
+  await reader.evaluate(() => window.streams.waitFor(20));
+  const recovered = nextEmulatorEvent(env.emu, "recover", (e) => e.connectionId === id);
+  // The holder goes while the writer keeps writing: some fragments go to the socket that is
+  // closing, some wait for the next holder.
+  await Promise.all([holder.close(), writer.evaluate(() => window.streams.write(101, 300))]);
+  await recovered;
+  await writer.evaluate(() => window.streams.end());
+  await reader.evaluate(() => window.streams.waitFor(Infinity));
+  const got = await reader.evaluate(() => window.streams.got());
+  expect(got.end).toBe("ended");
+  expect(got.data).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  expect(env.emu.connections(HUB).filter((c) => c.connected).map((c) => c.connectionId)).toEqual([id]);
 });
 
 it("the same on the SharedWorker path: the worker holds the socket, a tab writes, another reads, a third closes mid-stream", async () => {
-  const context = await env.browser.newContext();
-  try {
-    const key = (HUB = "streams2");
-    const [writer, reader, other] = [await tab(context, key), await tab(context, key, ["g"]), await tab(context, key)];
-    expect(await context.pages()[0].evaluate(() => typeof SharedWorker)).toBe("function");
-    await reader.evaluate(() => window.streams.read());
-    await writer.evaluate(() => window.streams.open("g", "s2"));
-    await writer.evaluate(() => window.streams.write(1, 100));
-    await reader.evaluate(() => window.streams.waitFor(20));
-    await Promise.all([other.close(), writer.evaluate(() => window.streams.write(101, 200))]);
-    await writer.evaluate(() => window.streams.end());
-    await reader.evaluate(() => window.streams.waitFor(Infinity));
-    const got = await reader.evaluate(() => window.streams.got());
-    expect(got.end).toBe("ended");
-    expect(got.data).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-    expect(env.emu.connections(HUB).filter((c) => c.connected)).toHaveLength(1);
-  } finally {
-    await context.close().catch(() => {});
-  }
-  expect(problems.flat(), "console errors / uncaught exceptions in the pages").toEqual([]);
+  const context = await newContext();
+  const key = (HUB = "streams2");
+  const [writer, reader, other] = [await tab(context, key), await tab(context, key, ["g"]), await tab(context, key)];
+  expect(await context.pages()[0].evaluate(() => typeof SharedWorker)).toBe("function");
+  await reader.evaluate(() => window.streams.read());
+  await writer.evaluate(() => window.streams.open("g", "s2"));
+  await writer.evaluate(() => window.streams.write(1, 100));
+  await reader.evaluate(() => window.streams.waitFor(20));
+  await Promise.all([other.close(), writer.evaluate(() => window.streams.write(101, 200))]);
+  await writer.evaluate(() => window.streams.end());
+  await reader.evaluate(() => window.streams.waitFor(Infinity));
+  const got = await reader.evaluate(() => window.streams.got());
+  expect(got.end).toBe("ended");
+  expect(got.data).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  expect(env.emu.connections(HUB).filter((c) => c.connected)).toHaveLength(1);
 });
 
 it("the holder tab crashes while writing a stream: the tab that takes over aborts it on the service, and the reader sees it fail", async () => {
-  const context = await env.browser.newContext();
-  await context.addInitScript("delete window.SharedWorker;");
+  const context = await newContext(NO_WORKER);
   const crashed: string[] = [];
-  try {
-    const key = (HUB = "streams3");
-    const holder = await tab(context, key);
-    const reader = await tab(context, key, ["g"]);
-    const id = await holder.evaluate(() => window.shared.client.connectionId);
-    holder.on("crash", () => crashed.push("holder"));
-    await reader.evaluate(() => window.streams.read());
-    await holder.evaluate(() => window.streams.open("g", "s3"));
-    await holder.evaluate(() => window.streams.write(1, 10));
-    await reader.evaluate(() => window.streams.waitFor(10));
-    const recovered = nextEmulatorEvent(env.emu, "recover", (e) => e.connectionId === id);
-    await holder.goto("chrome://crash").catch(() => {}); // the renderer dies: no pagehide, no goodbye
-    await recovered; // the reader's tab took the session over
-    await reader.evaluate(() => window.streams.waitFor(Infinity));
-    const got = await reader.evaluate(() => window.streams.got());
-    expect(got.data).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
-    expect(got.end).toBe("UserError");
-    expect(crashed).toEqual(["holder"]);
-  } finally {
-    await context.close().catch(() => {});
-  }
-  // the crashed page's own report is expected; anything else fails the test
-  expect(problems.flat().filter((p) => !/crashed/.test(p)), "console errors / uncaught exceptions in the pages").toEqual([]);
+  const key = (HUB = "streams3");
+  tolerate(/crashed/); // the crashed page's own report; anything else fails the test
+  const holder = await tab(context, key);
+  const reader = await tab(context, key, ["g"]);
+  const id = await holder.evaluate(() => window.shared.client.connectionId);
+  holder.on("crash", () => crashed.push("holder"));
+  await reader.evaluate(() => window.streams.read());
+  await holder.evaluate(() => window.streams.open("g", "s3"));
+  await holder.evaluate(() => window.streams.write(1, 10));
+  await reader.evaluate(() => window.streams.waitFor(10));
+  const recovered = nextEmulatorEvent(env.emu, "recover", (e) => e.connectionId === id);
+  await holder.goto("chrome://crash").catch(() => {}); // the renderer dies: no pagehide, no goodbye
+  await recovered; // the reader's tab took the session over
+  await reader.evaluate(() => window.streams.waitFor(Infinity));
+  const got = await reader.evaluate(() => window.streams.got());
+  expect(got.data).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  expect(got.end).toBe("UserError");
+  expect(crashed).toEqual(["holder"]);
 });
 
 it("a writer tab (not the holder) crashes mid-stream: the holder notices its released lock and aborts its stream", async () => {
-  const context = await env.browser.newContext();
-  await context.addInitScript("delete window.SharedWorker;");
-  try {
-    const key = (HUB = "streams4");
-    const reader = await tab(context, key, ["g"]); // the holder
-    const writer = await tab(context, key);
-    await reader.evaluate(() => window.streams.read());
-    await writer.evaluate(() => window.streams.open("g", "s4"));
-    await writer.evaluate(() => window.streams.write(1, 10));
-    await reader.evaluate(() => window.streams.waitFor(10));
-    await writer.goto("chrome://crash").catch(() => {});
-    await reader.evaluate(() => window.streams.waitFor(Infinity));
-    const got = await reader.evaluate(() => window.streams.got());
-    expect(got).toEqual({ data: Array.from({ length: 10 }, (_, i) => i + 1), end: "UserError" });
-    expect(await reader.evaluate(() => window.shared.client.state)).toBe("connected");
-  } finally {
-    await context.close().catch(() => {});
-  }
-  expect(problems.flat().filter((p) => !/crashed/.test(p)), "console errors / uncaught exceptions in the pages").toEqual([]);
+  const context = await newContext(NO_WORKER);
+  const key = (HUB = "streams4");
+  tolerate(/crashed/); // the crashed page's own report; anything else fails the test
+  const reader = await tab(context, key, ["g"]); // the holder
+  const writer = await tab(context, key);
+  await reader.evaluate(() => window.streams.read());
+  await writer.evaluate(() => window.streams.open("g", "s4"));
+  await writer.evaluate(() => window.streams.write(1, 10));
+  await reader.evaluate(() => window.streams.waitFor(10));
+  await writer.goto("chrome://crash").catch(() => {});
+  await reader.evaluate(() => window.streams.waitFor(Infinity));
+  const got = await reader.evaluate(() => window.streams.got());
+  expect(got).toEqual({ data: Array.from({ length: 10 }, (_, i) => i + 1), end: "UserError" });
+  expect(await reader.evaluate(() => window.shared.client.state)).toBe("connected");
 });

@@ -46,12 +46,6 @@ const waitForMessages = (page: Page, n: number) =>
 const live = () => env.emu.connections(HUB).filter((c) => c.connected);
 const expected = (n: number): string[] => Array.from({ length: n }, (_, i) => `m${i + 1}`);
 
-/** Publishes m`from` … m`to` to `connectionId`, one after another. */
-async function publish(connectionId: string, from: number, to: number): Promise<void> {
-  const svc = env.service(HUB);
-  for (let i = from; i <= to; i++) await svc.sendToConnection(connectionId, `m${i}`, { contentType: "text/plain" });
-}
-
 /** Publishes m1, m2, ... to `connectionId` one after another until `stop()`; resolves the count. */
 function publishUntilStopped(connectionId: string): { stop(): Promise<number> } {
   const svc = env.service(HUB);
@@ -62,6 +56,22 @@ function publishUntilStopped(connectionId: string): { stop(): Promise<number> } 
     return n;
   })();
   return { stop: () => ((stopped = true), loop) };
+}
+
+/** Starts `tabs` in turn on `key`: all of them on one connection, the only one the service has. Resolves its id. */
+async function startShared(tabs: Page[], key: string): Promise<string> {
+  const id = await start(tabs[0], key);
+  for (const t of tabs.slice(1)) expect(await start(t, key)).toBe(id);
+  expect(live().map((c) => c.connectionId)).toEqual([id]);
+  return id;
+}
+
+/** Publishes m`from` … m`to` to `connectionId`, one after another: each of `tabs` then has m1 … m`to`, in order, once. */
+async function publishToAll(connectionId: string, tabs: Page[], from: number, to: number): Promise<void> {
+  const svc = env.service(HUB);
+  for (let i = from; i <= to; i++) await svc.sendToConnection(connectionId, `m${i}`, { contentType: "text/plain" });
+  for (const t of tabs) await waitForMessages(t, to);
+  for (const t of tabs) expect(await messages(t)).toEqual(expected(to));
 }
 
 const PAGES = [
@@ -75,15 +85,10 @@ it("native ESM page: three tabs share one connection, held by the module SharedW
   const requested: string[] = [];
   context.on("request", (r) => requested.push(new URL(r.url()).pathname));
   const tabs = [await openTab(context, "/shared/esm.html"), await openTab(context, "/shared/esm.html"), await openTab(context, "/shared/esm.html")];
-  const ids = [];
-  for (const t of tabs) ids.push(await start(t, key));
-  expect(new Set(ids).size).toBe(1);
-  expect(live().map((c) => c.connectionId)).toEqual([ids[0]]);
+  const id = await startShared(tabs, key);
   for (const t of tabs) expect(await paths(t)).toEqual(["worker"]);
   expect(requested).toContain("/browser/chunks/shared-worker.mjs");
-  await publish(ids[0], 1, 3);
-  for (const t of tabs) await waitForMessages(t, 3);
-  for (const t of tabs) expect(await messages(t)).toEqual(expected(3));
+  await publishToAll(id, tabs, 1, 3);
 });
 
 it("native ESM page whose CSP forbids workers quietly takes the Web Locks path: still one connection", async () => {
@@ -91,9 +96,7 @@ it("native ESM page whose CSP forbids workers quietly takes the Web Locks path: 
   watched.tolerate(/Content Security Policy|worker-src/i);
   const context = await newContext();
   const tabs = [await openTab(context, "/shared/esm-no-workers.html"), await openTab(context, "/shared/esm-no-workers.html")];
-  const id = await start(tabs[0], key);
-  expect(await start(tabs[1], key)).toBe(id);
-  expect(live().map((c) => c.connectionId)).toEqual([id]);
+  await startShared(tabs, key);
   for (const t of tabs) expect(await paths(t)).toEqual(["locks"]);
 });
 
@@ -130,13 +133,9 @@ describe.each([
     watched.tolerate(/Content Security Policy|worker-src/i);
     const context = await newContext();
     const tabs = [await openTab(context, order[0]), await openTab(context, order[1])];
-    const id = await start(tabs[0], key);
-    expect(await start(tabs[1], key)).toBe(id);
-    expect(live().map((c) => c.connectionId)).toEqual([id]);
+    const id = await startShared(tabs, key);
     expect([...(await paths(tabs[0])), ...(await paths(tabs[1]))]).toEqual(took); // behind an elected tab the worker says "busy"
-    await publish(id, 1, 3);
-    for (const t of tabs) await waitForMessages(t, 3);
-    for (const t of tabs) expect(await messages(t)).toEqual(expected(3));
+    await publishToAll(id, tabs, 1, 3);
   });
 });
 
@@ -145,15 +144,11 @@ it("mixed paths: the worker's last tab closes (the browser ends the worker): the
   watched.tolerate(/Content Security Policy|worker-src/i);
   const context = await newContext();
   const [viaWorker, viaLocks] = [await openTab(context, "/shared/esm.html"), await openTab(context, "/shared/esm-no-workers.html")];
-  const id = await start(viaWorker, key);
-  expect(await start(viaLocks, key)).toBe(id);
-  await publish(id, 1, 3);
-  await waitForMessages(viaLocks, 3);
+  const id = await startShared([viaWorker, viaLocks], key);
+  await publishToAll(id, [viaWorker, viaLocks], 1, 3);
   const recovered = nextEmulatorEvent(env.emu, "recover", (e) => e.connectionId === id);
   await viaWorker.close();
   await recovered; // the Web Locks tab recovered the session the worker held
-  await publish(id, 4, 6);
-  await waitForMessages(viaLocks, 6);
-  expect(await messages(viaLocks)).toEqual(expected(6));
+  await publishToAll(id, [viaLocks], 4, 6);
   expect(live().map((c) => c.connectionId)).toEqual([id]);
 });

@@ -29,9 +29,6 @@ export interface HolderStreamsConfig {
   resuming(): boolean;
 }
 
-/** The stream ids a holder's own tab had open, as the last `owned` relay said. */
-export const ownedIds = (ids: readonly string[]): string[] => ids.slice(0, WIRE_MAX_STREAMS);
-
 export class HolderStreams {
   readonly #cfg: HolderStreamsConfig;
   /** Open stream id → the tab that opened it ("" once that tab went away: its abort is on its way). */
@@ -44,7 +41,7 @@ export class HolderStreams {
 
   /** Streams of the previous holder's tab, which went away without a word: aborted once the link is up. */
   orphans(ids: readonly string[]): void {
-    for (const id of ids) if (!this.#owners.has(id) && this.#owners.size < MAX_HOLDER_STREAMS) this.#owners.set(id, "");
+    this.adopt("", ids); // owned by nobody: the tab is gone, its aborts are due
   }
 
   /** A tab announced the streams it has open (to a new holder, after a takeover). */
@@ -79,7 +76,7 @@ export class HolderStreams {
   #owned(): void {
     const ids: string[] = [];
     for (const [id, owner] of this.#owners) if (owner === this.#cfg.id) ids.push(id);
-    this.#cfg.post({ t: "owned", holder: this.#cfg.id, ids: ownedIds(ids) });
+    this.#cfg.post({ t: "owned", holder: this.#cfg.id, ids: ids.slice(0, WIRE_MAX_STREAMS) }); // as many as a tab accepts
   }
 
   #abort(id: string): void {
@@ -103,8 +100,10 @@ export class HolderStreams {
       }
       if (m.kind !== "streamAck" && m.kind !== "streamNack" && m.kind !== "streamClosed") return false;
       const owner = this.#owners.get(m.streamId);
-      if (m.kind === "streamClosed") this.#owners.delete(m.streamId);
-      if (m.kind === "streamClosed" && owner === this.#cfg.id) this.#owned();
+      if (m.kind === "streamClosed") {
+        this.#owners.delete(m.streamId);
+        if (owner === this.#cfg.id) this.#owned();
+      }
       if (owner) this.#to(owner, m);
       return true;
     },

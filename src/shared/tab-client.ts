@@ -5,11 +5,11 @@
 import type { Emitter } from "mitt";
 import type { EngineExtension, EngineHost } from "../core/extension.js";
 import type { Runtime } from "../core/runtime.js";
-import { AbortError, ConnectionError, emitSafely, mitt, SendMessageError } from "./deps.js";
+import { AbortError, ConnectionError, emitSafely, mitt, onAbort, SendMessageError } from "./deps.js";
 import type { WebPubSubClientEvents, WebPubSubClientState, WebPubSubResult } from "../types/events.js";
 import type { WebPubSubClientProtocol, WebPubSubMessage } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
-import { holdLock, holderLockName, tabLockName, watchLock, type HeldLock } from "./election.js";
+import { channelName, holdLock, holderLockName, tabLockName, watchLock, type HeldLock } from "./election.js";
 import { Holder, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, SharePlatform } from "./platform.js";
 import { saveSnapshot, takeSnapshot, type ReloadSnapshot } from "./reload-store.js";
@@ -31,8 +31,6 @@ export interface TabClientConfig {
   /** The SharedWorker's channel, when one holds the connection (else the Web Locks path). */
   worker?(resume: ResumeFrom | undefined): Promise<Channel | undefined>;
 }
-
-const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
 
 function randomId(random: () => number): string {
   return Math.floor(random() * 2 ** 52).toString(36) + Date.now().toString(36);
@@ -79,8 +77,12 @@ export class SharedTabEngine implements EngineHost {
     this.#id = randomId(cfg.runtime.random);
     this.#ops = new TabPending(this.#id, cfg.runtime.random, (m, rethrow) => this.#post(m, rethrow), this.#joined);
     this.outbox = this.#ops.ids;
-    const running = (): boolean => this.state !== "stopped" && this.state !== "stopping";
-    this.#streams = new TabStreams({ ...cfg.runtime, protocol: cfg.protocol, post: (m) => this.#post({ t: "raw", from: this.#id, m }, true), running });
+    this.#streams = new TabStreams({ ...cfg.runtime, protocol: cfg.protocol, post: (m) => this.#post({ t: "raw", from: this.#id, m }, true), running: () => !this.#halted() });
+  }
+
+  /** Stopped or stopping: this client does nothing more until start(). */
+  #halted(): boolean {
+    return this.state === "stopped" || this.state === "stopping";
   }
 
   get linkUp(): boolean {
@@ -102,8 +104,7 @@ export class SharedTabEngine implements EngineHost {
     this.state = "connecting";
     const done = new Promise<void>((resolve, reject) => (this.#starting = { resolve, reject }));
     done.catch(() => {}); // awaited below; handled now so an early rejection is not reported
-    const onAbort = (): void => this.#failStart(new AbortError("start() was aborted."));
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const off = onAbort(signal, () => this.#failStart(new AbortError("start() was aborted.")));
     const snap = (this.#reload = takeSnapshot(platform.storage, key, runtime.clock.wall()));
     if (snap) {
       this.#maxSeq = snap.lastSeq;
@@ -115,7 +116,7 @@ export class SharedTabEngine implements EngineHost {
       else this.#open(link);
       await done;
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      off();
     }
   }
 
@@ -188,7 +189,7 @@ export class SharedTabEngine implements EngineHost {
   }
 
   #becomeHolder(): void {
-    if (this.state === "stopped" || this.state === "stopping") return;
+    if (this.#halted()) return;
     const { platform, key } = this.#cfg;
     const locks = platform.locks;
     const bc = this.#bc!;
@@ -224,14 +225,14 @@ export class SharedTabEngine implements EngineHost {
   }
 
   #ended(error?: Error): void {
-    if (this.state === "stopped" || this.state === "stopping") return;
+    if (this.#halted()) return;
     this.#failStart(new ConnectionError(`The shared connection could not be made: ${error?.message ?? "it ended"}.`));
     this.#ops.failAll("The shared connection ended before the operation completed.");
     this.#finish();
   }
 
   #onPageHide(): void {
-    if (this.state === "stopped" || this.state === "stopping") return;
+    if (this.#halted()) return;
     this.#holder?.freeze(); // nothing more is acknowledged than this page delivered
     if (this.#viaWorker) this.#post({ t: "away", from: this.#id } as unknown as WireMessage); // the worker: "this tab left"
     const session = this.#holder?.session ?? this.#session;
@@ -249,7 +250,7 @@ export class SharedTabEngine implements EngineHost {
    * the next holder (another tab, or this one again) recovers the session.
    */
   #onPageShow(): void {
-    if (this.state === "stopped" || this.state === "stopping") return;
+    if (this.#halted()) return;
     const { platform, key, runtime } = this.#cfg;
     takeSnapshot(platform.storage, key, runtime.clock.wall()); // the page did not reload: its pagehide snapshot is stale
     const holder = this.#holder;
@@ -265,8 +266,7 @@ export class SharedTabEngine implements EngineHost {
   // ---- operations --------------------------------------------------------------------
 
   submit<T extends WebPubSubResult>(message: WebPubSubMessage, signal?: AbortSignalLike): Promise<T> {
-    const stopped = this.state === "stopped" || this.state === "stopping";
-    return this.#ops.submit<T>(message, signal, stopped ? `The client is ${this.state}; call start() first.` : undefined);
+    return this.#ops.submit<T>(message, signal, this.#halted() ? `The client is ${this.state}; call start() first.` : undefined);
   }
 
   // ---- the channel -------------------------------------------------------------------
@@ -290,13 +290,13 @@ export class SharedTabEngine implements EngineHost {
 
   /** Tells the holder who we are and hands it what is still unanswered (same ackIds). */
   #reRegister(): void {
-    if (!this.#lockHeld || this.state === "stopped" || this.state === "stopping") return; // the hello follows once this tab holds its lock
+    if (!this.#lockHeld || this.#halted()) return; // the hello follows once this tab holds its lock
     this.#hello();
     this.#ops.resend();
   }
 
   #onWire(m: WireMessage | undefined): void {
-    if (!m || this.state === "stopped" || this.state === "stopping") return;
+    if (!m || this.#halted()) return;
     switch (m.t) {
       case "who":
         this.#streams.down(); // a new holder: the link is down until it has taken over

@@ -25,7 +25,7 @@ export type StreamFrame = SendToGroupMessage | StreamDataMessage | StreamEndMess
 export type StreamReply = StreamAckMessage | StreamNackMessage | StreamClosedMessage;
 
 // The channel's primitive checks (wire.ts, reload-store.ts and worker-host.ts use them too).
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 export const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
 /** An id, group, name or URL: not empty, bounded. */
 export const wireText = (x: unknown): x is string => typeof x === "string" && x.length > 0 && x.length <= WIRE_MAX_TEXT;

@@ -15,6 +15,7 @@ import {
   wireContent as content,
   wireNote as note,
   wireText as text,
+  type Obj,
   type StreamFrame,
   type StreamReply,
 } from "./wire-streams.js";
@@ -82,7 +83,6 @@ const STATES = new Set(["connecting", "connected", "recovering", "reconnecting"]
 const EVENTS = new Set(["connected", "disconnected", "recovering", "recovered", "rejoin-group-failed"]);
 const ERROR_TYPES = new Set(["send", "invoke", "abort", "other"]);
 
-type Obj = Record<string, unknown>;
 const optText = (x: unknown): boolean => x === undefined || text(x);
 const optUint = (x: unknown): boolean => x === undefined || uint(x);
 

@@ -21,11 +21,11 @@ import type { Runtime } from "../core/runtime.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { AckGate } from "./ack-gate.js";
-import { holderLockName, tabLockName, watchLock } from "./election.js";
+import { channelName, holderLockName, tabLockName, watchLock } from "./election.js";
 import { Holder, MAX_HOLDER_TABS, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, Locks } from "./platform.js";
 import { validSession, WIRE_LIMITS, type SessionInfo } from "./wire.js";
-import { isObj, uint, wireText as text } from "./wire-streams.js";
+import { isObj, uint, wireText as text, type Obj } from "./wire-streams.js";
 import type { MessagePortLike } from "./worker-boot.js";
 import { shareableOptions, type SharedOptions } from "./worker-options.js";
 
@@ -55,9 +55,6 @@ interface BroadcastChannelLike {
   onmessage: ((event: { data: unknown }) => void) | null;
 }
 
-/** The Web Locks path's channel for `key` (the same name as tab-client.ts's). */
-export const channelName = (key: string): string => `webpubsub-client:channel:${key}`;
-
 /** What a client facade hands the shared code: all the worker needs to run an engine. */
 export interface EngineParts {
   makeEngine: MakeEngine;
@@ -66,7 +63,6 @@ export interface EngineParts {
   getClientAccessUrl(signal?: AbortSignalLike): Promise<string>;
 }
 
-type Obj = Record<string, unknown>;
 
 /** Set while the worker builds its engine through the client facade (see index.ts). */
 export let capture: ((parts: EngineParts) => void) | undefined;

@@ -3,7 +3,7 @@
 // options). The first tab's options build the worker's engine; later tabs' are not used.
 // The same pick runs on both sides: in the tab, and in the worker on what the port brought.
 import type { WebPubSubClientOptions, WebPubSubRetryOptions } from "../types/options.js";
-import { isObj } from "./wire-streams.js";
+import { isObj, type Obj } from "./wire-streams.js";
 
 export type SharedOptions = Pick<
   WebPubSubClientOptions,
@@ -21,8 +21,6 @@ const FLAGS = ["autoReconnect", "autoRejoinGroups", "autoRestoreGroups"] as cons
 const NUMBERS = ["keepAliveIntervalInMs", "keepAliveTimeoutInMs", "ackTimeoutInMs"] as const;
 const RETRIES = ["messageRetryOptions", "reconnectRetryOptions"] as const;
 const RETRY_NUMBERS = ["maxRetries", "retryDelayInMs", "maxRetryDelayInMs"] as const;
-
-type Obj = Record<string, unknown>;
 
 function retry(x: unknown): WebPubSubRetryOptions | undefined {
   if (!isObj(x)) return undefined;

@@ -3,38 +3,26 @@
 // was the holder, the holder it froze at pagehide makes way for a new one, which recovers
 // the session. Node: a real local service, Node's BroadcastChannel, in-memory Web Locks, and
 // one EventTarget per "page" standing in for its window.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../emulator/index.js";
+import { afterEach, describe, expect, it } from "vitest";
 import { WebPubSubClient } from "../../src/index.js";
-import { FakeLocks, FakeSessionStorage } from "./fake-locks.js";
+import { tabsEnv } from "./tabs-env.js";
 
 const HUB = "bfcache";
-let emu: Emulator;
-const clients: WebPubSubClient[] = [];
 const channels: BroadcastChannel[] = [];
-let n = 0;
 const g = globalThis as unknown as Record<string, unknown>;
-const storage = new FakeSessionStorage();
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  Object.defineProperty(globalThis, "navigator", { value: { locks: new FakeLocks() }, configurable: true, writable: true });
-  Object.defineProperty(globalThis, "sessionStorage", { value: storage, configurable: true, writable: true });
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.stop()));
+// Registered before tabsEnv's, so it runs after the clients are stopped (after-hooks run in reverse).
+afterEach(() => {
   for (const c of channels.splice(0)) c.close();
-  storage.map.clear();
   delete g.addEventListener;
   delete g.removeEventListener;
 });
-afterAll(async () => {
-  await emu.close();
-});
+const env = tabsEnv("b");
+const { clients } = env;
+const stored = (k: string): string | null => sessionStorage.getItem(`webpubsub-client:reload:${k}`);
 
 /** Starts a tab whose page events come from `page` (the platform subscribes at start). */
 async function startTab(k: string, page: EventTarget): Promise<WebPubSubClient> {
-  const c = new WebPubSubClient({ getClientAccessUrl: () => emu.getClientAccessUrl(HUB, { userId: "u", roles: ["webpubsub.joinLeaveGroup"] }) }, { shareConnection: k });
+  const c = new WebPubSubClient({ getClientAccessUrl: () => env.emu.getClientAccessUrl(HUB, { userId: "u", roles: ["webpubsub.joinLeaveGroup"] }) }, { shareConnection: k });
   clients.push(c);
   g.addEventListener = page.addEventListener.bind(page);
   g.removeEventListener = page.removeEventListener.bind(page);
@@ -67,24 +55,24 @@ function received(client: WebPubSubClient, text: string): Promise<void> {
 
 async function publish(connectionId: string, text: string): Promise<void> {
   const { WebPubSubServiceClient } = await import("@azure/web-pubsub");
-  await new WebPubSubServiceClient(emu.connectionString, HUB, { allowInsecureConnection: true }).sendToConnection(connectionId, text, { contentType: "text/plain" });
+  await new WebPubSubServiceClient(env.emu.connectionString, HUB, { allowInsecureConnection: true }).sendToConnection(connectionId, text, { contentType: "text/plain" });
 }
 
 describe("back/forward cache", () => {
   it("a restored tab registers with the holder again; its stale reload snapshot is dropped", async () => {
-    const k = `b${++n}`;
+    const k = env.key();
     const [pageA, pageB] = [new EventTarget(), new EventTarget()];
     const a = await startTab(k, pageA);
     const spy = hellos(k);
     const b = await startTab(k, pageB);
     await b.joinGroup("room");
     pageB.dispatchEvent(pageEvent("pagehide", true));
-    expect(storage.getItem(`webpubsub-client:reload:${k}`)).not.toBeNull();
+    expect(stored(k)).not.toBeNull();
     const hello = spy.next();
     pageB.dispatchEvent(pageEvent("pageshow", true));
     const from = await hello;
     const registrations = spy.count(from); // at start, and now again
-    expect(storage.getItem(`webpubsub-client:reload:${k}`)).toBeNull();
+    expect(stored(k)).toBeNull();
     // a fresh load's pageshow (persisted: false) is not a restore
     pageB.dispatchEvent(pageEvent("pageshow", false));
     const got = received(b, "after");
@@ -95,7 +83,7 @@ describe("back/forward cache", () => {
   });
 
   it("a restored holder tab makes way: the next holder recovers the session and every tab gets what follows", async () => {
-    const k = `b${++n}`;
+    const k = env.key();
     const [pageA, pageB] = [new EventTarget(), new EventTarget()];
     const a = await startTab(k, pageA); // the holder
     const b = await startTab(k, pageB);
@@ -108,6 +96,6 @@ describe("back/forward cache", () => {
     await publish(id, "back");
     await Promise.all(got);
     expect([a.connectionId, b.connectionId]).toEqual([id, id]);
-    expect(emu.connections(HUB).filter((c) => c.connected).map((c) => c.connectionId)).toEqual([id]);
+    expect(env.emu.connections(HUB).filter((c) => c.connected).map((c) => c.connectionId)).toEqual([id]);
   });
 });

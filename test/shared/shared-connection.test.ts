@@ -6,7 +6,6 @@ import type { Emulator } from "../../emulator/index.js";
 import type { FakeSessionStorage } from "./fake-locks.js";
 import { tabsEnv } from "./tabs-env.js";
 
-
 const HUB = "share";
 const env = tabsEnv("k");
 const { clients } = env;
@@ -47,6 +46,16 @@ const EVENTS = ["group-message", "server-message", "connected", "recovered", "di
 const EMU_EVENTS = ["connect", "disconnect", "recover", "drop"];
 
 const key = env.key;
+
+/** Counts the listeners added to `signal` and not removed since. */
+function listenersOn(signal: AbortSignal): () => number {
+  let n = 0;
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = ((...args: Parameters<typeof add>) => (n++, add(...args))) as typeof add;
+  signal.removeEventListener = ((...args: Parameters<typeof remove>) => (n--, remove(...args))) as typeof remove;
+  return () => n;
+}
 const live = (): ReturnType<Emulator["connections"]> => env.emu.connections(HUB).filter((c) => c.connected);
 
 describe("shareConnection", () => {
@@ -57,7 +66,7 @@ describe("shareConnection", () => {
     await Promise.all(tabs.map((t) => t.start()));
     expect(new Set(tabs.map((t) => t.connectionId)).size).toBe(1);
     expect(live()).toHaveLength(1);
-    await env.emu && (await fetchSend("all", "hello"));
+    await fetchSend("all", "hello");
     await until(() => got.every((g) => g.length === 1), "every tab to get the message");
     expect(got).toEqual([[["s", "hello"]], [["s", "hello"]], [["s", "hello"]]]);
   });
@@ -103,13 +112,21 @@ describe("shareConnection", () => {
     await a.start();
     await b.start();
     const signal = new AbortController().signal;
-    let listeners = 0;
-    const add = signal.addEventListener.bind(signal);
-    const remove = signal.removeEventListener.bind(signal);
-    signal.addEventListener = ((...args: Parameters<typeof add>) => (listeners++, add(...args))) as typeof add;
-    signal.removeEventListener = ((...args: Parameters<typeof remove>) => (listeners--, remove(...args))) as typeof remove;
+    const listeners = listenersOn(signal);
     for (let i = 0; i < 5; i++) await b.sendToGroup("g", `m${i}`, "text", { abortSignal: signal }); // b is not the holder
-    expect(listeners).toBe(0);
+    expect(listeners()).toBe(0);
+  });
+
+  it("start() aborted while the shared connection is being made rejects with AbortError, and leaves no listener on the signal", async () => {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const listeners = listenersOn(signal);
+    // the holder asks for the URL only once this tab's start() is under way
+    const url = () => (controller.abort(), env.emu.getClientAccessUrl(HUB, { userId: "u" }));
+    const a = new WebPubSubClient({ getClientAccessUrl: url }, { shareConnection: key() });
+    clients.push(a);
+    await expect(a.start({ abortSignal: signal })).rejects.toMatchObject({ name: "AbortError" });
+    expect(listeners()).toBe(0);
   });
 
   it("errors reach the tab that asked, as the classes and ids it expects; an abort is the tab's own", async () => {

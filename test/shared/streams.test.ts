@@ -97,6 +97,18 @@ async function twoTabs(reading: "a" | "b", options: object = {}): Promise<{ k: s
   return { k, a, b, r };
 }
 
+/**
+ * Two tabs of key `k` (a new one by default), started in turn (a holds the connection), and
+ * an unshared client in group "g" that sees what the service publishes there.
+ */
+async function watchedPair(k = key()): Promise<{ a: WebPubSubClient; b: WebPubSubClient; watch: Reader }> {
+  const [a, b] = [tab(k), tab(k)];
+  const watch = await observer("g");
+  await a.start();
+  await b.start();
+  return { a, b, watch };
+}
+
 describe("group streams on a shared connection", () => {
   it("a writer tab and a reader tab of one connection: the reader gets every fragment once, in order; the writer's acks reach it", async () => {
     const k = key();
@@ -117,11 +129,7 @@ describe("group streams on a shared connection", () => {
   });
 
   it("two tabs write streams at once; each gets its own acks and every fragment is published once, in order", async () => {
-    const k = key();
-    const [a, b] = [tab(k), tab(k)];
-    const watch = await observer("g");
-    await a.start();
-    await b.start();
+    const { a, b, watch } = await watchedPair();
     const [wa, wb] = await Promise.all([a.openGroupStream("g", { streamId: "from-a" }), b.openGroupStream("g", { streamId: "from-b" })]);
     for (const i of range(1, 100)) await Promise.all([wa.write(`a${i}`, "text"), wb.write(`b${i}`, "text")]);
     await Promise.all([wa.end(), wb.end()]);
@@ -130,11 +138,7 @@ describe("group streams on a shared connection", () => {
   });
 
   it("a stream id is one tab's: another tab of the connection cannot open it, nor write to it", async () => {
-    const k = key();
-    const [a, b] = [tab(k), tab(k)];
-    const watch = await observer("g");
-    await a.start();
-    await b.start();
+    const { a, b, watch } = await watchedPair();
     const wa = await a.openGroupStream("g", { streamId: "mine" });
     await expect(b.openGroupStream("g", { streamId: "mine" })).rejects.toMatchObject({ name: "BadRequest", streamId: "mine" });
     await wa.write("only a", "text");
@@ -184,11 +188,7 @@ describe("group streams on a shared connection", () => {
   });
 
   it("a drop of the shared socket mid-stream: the writer tab resends from expectedSequenceId, every fragment once, in order", async () => {
-    const k = key();
-    const [a, b] = [tab(k), tab(k)];
-    const watch = await observer("g");
-    await a.start();
-    await b.start();
+    const { a, b, watch } = await watchedPair();
     const w = await b.openGroupStream("g", { streamId: "d" });
     for (const i of range(1, 20)) await w.write(i, "json");
     await watch.has("d", 5);
@@ -265,13 +265,10 @@ describe("group streams on a shared connection", () => {
 
   it("ignores hostile stream messages on the channel: forged frames, forged acks, malformed relays", async () => {
     const k = key();
-    const [a, b] = [tab(k), tab(k)];
-    const watch = await observer("g");
     const bc = new BroadcastChannel(`webpubsub-client:channel:${k}`);
     const tabs = new Set<string>();
     bc.onmessage = (e: MessageEvent) => (e.data?.t === "hello" ? tabs.add(e.data.from) : undefined);
-    await a.start();
-    await b.start();
+    const { a, b, watch } = await watchedPair(k); // the channel hears both tabs' hellos
     const w = await b.openGroupStream("g", { streamId: "h" });
     await w.write("real 1", "text");
     await watch.has("h", 1);

@@ -6,14 +6,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../emulator/index.js";
 import * as lib from "../../src/index.js";
 import { defaultRuntime } from "../../src/platform/default-runtime.js";
-import type { Locks, SharePlatform } from "../../src/shared/platform.js";
-import { SharedTabEngine } from "../../src/shared/tab-client.js";
-import { SHARED_DEPS } from "../../src/client.js";
-import { provide } from "../../src/shared/deps.js";
+import type { Locks } from "../../src/shared/platform.js";
+import type { SharedTabEngine } from "../../src/shared/tab-client.js";
 import { hostWorker, type WorkerScope } from "../../src/shared/worker-host.js";
 import { connectWorker, WORKER_READY_TIMEOUT_MS, type WorkerLinkConfig } from "../../src/shared/worker-link.js";
 import type { MessagePortLike, SharedWorkerLike } from "../../src/shared/worker-boot.js";
-import { FakeLocks, FakeSessionStorage } from "./fake-locks.js";
+import { FakeLocks } from "./fake-locks.js";
+import { workerTab } from "./worker-fakes.js";
 
 const HUB = "worker";
 let emu: Emulator;
@@ -52,28 +51,8 @@ function fakeOrigin(locks: Locks): { ctor: Ctor; scope: WorkerScope } {
 }
 
 function tab(ctor: Ctor, locks: Locks, getClientAccessUrl: () => Promise<string> = credential): SharedTabEngine {
-  const platform: SharePlatform = {
-    channel: () => {
-      throw new Error("the worker path must not open a BroadcastChannel");
-    },
-    locks,
-    storage: new FakeSessionStorage(),
-    onPageHide: () => () => {},
-    onPageShow: () => () => {},
-  };
-  const protocol = lib.WebPubSubJsonReliableProtocol();
-  provide(SHARED_DEPS); // what sharedEngine() does before it makes a SharedTabEngine
-  const engine = new SharedTabEngine({
-    key: "k",
-    platform,
-    runtime,
-    protocol,
-    getClientAccessUrl,
-    makeEngine: () => {
-      throw new Error("a tab on the worker path runs no engine of its own");
-    },
-    worker: (resume) => connectWorker({ start: () => new ctor("https://app.example/webpubsub-client.umd.min.js", { name: "webpubsub-client:k" }), key: "k", protocolName: protocol.name, resume, runtime, getClientAccessUrl }),
-  });
+  const start = () => new ctor("https://app.example/webpubsub-client.umd.min.js", { name: "webpubsub-client:k" });
+  const { engine } = workerTab({ key: "k", start, locks, runtime, getClientAccessUrl });
   engines.push(engine);
   return engine;
 }

@@ -21,6 +21,7 @@ import type { Runtime } from "../core/runtime.js";
 import type { WebPubSubClientProtocol } from "../types/messages.js";
 import type { AbortSignalLike } from "../types/options.js";
 import { AckGate } from "./ack-gate.js";
+import { CredRequests } from "./cred-requests.js";
 import { channelName, holderLockName, tabLockName, watchLock } from "./election.js";
 import { Holder, MAX_HOLDER_TABS, type MakeEngine, type ResumeFrom } from "./holder.js";
 import type { Channel, Locks } from "./platform.js";
@@ -31,8 +32,6 @@ import { shareableOptions, type SharedOptions } from "./worker-options.js";
 
 /** Most ports one worker keeps (tabs that connected and have not left yet); more are refused. */
 export const MAX_WORKER_PORTS = 2 * MAX_HOLDER_TABS;
-/** Most credential requests the worker waits on at once. */
-export const MAX_CRED_REQUESTS = 64;
 /** Most keys the ESM build's module worker serves at once; a tab with one more is refused. */
 export const MAX_WORKER_KEYS = 64;
 /** How long a tab's released lock waits for that tab's `bye` before the tab counts as vanished. */
@@ -120,10 +119,8 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
   const ports = new Set<MessagePortLike>();
   const tabPort = new Map<string, MessagePortLike>();
   const stopped = new Set<string>(); // tabs that said `bye` (stopped their client)
-  const creds = new Map<number, { port: MessagePortLike; resolve(url: string): void; reject(e: Error): void }>();
   /** What each port's tab reported delivered (`seen`): the engine acknowledges no more. */
   const seen = new Map<MessagePortLike, number>();
-  let credCounter = 0;
   let parts: Promise<EngineParts | undefined> | undefined;
   let protocolName: string | undefined;
   let holder: Holder | undefined;
@@ -165,16 +162,8 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
     }
   };
 
-  const ask = (signal?: AbortSignalLike): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const port = [...tabPort.values()].pop() ?? [...ports].pop();
-      if (!port) return reject(new Error("No tab is left to provide a client access URL."));
-      if (creds.size >= MAX_CRED_REQUESTS) return reject(new Error("Too many client access URL requests."));
-      const id = ++credCounter;
-      creds.set(id, { port, resolve, reject });
-      signal?.addEventListener("abort", () => creds.get(id)?.reject(new Error("aborted")), { once: true });
-      send(port, { t: "cred", id });
-    });
+  const creds = new CredRequests(send);
+  const ask = (signal?: AbortSignalLike): Promise<string> => creds.ask([...tabPort.values()].pop() ?? [...ports].pop(), signal);
 
   const channel: Channel = {
     post(m) {
@@ -192,7 +181,7 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
   const forget = (port: MessagePortLike): void => {
     ports.delete(port);
     if (seen.delete(port)) allow();
-    for (const [id, c] of creds) if (c.port === port) creds.delete(id), c.reject(new Error("The tab went away."));
+    creds.forget(port);
   };
 
   const ensureHolder = async (resume?: ResumeFrom): Promise<void> => {
@@ -274,11 +263,9 @@ function keyHost(scope: WorkerScope, lib: Lib, key: string): (port: MessagePortL
           return allow();
         case "credOk":
         case "credFail": {
-          const c = uint(raw.id) ? creds.get(raw.id) : undefined;
-          if (!c || c.port !== port) return;
-          creds.delete(raw.id as number);
-          if (raw.t === "credOk" && text(raw.url)) c.resolve(raw.url);
-          else c.reject(new Error(typeof raw.message === "string" ? raw.message.slice(0, WIRE_LIMITS.maxText) : "The tab could not get a client access URL."));
+          if (!uint(raw.id)) return;
+          const url = raw.t === "credOk" && text(raw.url) ? raw.url : undefined;
+          creds.answer(port, raw.id, url, typeof raw.message === "string" ? raw.message.slice(0, WIRE_LIMITS.maxText) : "The tab could not get a client access URL.");
           return;
         }
         case "away":

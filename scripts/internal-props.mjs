@@ -78,6 +78,17 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
    * methods' arguments and results too), or an own value's that outside code reads.
    */
   const keepDeep = (t, why, inward) => walk(checker, own, t, { calls: inward ? "all" : "arguments" }, (p) => keep(p.name, why));
+  const anyLike = (t) => parts(t).some((part) => part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown));
+  const holds = new Map();
+  /** An own type's property is reachable from `t`: `t` is one, or holds one (`Own[]`, `Map<K, Own>`, ...). */
+  const holdsOwn = (t) => {
+    if (!holds.has(t)) {
+      let found = false;
+      walk(checker, own, t, { calls: "all" }, () => (found = true));
+      holds.set(t, found);
+    }
+    return holds.get(t);
+  };
   /** `name` used as a key of a value of type `t` (object literal's target, destructured value). */
   const keyOf = (t, name, what) => {
     for (const part of parts(t)) {
@@ -134,6 +145,9 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
         else if (target) keyOf(target, name, "a key");
         else use(name, true);
       }
+      // handed to any/unknown (`postMessage({ m })`, `JSON.stringify`): what its values hold
+      // too, nested literals included, which get no contextual type of their own
+      if (target && anyLike(target)) keepDeep(checker.getTypeAtLocation(node), "handed to outside code", false);
     } else if (ts.isClassLike(node) || ts.isInterfaceDeclaration(node)) {
       for (const m of node.members) if (m.name && ts.isIdentifier(m.name)) memberOf(node, m.name.text);
       for (const m of node.members) {
@@ -202,8 +216,9 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
     if (!objectLike(value)) return;
     const a = ownType(target);
     const b = ownType(value);
-    if (a && !b) keepDeep(target, "takes an outside value", true);
-    else if (!a && b) {
+    // `Own[]`, `Map<K, Own>`: an array or a map is not an own type but holds one
+    if ((a && !b) || (anyLike(value) && holdsOwn(target))) keepDeep(target, "takes an outside value", true);
+    else if ((!a && b) || (anyLike(target) && holdsOwn(value))) {
       if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
         // a callback: outside code calls it; what it declares its arguments to be is outside-made
         for (const param of node.parameters) if (param.type) keepDeep(checker.getTypeFromTypeNode(param.type), "an argument from outside code", true);

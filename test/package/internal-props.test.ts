@@ -16,7 +16,7 @@ describe("internal property names", () => {
     const named = [...r.all].filter((n) => /^(kept|renamed)/.test(n) || n === "once").sort();
     expect(named.filter((n) => r.internal.has(n))).toEqual(["renamedDetail", "renamedField", "renamedMethod"]);
     expect(named.filter((n) => !r.internal.has(n))).toEqual(
-      ["keptArgument", "keptByIndex", "keptByIndexToo", "keptCount", "keptExport", "keptGlobal", "keptIn", "keptJson", "keptListed", "keptNested", "keptOption", "keptPayload", "keptQuoted", "keptResult", "keptSignalLike", "keptWireKey", "once"].filter((n) => r.all.has(n)),
+      ["keptArgument", "keptByIndex", "keptByIndexToo", "keptCount", "keptExport", "keptGlobal", "keptHeld", "keptIn", "keptInArray", "keptInLiteral", "keptJson", "keptListed", "keptNested", "keptOption", "keptParsed", "keptPayload", "keptQuoted", "keptResult", "keptSignalLike", "keptWireKey", "once"].filter((n) => r.all.has(n)),
     );
     // the public class's method is API; `ab` is too short to gain anything
     expect(r.kept.get("keptCount")).toBe("part of the public API");
@@ -29,6 +29,10 @@ describe("internal property names", () => {
       ["keptSignalLike", "cast to an outside type"],
       ["keptJson", "a key of an any/unknown value"],
       ["keptPayload", "handed to outside code"],
+      ["keptHeld", "handed to outside code"],
+      ["keptInLiteral", "handed to outside code"],
+      ["keptInArray", "handed to outside code"],
+      ["keptParsed", "takes an outside value"],
       ["keptQuoted", "a quoted key"],
       ["keptIn", "spelled as a string key"],
       ["keptByIndex", "read by a computed key"],

@@ -57,10 +57,14 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
     if (keepFile) keep(name, `a key in ${keepFile}`);
     else if (!ok) keep(name, why);
   };
-  /** Declared in the sources (an anonymous type written in them included); primitives are not objects. */
+  /** any, unknown, or a bag of them (`Record<string, unknown>`, whatever alias names it): keys read by name at run time. */
+  const loose = (part) =>
+    !!(part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) ||
+    (!!(part.flags & ts.TypeFlags.Object) && checker.getIndexInfosOfType(part).some((i) => i.type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)));
+  /** Declared in the sources (an anonymous type written in them included), and not `loose`; primitives are not objects. */
   const ownType = (t) =>
     parts(t).every((part) => {
-      if (part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return false;
+      if (loose(part)) return false;
       if (!(part.flags & ts.TypeFlags.Object)) return true; // a primitive: no keys to lose
       const decls = (part.aliasSymbol ?? part.getSymbol())?.declarations;
       return !!decls?.length && decls.every((d) => own(d.getSourceFile())); // `typeof globalThis` has none
@@ -78,7 +82,7 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
    * methods' arguments and results too), or an own value's that outside code reads.
    */
   const keepDeep = (t, why, inward) => walk(checker, own, t, { calls: inward ? "all" : "arguments" }, (p) => keep(p.name, why));
-  const anyLike = (t) => parts(t).some((part) => part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown));
+  const anyLike = (t) => parts(t).some(loose);
   const holds = new Map();
   /** An own type's property is reachable from `t`: `t` is one, or holds one (`Own[]`, `Map<K, Own>`, ...). */
   const holdsOwn = (t) => {

@@ -16,7 +16,7 @@ describe("internal property names", () => {
     const named = [...r.all].filter((n) => /^(kept|renamed)/.test(n) || n === "once").sort();
     expect(named.filter((n) => r.internal.has(n))).toEqual(["renamedDetail", "renamedField", "renamedMethod"]);
     expect(named.filter((n) => !r.internal.has(n))).toEqual(
-      ["keptArgument", "keptByIndex", "keptByIndexToo", "keptCount", "keptExport", "keptGlobal", "keptHeld", "keptIn", "keptInArray", "keptInLiteral", "keptJson", "keptListed", "keptNested", "keptOption", "keptParsed", "keptPayload", "keptQuoted", "keptResult", "keptSignalLike", "keptWireKey", "once"].filter((n) => r.all.has(n)),
+      ["keptArgument", "keptBagged", "keptByIndex", "keptByIndexToo", "keptCount", "keptExport", "keptGlobal", "keptHeld", "keptIn", "keptInArray", "keptInLiteral", "keptJson", "keptListed", "keptNested", "keptOption", "keptParsed", "keptPayload", "keptQuoted", "keptResult", "keptSignalLike", "keptWireKey", "once"].filter((n) => r.all.has(n)),
     );
     // the public class's method is API; `ab` is too short to gain anything
     expect(r.kept.get("keptCount")).toBe("part of the public API");
@@ -33,6 +33,7 @@ describe("internal property names", () => {
       ["keptInLiteral", "handed to outside code"],
       ["keptInArray", "handed to outside code"],
       ["keptParsed", "takes an outside value"],
+      ["keptBagged", "cast to an outside type"],
       ["keptQuoted", "a quoted key"],
       ["keptIn", "spelled as a string key"],
       ["keptByIndex", "read by a computed key"],

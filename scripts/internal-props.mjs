@@ -14,7 +14,7 @@
 //   `postMessage(x)`); the whole type is kept, deeply;
 // - it is spelled as a string key (`o["x"]`, `"x" in o`, `Reflect.has(o, "x")`), or its
 //   type's keys are read by a computed key (`o[k]`, `Object.keys(o)`, `for … in`);
-// - it is a module's export read from its namespace (`(await import("./x.js")).x`);
+// - it is a module's export read from its namespace (`(await import("./x.js")).x`, `const { x } = …`);
 // - it is written in a `keepFiles` file (what crosses tabs, workers and reloads), or listed
 //   in `keepNames`; or it is shorter than 3 characters (nothing to gain).
 // Anything in doubt stays as written: a wrong "rename" breaks the package, a wrong "keep"
@@ -97,6 +97,7 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
   const keyOf = (t, name, what) => {
     for (const part of parts(t)) {
       if (part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return use(name, false, `${what} of an any/unknown value`);
+      if (part.getSymbol()?.flags & ts.SymbolFlags.ValueModule) return use(name, false, "a module's export"); // `const { x } = await import(…)`
       const p = checker.getPropertyOfType(part, name);
       if (p ? !ownSymbol(p) : checker.getIndexInfosOfType(part).length > 0) return use(name, false, `${what} of a type declared outside the sources`);
     }

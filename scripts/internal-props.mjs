@@ -12,7 +12,7 @@
 //   parsed JSON) seen through an own type, by a cast, an assignment or a callback's
 //   declared argument; or an own value handed to outside code (`JSON.stringify(x)`,
 //   `postMessage(x)`); the whole type is kept, deeply;
-// - it is spelled as a string key (`o["x"]`, `"x" in o`, `Reflect.has(o, "x")`), or its
+// - it is spelled as a string key (`o["x"]`, `"x" in o`, `Reflect.has(o, "x")`, an enum member), or its
 //   type's keys are read by a computed key (`o[k]`, `Object.keys(o)`, `for … in`);
 // - it is a module's export read from its namespace (`(await import("./x.js")).x`, `const { x } = …`);
 // - it is written in a `keepFiles` file (what crosses tabs, workers and reloads), or listed
@@ -159,6 +159,9 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
         if (!ts.isConstructorDeclaration(m)) continue;
         for (const p of m.parameters) if (ts.isParameterPropertyDeclaration(p, m) && ts.isIdentifier(p.name)) memberOf(node, p.name.text);
       }
+    } else if (ts.isEnumDeclaration(node)) {
+      // TypeScript writes an enum's members as quoted keys (`E[E["A"] = 0] = "A"`)
+      for (const m of node.members) if (ts.isIdentifier(m.name)) keep(m.name.text, "an enum member");
     } else if (ts.isTypeLiteralNode(node)) {
       for (const m of node.members) if (m.name && ts.isIdentifier(m.name)) use(m.name.text, true);
     } else if (ts.isObjectBindingPattern(node)) {

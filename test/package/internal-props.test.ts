@@ -16,7 +16,7 @@ describe("internal property names", () => {
     const named = [...r.all].filter((n) => /^(kept|renamed)/.test(n) || n === "once").sort();
     expect(named.filter((n) => r.internal.has(n))).toEqual(["renamedDetail", "renamedField", "renamedMethod"]);
     expect(named.filter((n) => !r.internal.has(n))).toEqual(
-      ["keptArgument", "keptBagged", "keptByIndex", "keptByIndexToo", "keptCount", "keptDestructured", "keptExport", "keptGlobal", "keptHeld", "keptIn", "keptInArray", "keptInLiteral", "keptJson", "keptListed", "keptNested", "keptOption", "keptParsed", "keptPayload", "keptQuoted", "keptResult", "keptSignalLike", "keptWireKey", "once"].filter((n) => r.all.has(n)),
+      ["keptArgument", "keptBagged", "keptByIndex", "keptByIndexToo", "keptCount", "keptDestructured", "keptEnumMember", "keptExport", "keptGlobal", "keptHeld", "keptIn", "keptInArray", "keptInLiteral", "keptJson", "keptListed", "keptNested", "keptOption", "keptParsed", "keptPayload", "keptQuoted", "keptResult", "keptSignalLike", "keptWireKey", "once"].filter((n) => r.all.has(n)),
     );
     // the public class's method is API; `ab` is too short to gain anything
     expect(r.kept.get("keptCount")).toBe("part of the public API");
@@ -42,6 +42,7 @@ describe("internal property names", () => {
       ["message", "overrides a member declared outside the sources"],
       ["keptExport", "a module's export"],
       ["keptDestructured", "a module's export"],
+      ["keptEnumMember", "an enum member"],
       ["keptWireKey", `a key in ${fixture}src/wire.ts`],
       ["keptOption", "part of the public API"],
     ]) {

@@ -57,9 +57,9 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
     if (keepFile) keep(name, `a key in ${keepFile}`);
     else if (!ok) keep(name, why);
   };
-  /** any, unknown, or a bag of them (`Record<string, unknown>`, whatever alias names it): keys read by name at run time. */
+  /** any, unknown, `object`, or a bag of any/unknown (`Record<string, unknown>`, whatever alias names it): keys read by name at run time. */
   const loose = (part) =>
-    !!(part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) ||
+    !!(part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) ||
     (!!(part.flags & ts.TypeFlags.Object) && checker.getIndexInfosOfType(part).some((i) => i.type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)));
   /** Declared in the sources (an anonymous type written in them included), and not `loose`; primitives are not objects. */
   const ownType = (t) =>

@@ -11,7 +11,8 @@
 // - it is a key of a value that crosses the border: an outside value (a global, an event,
 //   parsed JSON) seen through an own type, by a cast, an assignment or a callback's
 //   declared argument; or an own value handed to outside code (`JSON.stringify(x)`,
-//   `postMessage(x)`); the whole type is kept, deeply;
+//   `postMessage(x)`, `throw x`), also inside an array, a map or a nested literal; the
+//   whole type is kept, deeply;
 // - it is spelled as a string key (`o["x"]`, `"x" in o`, `Reflect.has(o, "x")`, an enum member), or its
 //   type's keys are read by a computed key (`o[k]`, `Object.keys(o)`, `for … in`);
 // - it is a module's export read from its namespace (`(await import("./x.js")).x`, `const { x } = …`);
@@ -176,6 +177,8 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
     } else if (ts.isElementAccessExpression(node) && !ts.isStringLiteralLike(node.argumentExpression)) {
       const k = checker.getTypeAtLocation(node.argumentExpression);
       if (!(k.flags & ts.TypeFlags.NumberLike)) keepAllOf(checker.getTypeAtLocation(node.expression), "read by a computed key");
+    } else if (ts.isThrowStatement(node) && node.expression) {
+      keepDeep(checker.getTypeAtLocation(node.expression), "thrown to outside code", false); // a caller's `catch (e)` is any
     } else if (ts.isForInStatement(node)) {
       keepAllOf(checker.getTypeAtLocation(node.expression), "listed by for…in");
     } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.expression.getText() === "Object") {

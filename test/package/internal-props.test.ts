@@ -16,7 +16,7 @@ describe("internal property names", () => {
     const named = [...r.all].filter((n) => /^(kept|renamed)/.test(n) || n === "once").sort();
     expect(named.filter((n) => r.internal.has(n))).toEqual(["renamedDetail", "renamedField", "renamedMethod"]);
     expect(named.filter((n) => !r.internal.has(n))).toEqual(
-      ["keptArgument", "keptBagged", "keptByIndex", "keptByIndexToo", "keptCount", "keptDestructured", "keptEnumMember", "keptExport", "keptGlobal", "keptHeld", "keptIn", "keptInArray", "keptInLiteral", "keptJson", "keptListed", "keptNested", "keptOption", "keptParsed", "keptPayload", "keptQuoted", "keptReflected", "keptResult", "keptSignalLike", "keptWireKey", "once"].filter((n) => r.all.has(n)),
+      ["keptArgument", "keptBagged", "keptByIndex", "keptByIndexToo", "keptCount", "keptDestructured", "keptEnumMember", "keptExport", "keptGlobal", "keptHeld", "keptIn", "keptInArray", "keptInLiteral", "keptJson", "keptListed", "keptNested", "keptOption", "keptParsed", "keptPayload", "keptQuoted", "keptReflected", "keptResult", "keptSignalLike", "keptThrown", "keptWireKey", "once"].filter((n) => r.all.has(n)),
     );
     // the public class's method is API; `ab` is too short to gain anything
     expect(r.kept.get("keptCount")).toBe("part of the public API");
@@ -39,6 +39,7 @@ describe("internal property names", () => {
       ["keptByIndex", "read by a computed key"],
       ["keptListed", "passed to Object.keys"],
       ["keptReflected", "handed to outside code"],
+      ["keptThrown", "thrown to outside code"],
       ["keptArgument", "an argument of unknown origin"],
       ["message", "overrides a member declared outside the sources"],
       ["keptExport", "a module's export"],

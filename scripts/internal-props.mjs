@@ -14,7 +14,7 @@
 //   `postMessage(x)`, `throw x`), also inside an array, a map or a nested literal; the
 //   whole type is kept, deeply;
 // - it is spelled as a string key (`o["x"]`, `"x" in o`, `Reflect.has(o, "x")`, an enum member), or its
-//   type's keys are read by a computed key (`o[k]`, `Object.keys(o)`, `for … in`);
+//   type's keys are read by a computed key (`o[k]`, `k in o`, `Object.keys(o)`, `for … in`);
 // - it is a module's export read from its namespace (`(await import("./x.js")).x`, `const { x } = …`);
 // - it is written in a `keepFiles` file (what crosses tabs, workers and reloads), or listed
 //   in `keepNames`; or it is shorter than 3 characters (nothing to gain).
@@ -179,6 +179,8 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
       if (!(k.flags & ts.TypeFlags.NumberLike)) keepAllOf(checker.getTypeAtLocation(node.expression), "read by a computed key");
     } else if (ts.isThrowStatement(node) && node.expression) {
       keepDeep(checker.getTypeAtLocation(node.expression), "thrown to outside code", false); // a caller's `catch (e)` is any
+    } else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.InKeyword && !ts.isStringLiteralLike(node.left)) {
+      keepAllOf(checker.getTypeAtLocation(node.right), "tested by a computed `in`"); // `k in o`
     } else if (ts.isForInStatement(node)) {
       keepAllOf(checker.getTypeAtLocation(node.expression), "listed by for…in");
     } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.expression.getText() === "Object") {

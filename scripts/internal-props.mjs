@@ -142,6 +142,8 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
       // `(await import("./x.js")).name`: an export, which a build cannot rename
       if (checker.getTypeAtLocation(node.expression).getSymbol()?.flags & ts.SymbolFlags.ValueModule) use(node.name.text, false, "a module's export");
       else use(node.name.text, ownSymbol(sym), "read from something declared outside the sources");
+      // the two methods every object inherits that take a key: `o.hasOwnProperty(k)`
+      if (node.name.text === "hasOwnProperty" || node.name.text === "propertyIsEnumerable") keepAllOf(checker.getTypeAtLocation(node.expression), "read by a computed key");
     } else if (ts.isObjectLiteralExpression(node)) {
       const target = checker.getContextualType(node);
       for (const p of node.properties) {
@@ -171,6 +173,7 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
         const key = e.propertyName ?? e.name;
         if (ts.isIdentifier(key)) keyOf(t, key.text, "a destructured key");
         else if (ts.isStringLiteral(key)) keep(key.text, "a quoted key");
+        else if (ts.isComputedPropertyName(key)) keepAllOf(t, "read by a computed key"); // `const { [k]: v } = o`
       }
     } else if (ts.isStringLiteralLike(node) && isKeyString(node)) {
       keep(node.text, "spelled as a string key");

@@ -16,7 +16,7 @@ describe("internal property names", () => {
     const named = [...r.all].filter((n) => /^(kept|renamed)/.test(n) || n === "once").sort();
     expect(named.filter((n) => r.internal.has(n))).toEqual(["renamedDetail", "renamedField", "renamedMethod"]);
     expect(named.filter((n) => !r.internal.has(n))).toEqual(
-      ["keptArgument", "keptBagged", "keptByIndex", "keptByIndexToo", "keptCount", "keptDestructured", "keptEnumMember", "keptExport", "keptGlobal", "keptHeld", "keptIn", "keptInArray", "keptInLiteral", "keptJson", "keptListed", "keptNested", "keptOption", "keptParsed", "keptPayload", "keptQuoted", "keptReflected", "keptResult", "keptSignalLike", "keptTested", "keptThrown", "keptWireKey", "once"],
+      ["keptArgument", "keptBagged", "keptByIndex", "keptByIndexToo", "keptCount", "keptDestructured", "keptEnumMember", "keptExport", "keptGlobal", "keptHeld", "keptIn", "keptInArray", "keptInLiteral", "keptJson", "keptListed", "keptNested", "keptOption", "keptOwned", "keptParsed", "keptPayload", "keptPicked", "keptQuoted", "keptReflected", "keptResult", "keptSignalLike", "keptTested", "keptThrown", "keptWireKey", "once"],
     );
     // the public class's method is API; `ab` is too short to gain anything
     expect(r.kept.get("keptCount")).toBe("part of the public API");
@@ -37,6 +37,8 @@ describe("internal property names", () => {
       ["keptQuoted", "a quoted key"],
       ["keptIn", "spelled as a string key"],
       ["keptByIndex", "read by a computed key"],
+      ["keptOwned", "read by a computed key"],
+      ["keptPicked", "read by a computed key"],
       ["keptListed", "passed to Object.keys"],
       ["keptTested", "tested by a computed `in`"],
       ["keptReflected", "handed to outside code"],

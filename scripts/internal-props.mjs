@@ -11,10 +11,11 @@
 // - it is a key of a value that crosses the border: an outside value (a global, an event,
 //   parsed JSON) seen through an own type, by a cast, an assignment or a callback's
 //   declared argument; or an own value handed to outside code (`JSON.stringify(x)`,
-//   `postMessage(x)`); the whole type is kept, deeply;
-// - it is spelled as a string key (`o["x"]`, `"x" in o`, `Reflect.has(o, "x")`), or its
-//   type's keys are read by a computed key (`o[k]`, `Object.keys(o)`, `for … in`);
-// - it is a module's export read from its namespace (`(await import("./x.js")).x`);
+//   `postMessage(x)`, `throw x`), also inside an array, a map or a nested literal; the
+//   whole type is kept, deeply;
+// - it is spelled as a string key (`o["x"]`, `"x" in o`, `Reflect.has(o, "x")`, an enum member), or its
+//   type's keys are read by a computed key (`o[k]`, `k in o`, `Object.keys(o)`, `for … in`);
+// - it is a module's export read from its namespace (`(await import("./x.js")).x`, `const { x } = …`);
 // - it is written in a `keepFiles` file (what crosses tabs, workers and reloads), or listed
 //   in `keepNames`; or it is shorter than 3 characters (nothing to gain).
 // Anything in doubt stays as written: a wrong "rename" breaks the package, a wrong "keep"
@@ -57,10 +58,14 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
     if (keepFile) keep(name, `a key in ${keepFile}`);
     else if (!ok) keep(name, why);
   };
-  /** Declared in the sources (an anonymous type written in them included); primitives are not objects. */
+  /** any, unknown, `object`, or a bag of any/unknown (`Record<string, unknown>`, whatever alias names it): keys read by name at run time. */
+  const loose = (part) =>
+    !!(part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) ||
+    (!!(part.flags & ts.TypeFlags.Object) && checker.getIndexInfosOfType(part).some((i) => i.type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)));
+  /** Declared in the sources (an anonymous type written in them included), and not `loose`; primitives are not objects. */
   const ownType = (t) =>
     parts(t).every((part) => {
-      if (part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return false;
+      if (loose(part)) return false;
       if (!(part.flags & ts.TypeFlags.Object)) return true; // a primitive: no keys to lose
       const decls = (part.aliasSymbol ?? part.getSymbol())?.declarations;
       return !!decls?.length && decls.every((d) => own(d.getSourceFile())); // `typeof globalThis` has none
@@ -78,10 +83,22 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
    * methods' arguments and results too), or an own value's that outside code reads.
    */
   const keepDeep = (t, why, inward) => walk(checker, own, t, { calls: inward ? "all" : "arguments" }, (p) => keep(p.name, why));
+  const anyLike = (t) => parts(t).some(loose);
+  const holds = new Map();
+  /** An own type's property is reachable from `t`: `t` is one, or holds one (`Own[]`, `Map<K, Own>`, ...). */
+  const holdsOwn = (t) => {
+    if (!holds.has(t)) {
+      let found = false;
+      walk(checker, own, t, { calls: "all" }, () => (found = true));
+      holds.set(t, found);
+    }
+    return holds.get(t);
+  };
   /** `name` used as a key of a value of type `t` (object literal's target, destructured value). */
   const keyOf = (t, name, what) => {
     for (const part of parts(t)) {
       if (part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return use(name, false, `${what} of an any/unknown value`);
+      if (part.getSymbol()?.flags & ts.SymbolFlags.ValueModule) return use(name, false, "a module's export"); // `const { x } = await import(…)`
       const p = checker.getPropertyOfType(part, name);
       if (p ? !ownSymbol(p) : checker.getIndexInfosOfType(part).length > 0) return use(name, false, `${what} of a type declared outside the sources`);
     }
@@ -125,6 +142,8 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
       // `(await import("./x.js")).name`: an export, which a build cannot rename
       if (checker.getTypeAtLocation(node.expression).getSymbol()?.flags & ts.SymbolFlags.ValueModule) use(node.name.text, false, "a module's export");
       else use(node.name.text, ownSymbol(sym), "read from something declared outside the sources");
+      // the two methods every object inherits that take a key: `o.hasOwnProperty(k)`
+      if (node.name.text === "hasOwnProperty" || node.name.text === "propertyIsEnumerable") keepAllOf(checker.getTypeAtLocation(node.expression), "read by a computed key");
     } else if (ts.isObjectLiteralExpression(node)) {
       const target = checker.getContextualType(node);
       for (const p of node.properties) {
@@ -134,12 +153,18 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
         else if (target) keyOf(target, name, "a key");
         else use(name, true);
       }
+      // handed to any/unknown (`postMessage({ m })`, `JSON.stringify`): what its values hold
+      // too, nested literals included, which get no contextual type of their own
+      if (target && anyLike(target)) keepDeep(checker.getTypeAtLocation(node), "handed to outside code", false);
     } else if (ts.isClassLike(node) || ts.isInterfaceDeclaration(node)) {
       for (const m of node.members) if (m.name && ts.isIdentifier(m.name)) memberOf(node, m.name.text);
       for (const m of node.members) {
         if (!ts.isConstructorDeclaration(m)) continue;
         for (const p of m.parameters) if (ts.isParameterPropertyDeclaration(p, m) && ts.isIdentifier(p.name)) memberOf(node, p.name.text);
       }
+    } else if (ts.isEnumDeclaration(node)) {
+      // TypeScript writes an enum's members as quoted keys (`E[E["A"] = 0] = "A"`)
+      for (const m of node.members) if (ts.isIdentifier(m.name)) keep(m.name.text, "an enum member");
     } else if (ts.isTypeLiteralNode(node)) {
       for (const m of node.members) if (m.name && ts.isIdentifier(m.name)) use(m.name.text, true);
     } else if (ts.isObjectBindingPattern(node)) {
@@ -148,12 +173,17 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
         const key = e.propertyName ?? e.name;
         if (ts.isIdentifier(key)) keyOf(t, key.text, "a destructured key");
         else if (ts.isStringLiteral(key)) keep(key.text, "a quoted key");
+        else if (ts.isComputedPropertyName(key)) keepAllOf(t, "read by a computed key"); // `const { [k]: v } = o`
       }
     } else if (ts.isStringLiteralLike(node) && isKeyString(node)) {
       keep(node.text, "spelled as a string key");
     } else if (ts.isElementAccessExpression(node) && !ts.isStringLiteralLike(node.argumentExpression)) {
       const k = checker.getTypeAtLocation(node.argumentExpression);
       if (!(k.flags & ts.TypeFlags.NumberLike)) keepAllOf(checker.getTypeAtLocation(node.expression), "read by a computed key");
+    } else if (ts.isThrowStatement(node) && node.expression) {
+      keepDeep(checker.getTypeAtLocation(node.expression), "thrown to outside code", false); // a caller's `catch (e)` is any
+    } else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.InKeyword && !ts.isStringLiteralLike(node.left)) {
+      keepAllOf(checker.getTypeAtLocation(node.right), "tested by a computed `in`"); // `k in o`
     } else if (ts.isForInStatement(node)) {
       keepAllOf(checker.getTypeAtLocation(node.expression), "listed by for…in");
     } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.expression.getText() === "Object") {
@@ -202,8 +232,9 @@ export function analyse({ tsconfig, src, entries, keepFiles = [], keepNames = []
     if (!objectLike(value)) return;
     const a = ownType(target);
     const b = ownType(value);
-    if (a && !b) keepDeep(target, "takes an outside value", true);
-    else if (!a && b) {
+    // `Own[]`, `Map<K, Own>`: an array or a map is not an own type but holds one
+    if ((a && !b) || (anyLike(value) && holdsOwn(target))) keepDeep(target, "takes an outside value", true);
+    else if ((!a && b) || (anyLike(target) && holdsOwn(value))) {
       if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
         // a callback: outside code calls it; what it declares its arguments to be is outside-made
         for (const param of node.parameters) if (param.type) keepDeep(checker.getTypeFromTypeNode(param.type), "an argument from outside code", true);

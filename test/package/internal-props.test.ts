@@ -16,7 +16,7 @@ describe("internal property names", () => {
     const named = [...r.all].filter((n) => /^(kept|renamed)/.test(n) || n === "once").sort();
     expect(named.filter((n) => r.internal.has(n))).toEqual(["renamedDetail", "renamedField", "renamedMethod"]);
     expect(named.filter((n) => !r.internal.has(n))).toEqual(
-      ["keptArgument", "keptByIndex", "keptByIndexToo", "keptCount", "keptExport", "keptGlobal", "keptIn", "keptJson", "keptListed", "keptNested", "keptOption", "keptPayload", "keptQuoted", "keptResult", "keptSignalLike", "keptWireKey", "once"].filter((n) => r.all.has(n)),
+      ["keptArgument", "keptBagged", "keptByIndex", "keptByIndexToo", "keptCount", "keptDestructured", "keptEnumMember", "keptExport", "keptGlobal", "keptHeld", "keptIn", "keptInArray", "keptInLiteral", "keptJson", "keptListed", "keptNested", "keptOption", "keptOwned", "keptParsed", "keptPayload", "keptPicked", "keptQuoted", "keptReflected", "keptResult", "keptSignalLike", "keptTested", "keptThrown", "keptWireKey", "once"],
     );
     // the public class's method is API; `ab` is too short to gain anything
     expect(r.kept.get("keptCount")).toBe("part of the public API");
@@ -29,13 +29,25 @@ describe("internal property names", () => {
       ["keptSignalLike", "cast to an outside type"],
       ["keptJson", "a key of an any/unknown value"],
       ["keptPayload", "handed to outside code"],
+      ["keptHeld", "handed to outside code"],
+      ["keptInLiteral", "handed to outside code"],
+      ["keptInArray", "handed to outside code"],
+      ["keptParsed", "takes an outside value"],
+      ["keptBagged", "cast to an outside type"],
       ["keptQuoted", "a quoted key"],
       ["keptIn", "spelled as a string key"],
       ["keptByIndex", "read by a computed key"],
+      ["keptOwned", "read by a computed key"],
+      ["keptPicked", "read by a computed key"],
       ["keptListed", "passed to Object.keys"],
+      ["keptTested", "tested by a computed `in`"],
+      ["keptReflected", "handed to outside code"],
+      ["keptThrown", "thrown to outside code"],
       ["keptArgument", "an argument of unknown origin"],
       ["message", "overrides a member declared outside the sources"],
       ["keptExport", "a module's export"],
+      ["keptDestructured", "a module's export"],
+      ["keptEnumMember", "an enum member"],
       ["keptWireKey", `a key in ${fixture}src/wire.ts`],
       ["keptOption", "part of the public API"],
     ]) {
